@@ -1,0 +1,12 @@
+// commands.h — one entry point per command, each in its own src/cli/cmd_*.c file.
+// Each returns the process exit status: 0 success, 1 runtime error, 2 usage error.
+#ifndef CALLA_COMMANDS_H
+#define CALLA_COMMANDS_H
+int main_tensors(int argc, char **argv);
+int main_view(int argc, char **argv);
+int main_train(int argc, char **argv);
+int main_plot(int argc, char **argv);
+int main_call(int argc, char **argv);
+int main_eval(int argc, char **argv);
+int main_simulate(int argc, char **argv);
+#endif

@@ -1,0 +1,17 @@
+// blas.h — OpenBLAS set-up: kernel choice on CPUs the library does not recognise, thread count.
+#ifndef CALLA_BLAS_H
+#define CALLA_BLAS_H
+
+// Called first thing in main(). When OPENBLAS_CORETYPE is unset, OpenBLAS reports a generic core
+// (e.g. "Prescott") and the CPU supports AVX-512 or AVX2, re-executes the program with
+// OPENBLAS_CORETYPE set to SkylakeX or Haswell. A core type set by the user is never changed.
+// CALLA_NO_CORETYPE=1 disables this.
+void blas_select_coretype(int argc, char **argv);
+
+// "OpenBLAS 0.3.21 ... (core: Haswell)"
+const char *blas_describe(char *buf, int n);
+
+// Sets OpenBLAS's own thread pool size.
+void blas_set_threads(int n);
+
+#endif

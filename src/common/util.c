@@ -1,0 +1,213 @@
+// util.c — see util.h.
+#include "common/util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *g_cmd = "calla";
+
+void calla_set_cmd(const char *cmd) { g_cmd = cmd; }
+const char *calla_cmd(void) { return g_cmd; }
+
+static void vmsg(const char *kind, const char *fmt, va_list ap) {
+    char buf[4096];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    if (strcmp(g_cmd, "calla") == 0)
+        fprintf(stderr, "[calla]%s %s\n", kind, buf);
+    else
+        fprintf(stderr, "[calla %s]%s %s\n", g_cmd, kind, buf);
+}
+
+void calla_err(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+}
+
+void calla_warn(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(" warning:", fmt, ap);
+    va_end(ap);
+}
+
+void calla_info(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+}
+
+noreturn void calla_die(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+    exit(CALLA_EXIT_RUNTIME);
+}
+
+void *xmalloc_(size_t n, const char *file, int line) {
+    void *p = malloc(n ? n : 1);
+    if (!p) calla_die("out of memory allocating %zu bytes (%s:%d)", n, file, line);
+    return p;
+}
+
+void *xcalloc_(size_t n, size_t size, const char *file, int line) {
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) calla_die("out of memory allocating %zu x %zu bytes (%s:%d)", n, size, file, line);
+    return p;
+}
+
+void *xrealloc_(void *p, size_t n, const char *file, int line) {
+    void *q = realloc(p, n ? n : 1);
+    if (!q) calla_die("out of memory reallocating %zu bytes (%s:%d)", n, file, line);
+    return q;
+}
+
+char *xstrdup_(const char *s, const char *file, int line) {
+    size_t n = strlen(s) + 1;
+    char *d = xmalloc_(n, file, line);
+    memcpy(d, s, n);
+    return d;
+}
+
+// ---- temporary-file cleanup on signals ----
+#define MAX_CLEANUP 64
+static char *g_cleanup[MAX_CLEANUP];
+static volatile sig_atomic_t g_stop;
+static volatile sig_atomic_t g_graceful;
+
+static void on_signal(int sig) {
+    if (g_graceful && !g_stop) {  // training: finish the step, checkpoint, exit
+        g_stop = sig;
+        return;
+    }
+    for (int i = 0; i < MAX_CLEANUP; i++)
+        if (g_cleanup[i]) unlink(g_cleanup[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cleanup_install_signal_handlers(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+void cleanup_register(const char *path) {
+    for (int i = 0; i < MAX_CLEANUP; i++)
+        if (!g_cleanup[i]) {
+            g_cleanup[i] = xstrdup(path);
+            return;
+        }
+}
+
+void cleanup_unregister(const char *path) {
+    for (int i = 0; i < MAX_CLEANUP; i++)
+        if (g_cleanup[i] && strcmp(g_cleanup[i], path) == 0) {
+            char *p = g_cleanup[i];
+            g_cleanup[i] = NULL;
+            free(p);
+            return;
+        }
+}
+
+int cleanup_stop_requested(void) { return g_stop; }
+void cleanup_set_graceful(int on) { g_graceful = on; }
+
+// ---- atomic output ----
+int atomic_begin(AtomicOut *a, const char *path) {
+    size_t n = strlen(path) + 32;
+    a->path = xstrdup(path);
+    a->tmp = xmalloc(n);
+    snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(a->tmp, "wb");
+    if (!f) {
+        calla_err("cannot write \"%s\": %s", path, strerror(errno));
+        free(a->path);
+        free(a->tmp);
+        a->path = a->tmp = NULL;
+        return -1;
+    }
+    fclose(f);
+    cleanup_register(a->tmp);
+    return 0;
+}
+
+int atomic_commit(AtomicOut *a) {
+    if (!a->tmp) return -1;
+    if (rename(a->tmp, a->path) != 0) {
+        calla_err("cannot rename \"%s\" to \"%s\": %s", a->tmp, a->path, strerror(errno));
+        atomic_abort(a);
+        return -1;
+    }
+    cleanup_unregister(a->tmp);
+    free(a->path);
+    free(a->tmp);
+    a->path = a->tmp = NULL;
+    return 0;
+}
+
+void atomic_abort(AtomicOut *a) {
+    if (a->tmp) {
+        unlink(a->tmp);
+        cleanup_unregister(a->tmp);
+    }
+    free(a->path);
+    free(a->tmp);
+    a->path = a->tmp = NULL;
+}
+
+double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+long peak_rss_kib(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return -1;
+    return ru.ru_maxrss;
+}
+
+void progress_init(Progress *p, double interval) {
+    p->start = p->last = now_seconds();
+    p->interval = interval;
+    p->tty = isatty(STDERR_FILENO);
+}
+
+int progress_due(Progress *p) {
+    double t = now_seconds();
+    if (t - p->last < p->interval) return 0;
+    p->last = t;
+    return 1;
+}
+
+int parse_int(const char *s, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+int parse_double(const char *s, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end) return -1;
+    *out = v;
+    return 0;
+}
