@@ -1,0 +1,63 @@
+// candidates.h — walk the reads of a region, select candidate sites (clair3.md §3.1) and build
+// their feature tensors. Shared by `calla tensors` (training/calling tensor files) and
+// `calla call` (in-memory batches). Each thread opens its own ScanInputs.
+#ifndef CALLA_CANDIDATES_H
+#define CALLA_CANDIDATES_H
+#include <stdint.h>
+
+#include "tensors/tensorfile.h"
+
+typedef enum { PLATFORM_ILMN = 0, PLATFORM_HIFI = 1, PLATFORM_ONT = 2 } Platform;
+const char *platform_name(Platform p);
+int platform_parse(const char *s, Platform *p);  // 0 ok, -1 unknown
+
+typedef struct {
+    Platform platform;
+    FeatureKind kind;
+    double snp_af;       // clair3.md §3.1 per platform
+    double indel_af;
+    int min_depth;       // min_coverage
+    int min_mapq;        // reads with MAPQ below are dropped
+    int max_indel_len;   // indel alleles longer than this are not reported as evidence
+    int max_depth;       // depth cap for the §1.4 rescale (144; rescale when depth > 1.5 * cap)
+} ScanParams;
+// Fills the platform's defaults (explicit options override afterwards).
+void scan_params_default(ScanParams *p, Platform platform, FeatureKind kind);
+
+typedef struct {
+    char kind;      // 'I' insertion (seq = inserted bases) or 'D' deletion (seq = deleted ref bases)
+    char *seq;
+    int count;
+} IndelAllele;
+
+typedef struct {
+    int tid;         // contig index (BAM header == reference order, checked at open)
+    int64_t pos;     // 0-based
+    char ref;        // reference base (upper case)
+    int depth;       // reads at the column including deletion-covered ones
+    int ref_count;   // reads showing the reference base (minus those starting an indel here)
+    int base_count[4];  // A, C, G, T reads (both strands)
+    int n_indels;
+    IndelAllele *indels;  // sorted by count, descending
+    int16_t *features;    // n_pos * n_chan, position-major (see tensorfile.h)
+} Candidate;
+
+typedef struct ScanInputs ScanInputs;
+// Opens and validates a BAM/CRAM (index required) and a faidx-indexed FASTA. On failure prints a
+// one-line error naming the file and the problem and returns NULL.
+ScanInputs *scan_inputs_open(const char *bam_path, const char *ref_path);
+void scan_inputs_close(ScanInputs *in);
+int scan_inputs_ncontigs(const ScanInputs *in);
+const char *scan_inputs_contig_name(const ScanInputs *in, int tid);
+int64_t scan_inputs_contig_len(const ScanInputs *in, int tid);
+
+// Calls `emit` for each candidate in [beg, end) (0-based, half-open) of contig tid, in position
+// order. Positions listed in `force` (sorted, may be NULL) are emitted whenever they are covered
+// even if they fail the allele-frequency test (training mode: every truth variant).
+// `emit` returns 0 to continue, non-zero to stop. Returns 0, or -1 after printing an error
+// (e.g. truncated BAM). The Candidate and its arrays are only valid during the callback.
+typedef int (*CandidateFn)(const Candidate *c, void *ud);
+int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
+                const int64_t *force, int n_force, CandidateFn emit, void *ud);
+
+#endif

@@ -1,0 +1,46 @@
+// labels.h — truth VCF + confident BED -> per-candidate labels (clair3.md §4, clairvoyante.md §2).
+// TruthSet is opened once; each worker thread loads its own TruthRegion (own file handles).
+#ifndef CALLA_LABELS_H
+#define CALLA_LABELS_H
+#include <stdint.h>
+
+#include "tensors/tensorfile.h"
+
+typedef struct TruthSet TruthSet;
+typedef struct TruthRegion TruthRegion;
+
+// Opens a bgzipped, indexed truth VCF and a confident-regions BED (may be NULL: everything is
+// confident). Prints a one-line error naming the file and returns NULL on failure (missing file,
+// no index, unreadable BED).
+TruthSet *truth_open(const char *vcf_path, const char *bed_path);
+void truth_close(TruthSet *t);
+
+// Loads the truth variants overlapping [beg, end) of `contig` (0-based, half-open). Returns NULL
+// after printing an error.
+TruthRegion *truth_region_load(const TruthSet *t, const char *contig, int64_t beg, int64_t end);
+void truth_region_free(TruthRegion *r);
+
+// Sorted 0-based positions of the truth variants in the region that are inside the confident
+// regions (the positions training mode always keeps).
+int truth_region_npos(const TruthRegion *r);
+const int64_t *truth_region_pos(const TruthRegion *r);
+
+// Label of the candidate at `pos` (0-based) whose reference base is `ref`:
+//   returns 1 and fills `labels` for a truth variant starting at pos;
+//   returns 0 and fills the non-variant labels for a confident position without a truth variant;
+//   returns -1 (no label; the candidate is not a training example) when pos is outside the
+//   confident regions, lies inside the span of a truth variant that starts elsewhere, or the truth
+//   record cannot be represented.
+int truth_region_label(const TruthRegion *r, FeatureKind kind, int64_t pos, char ref,
+                       float *labels);
+
+// The labels of a non-variant site with reference base `ref`.
+void labels_nonvariant(FeatureKind kind, char ref, float *labels);
+
+// Labels from an explicit truth row (clair3.md §4.1, clairvoyante.md §2.2): alleles[0] is REF,
+// alleles[1..n_alleles-1] are ALTs, gt1 <= gt2 are allele indices. Returns 0, or -1 when the
+// row cannot be represented.
+int labels_from_alleles(FeatureKind kind, const char *const *alleles, int n_alleles, int gt1,
+                        int gt2, float *labels);
+
+#endif
