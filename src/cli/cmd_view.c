@@ -1,10 +1,179 @@
-// cmd_view.c — `calla view` (placeholder until implemented).
+// cmd_view.c — `calla view`: print a tensor file's records (or its header) as text.
+// One line per record: contig, 1-based position, reference base, labels, features (five
+// tab-separated columns; labels and features comma-separated, features position-major).
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/commands.h"
 #include "common/util.h"
+#include "tensors/tensorfile.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "\nUsage: calla view [options] FILE.ctf\n\n"
+            "Prints the records of a tensor file, one line each, tab-separated:\n"
+            "  contig, 1-based position, reference base, labels (comma-separated, '.' when\n"
+            "  unlabelled), features (comma-separated, position-major: 33 positions x\n"
+            "  channels).\n\n"
+            "Options:\n"
+            "  -H            print the header (key: value lines) instead of the records\n"
+            "  -r REGION     only records in REGION (chr, chr:beg or chr:beg-end, 1-based)\n"
+            "  -h, --help    this text\n\n");
+}
+
+// Parses chr[:beg[-end]] into contig name and 0-based half-open [beg, end).
+static int parse_region(const char *s, char **name, int64_t *beg, int64_t *end) {
+    *beg = 0;
+    *end = INT64_MAX;
+    const char *colon = strrchr(s, ':');
+    if (!colon) {
+        *name = xstrdup(s);
+        return **name ? 0 : -1;
+    }
+    *name = xstrdup(s);
+    (*name)[colon - s] = 0;
+    char buf[64];
+    size_t j = 0;
+    for (const char *p = colon + 1; *p && j + 1 < sizeof buf; p++)
+        if (*p != ',') buf[j++] = *p;
+    buf[j] = 0;
+    char *dash = strchr(buf, '-');
+    if (dash) *dash = 0;
+    long b, e;
+    if (!**name || parse_int(buf, &b) != 0 || b < 1) return -1;
+    *beg = b - 1;
+    if (dash && dash[1]) {
+        if (parse_int(dash + 1, &e) != 0 || e < b) return -1;
+        *end = e;
+    } else if (!dash) {
+        *end = b;  // chr:pos is a single position, like samtools
+    }
+    return 0;
+}
+
+// Compact float: integers without decimals, others with %g.
+static void put_label(FILE *out, float v) {
+    if (v == (float)(long)v)
+        fprintf(out, "%ld", (long)v);
+    else
+        fprintf(out, "%g", (double)v);
+}
+
+static char *put_int(char *p, int v) {
+    char tmp[8];
+    int n = 0;
+    unsigned u = v < 0 ? (unsigned)(-(long)v) : (unsigned)v;
+    if (v < 0) *p++ = '-';
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n) *p++ = tmp[--n];
+    return p;
+}
+
+static void print_header(const TensorFile *tf, FILE *out) {
+    const TensorFileMeta *m = &tf->meta;
+    fprintf(out, "magic: %s\n", TF_MAGIC);
+    fprintf(out, "version: %d\n", TF_VERSION);
+    fprintf(out, "feature_kind: %s\n", feature_kind_name(m->kind));
+    fprintf(out, "shape: %d x %d\n", m->n_pos, m->n_chan);
+    fprintf(out, "dtype: int16\n");
+    fprintf(out, "n_labels: %d\n", m->n_labels);
+    fprintf(out, "record_bytes: %zu\n", m->record_bytes);
+    fprintf(out, "header_bytes: %zu\n", (size_t)(tf->records - (const uint8_t *)tf->map));
+    fprintf(out, "records: %llu\n", (unsigned long long)tf->n_records);
+    fprintf(out, "platform: %s\n", m->platform[0] ? m->platform : ".");
+    fprintf(out, "contigs: %d\n", m->n_contigs);
+    for (int i = 0; i < m->n_contigs; i++)
+        fprintf(out, "contig: %s %lld\n", m->contig_names[i], (long long)m->contig_lens[i]);
+    fprintf(out, "command: %s\n", m->cmdline);
+}
 
 int main_view(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    calla_err("not implemented yet");
-    return CALLA_EXIT_RUNTIME;
+    static const struct option lopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int header = 0, c;
+    const char *region = NULL;
+    while ((c = getopt_long(argc, argv, "Hr:h", lopts, NULL)) >= 0) {
+        switch (c) {
+        case 'H': header = 1; break;
+        case 'r': region = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return CALLA_EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc) {
+        usage(stderr);
+        return CALLA_EXIT_USAGE;
+    }
+    const char *path = argv[optind];
+    char *rname = NULL;
+    int64_t rbeg = 0, rend = 0;
+    if (region && parse_region(region, &rname, &rbeg, &rend) != 0) {
+        calla_err("bad region \"%s\" (expected chr, chr:beg or chr:beg-end, 1-based)", region);
+        free(rname);
+        return CALLA_EXIT_USAGE;
+    }
+    TensorFile tf;
+    if (tensorfile_open(&tf, path) != 0) {
+        free(rname);
+        return CALLA_EXIT_RUNTIME;
+    }
+    int rc = 0, rtid = -1;
+    FILE *out = stdout;
+    if (rname) {
+        for (int i = 0; i < tf.meta.n_contigs; i++)
+            if (strcmp(tf.meta.contig_names[i], rname) == 0) rtid = i;
+        if (rtid < 0) {
+            calla_err("region contig \"%s\" is not in the contig table of \"%s\"", rname, path);
+            rc = CALLA_EXIT_RUNTIME;
+        }
+    }
+    if (rc == 0 && header) {
+        print_header(&tf, out);
+    } else if (rc == 0) {
+        const TensorFileMeta *m = &tf.meta;
+        size_t nf = (size_t)m->n_pos * (size_t)m->n_chan;
+        char *line = xmalloc(nf * 7 + 16);
+        for (uint64_t i = 0; i < tf.n_records; i++) {
+            const uint8_t *rec = tensorfile_record(&tf, i);
+            const TensorRecordHead *h = tf_head(rec);
+            if (tensorfile_check_record(&tf, i) != 0) {
+                rc = CALLA_EXIT_RUNTIME;
+                break;
+            }
+            if (rname && (h->contig != rtid || h->pos < rbeg || h->pos >= rend)) continue;
+            fprintf(out, "%s\t%d\t%c\t", m->contig_names[h->contig], h->pos + 1,
+                    h->ref ? h->ref : 'N');
+            if (h->labelled) {
+                const float *L = tf_labels(rec);
+                for (int j = 0; j < m->n_labels; j++) {
+                    if (j) fputc(',', out);
+                    put_label(out, L[j]);
+                }
+            } else {
+                fputc('.', out);
+            }
+            fputc('\t', out);
+            const int16_t *f = tf_features(rec, m->n_labels);
+            char *p = line;
+            for (size_t k = 0; k < nf; k++) {
+                if (k) *p++ = ',';
+                p = put_int(p, f[k]);
+            }
+            *p++ = '\n';
+            fwrite(line, 1, (size_t)(p - line), out);
+            if (ferror(out)) break;
+        }
+        free(line);
+    }
+    if (fflush(out) != 0 || ferror(out)) {
+        calla_err("failed to write the output: write error");
+        rc = CALLA_EXIT_RUNTIME;
+    }
+    tensorfile_close(&tf);
+    free(rname);
+    return rc;
 }

@@ -4,6 +4,7 @@
 #ifndef CALLA_CANDIDATES_H
 #define CALLA_CANDIDATES_H
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tensors/tensorfile.h"
 
@@ -50,6 +51,12 @@ void scan_inputs_close(ScanInputs *in);
 int scan_inputs_ncontigs(const ScanInputs *in);
 const char *scan_inputs_contig_name(const ScanInputs *in, int tid);
 int64_t scan_inputs_contig_len(const ScanInputs *in, int tid);
+// BAM contig index of `name`, or -1.
+int scan_inputs_tid(const ScanInputs *in, const char *name);
+// 1 when the BAM contig is in the reference's .fai (same length is checked at open), else 0.
+int scan_inputs_contig_in_ref(const ScanInputs *in, int tid);
+const char *scan_inputs_bam_path(const ScanInputs *in);
+const char *scan_inputs_ref_path(const ScanInputs *in);
 
 // Calls `emit` for each candidate in [beg, end) (0-based, half-open) of contig tid, in position
 // order. Positions listed in `force` (sorted, may be NULL) are emitted whenever they are covered
@@ -59,5 +66,13 @@ int64_t scan_inputs_contig_len(const ScanInputs *in, int tid);
 typedef int (*CandidateFn)(const Candidate *c, void *ud);
 int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
                 const int64_t *force, int n_force, CandidateFn emit, void *ud);
+
+// Debug/test aid: writes one line per position of [beg, end) with coverage:
+// "contig pos(1-based) ref A C G T a c g t * # depth" (per-strand counts after the read filters).
+int scan_region_counts(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
+                       FILE *out);
+
+// Number of int16 values saturated so far by this ScanInputs (should stay 0).
+long scan_inputs_saturated(const ScanInputs *in);
 
 #endif

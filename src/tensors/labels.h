@@ -4,6 +4,7 @@
 #define CALLA_LABELS_H
 #include <stdint.h>
 
+#include "tensors/bed.h"
 #include "tensors/tensorfile.h"
 
 typedef struct TruthSet TruthSet;
@@ -14,9 +15,15 @@ typedef struct TruthRegion TruthRegion;
 // no index, unreadable BED).
 TruthSet *truth_open(const char *vcf_path, const char *bed_path);
 void truth_close(TruthSet *t);
+// 1 when the truth VCF's index knows `contig` (use it to warn about chr-name mismatches: a contig
+// absent from the VCF simply has no truth, every confident position is labelled non-variant).
+int truth_has_contig(const TruthSet *t, const char *contig);
+// The confident regions (NULL when no BED was given); owned by t.
+const BedRegions *truth_confident(const TruthSet *t);
 
 // Loads the truth variants overlapping [beg, end) of `contig` (0-based, half-open). Returns NULL
-// after printing an error.
+// after printing an error. The region borrows t's confident intervals: free it before t.
+// Thread-safe: concurrent loads share t's index (under a lock) but open their own file handle.
 TruthRegion *truth_region_load(const TruthSet *t, const char *contig, int64_t beg, int64_t end);
 void truth_region_free(TruthRegion *r);
 
@@ -29,8 +36,9 @@ const int64_t *truth_region_pos(const TruthRegion *r);
 //   returns 1 and fills `labels` for a truth variant starting at pos;
 //   returns 0 and fills the non-variant labels for a confident position without a truth variant;
 //   returns -1 (no label; the candidate is not a training example) when pos is outside the
-//   confident regions, lies inside the span of a truth variant that starts elsewhere, or the truth
-//   record cannot be represented.
+//   loaded [beg, end) or the confident regions, lies inside the span of a truth variant that
+//   starts elsewhere, the truth record cannot be represented, `ref` is not A/C/G/T, or `ref`
+//   differs from the first base of the truth REF.
 int truth_region_label(const TruthRegion *r, FeatureKind kind, int64_t pos, char ref,
                        float *labels);
 

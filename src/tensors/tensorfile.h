@@ -107,6 +107,9 @@ typedef struct {
 // (missing, not a tensor file, unsupported version, truncated, corrupt header).
 int tensorfile_open(TensorFile *tf, const char *path);
 void tensorfile_close(TensorFile *tf);
+// Checks record i (contig index in range, 0 <= pos < contig length, labelled is 0 or 1); the
+// reader does not scan records at open. Returns 0, or -1 after a one-line error naming the file.
+int tensorfile_check_record(const TensorFile *tf, uint64_t i);
 static inline const uint8_t *tensorfile_record(const TensorFile *tf, uint64_t i) {
     return tf->records + i * tf->meta.record_bytes;
 }

@@ -1,0 +1,44 @@
+// genotype.h — turn a model's output probabilities and the read evidence at a candidate into a
+// diploid call (clair3.md §7.2–7.3 for the Clair3 pileup model, clairvoyante.md §5.2).
+#ifndef CALLA_GENOTYPE_H
+#define CALLA_GENOTYPE_H
+#include <stdint.h>
+
+#include "reads/candidates.h"
+
+#define CALL_MAX_ALLELE 512
+
+typedef enum { FILTER_PASS = 0, FILTER_REFCALL = 1, FILTER_LOWQUAL = 2 } CallFilter;
+
+typedef struct {
+    int64_t pos;    // 0-based position of REF's first base
+    char *ref;      // REF allele (owned)
+    char *alt[2];   // ALT alleles (owned); n_alt of them
+    int n_alt;      // 0 for a reference call
+    int gt[2];      // allele indices, gt[0] <= gt[1]
+    double qual;    // rounded to 2 decimals
+    int gq;
+    int dp;
+    int ad[3];      // REF, ALT1, ALT2 read counts
+    double af[2];   // per ALT, capped at 1
+    CallFilter filter;
+    char source;    // 'P' pileup model
+} Call;
+
+void call_free(Call *c);
+
+// QUAL from the winning joint probability p (clair3.md §7.3), rounded to 2 decimals.
+double call_qual(double p);
+
+// The Clair3 pileup decision. probs: gt21[21] followed by zygosity[3]. ref_seq: the reference from
+// the candidate position onwards (at least max_indel_len + 2 bases or to the contig end),
+// upper case. min_qual: LowQual below. Returns 0 and fills *out; returns -1 if no outcome could be
+// realised from the reads (treated as a reference call by the caller).
+int genotype_clair3(const float *probs, const Candidate *c, const char *ref_seq, double min_qual,
+                    Call *out);
+
+// The gt21 class index of an unordered pair of partial labels (bases 'A','C','G','T', 'I' for an
+// insertion, 'D' for a deletion); -1 if invalid. Shared with the label code's table.
+int gt21_index(char a, char b);
+
+#endif

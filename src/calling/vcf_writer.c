@@ -1,0 +1,164 @@
+// vcf_writer.c — see vcf_writer.h.
+#include "calling/vcf_writer.h"
+
+#include <errno.h>
+#include <htslib/tbx.h>
+#include <htslib/vcf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+struct VcfWriter {
+    AtomicOut out;
+    htsFile *fp;
+    bcf_hdr_t *hdr;
+    bcf1_t *rec;
+    int last_contig;
+    int64_t last_pos;
+};
+
+static int hdr_line(bcf_hdr_t *h, const char *line) { return bcf_hdr_append(h, line); }
+
+VcfWriter *vcfwriter_open(const char *path, const char *sample, int n_contigs,
+                          char *const *contigs, const int64_t *lens, const char *cmdline,
+                          const char *model_desc) {
+    VcfWriter *w = xcalloc(1, sizeof *w);
+    w->last_contig = -1;
+    if (atomic_begin(&w->out, path) != 0) {
+        free(w);
+        return NULL;
+    }
+    w->fp = hts_open(w->out.tmp, "wz");
+    w->hdr = bcf_hdr_init("w");
+    w->rec = bcf_init();
+    if (!w->fp || !w->hdr || !w->rec) {
+        calla_err("cannot write \"%s\": %s", path, strerror(errno));
+        goto fail;
+    }
+    int rc = 0;
+    rc |= hdr_line(w->hdr, "##FILTER=<ID=RefCall,Description=\"Reference call (genotype 0/0)\">");
+    rc |= hdr_line(w->hdr, "##FILTER=<ID=LowQual,Description=\"QUAL below the --qual threshold\">");
+    rc |= hdr_line(w->hdr, "##INFO=<ID=P,Number=0,Type=Flag,Description=\"Called by the pileup model\">");
+    rc |= hdr_line(w->hdr, "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">");
+    rc |= hdr_line(w->hdr, "##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"Genotype quality\">");
+    rc |= hdr_line(w->hdr, "##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Read depth\">");
+    rc |= hdr_line(w->hdr, "##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"Read depth for each allele\">");
+    rc |= hdr_line(w->hdr, "##FORMAT=<ID=AF,Number=A,Type=Float,Description=\"Observed allele frequency in reads, for each ALT allele\">");
+    for (int i = 0; i < n_contigs && rc == 0; i++) {
+        kstring_t s = {0, 0, NULL};
+        ksprintf(&s, "##contig=<ID=%s,length=%lld>", contigs[i], (long long)lens[i]);
+        rc |= hdr_line(w->hdr, s.s);
+        free(s.s);
+    }
+    if (rc == 0) {
+        kstring_t s = {0, 0, NULL};
+        ksprintf(&s, "##source=calla %s", CALLA_VERSION);
+        rc |= hdr_line(w->hdr, s.s);
+        s.l = 0;
+        if (model_desc) {
+            ksprintf(&s, "##calla_model=%s", model_desc);
+            rc |= hdr_line(w->hdr, s.s);
+            s.l = 0;
+        }
+        if (cmdline) {
+            ksprintf(&s, "##calla_command=%s", cmdline);
+            rc |= hdr_line(w->hdr, s.s);
+        }
+        free(s.s);
+    }
+    if (rc != 0 || bcf_hdr_add_sample(w->hdr, sample) != 0 || bcf_hdr_add_sample(w->hdr, NULL) != 0 ||
+        bcf_hdr_write(w->fp, w->hdr) != 0) {
+        calla_err("cannot write the VCF header to \"%s\"", path);
+        goto fail;
+    }
+    return w;
+fail:
+    vcfwriter_abort(w);
+    return NULL;
+}
+
+int vcfwriter_write(VcfWriter *w, int contig, const Call *c) {
+    if (contig < w->last_contig || (contig == w->last_contig && c->pos < w->last_pos)) {
+        calla_err("internal error: VCF records out of order at contig %d position %lld", contig,
+                  (long long)c->pos + 1);
+        return -1;
+    }
+    w->last_contig = contig, w->last_pos = c->pos;
+    bcf1_t *r = w->rec;
+    bcf_clear(r);
+    r->rid = contig;
+    r->pos = c->pos;
+    r->qual = (float)c->qual;
+    const char *alleles[3] = {c->ref, c->alt[0], c->alt[1]};
+    int n_all = 1 + c->n_alt;
+    const char *dot = ".";
+    if (c->n_alt == 0) alleles[1] = dot, n_all = 2;  // reference call: ALT "."
+    int rc = bcf_update_alleles(w->hdr, r, alleles, n_all);
+    const char *fname = c->filter == FILTER_PASS ? "PASS" : c->filter == FILTER_REFCALL ? "RefCall" : "LowQual";
+    int fid = bcf_hdr_id2int(w->hdr, BCF_DT_ID, fname);
+    rc |= bcf_update_filter(w->hdr, r, &fid, 1);
+    if (c->source == 'P') rc |= bcf_update_info_flag(w->hdr, r, "P", NULL, 1);
+    int32_t gt[2] = {bcf_gt_unphased(c->gt[0]), bcf_gt_unphased(c->gt[1])};
+    rc |= bcf_update_genotypes(w->hdr, r, gt, 2);
+    int32_t gq = c->gq, dp = c->dp;
+    rc |= bcf_update_format_int32(w->hdr, r, "GQ", &gq, 1);
+    rc |= bcf_update_format_int32(w->hdr, r, "DP", &dp, 1);
+    int32_t ad[3] = {c->ad[0], c->ad[1], c->ad[2]};
+    rc |= bcf_update_format_int32(w->hdr, r, "AD", ad, 1 + c->n_alt);
+    if (c->n_alt > 0) {
+        float af[2] = {(float)c->af[0], (float)c->af[1]};
+        rc |= bcf_update_format_float(w->hdr, r, "AF", af, c->n_alt);
+    }
+    if (rc < 0 || bcf_write(w->fp, w->hdr, r) != 0) {
+        calla_err("failed to write a VCF record to \"%s\": %s", w->out.path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int vcfwriter_close(VcfWriter *w) {
+    int rc = hts_close(w->fp);
+    w->fp = NULL;
+    if (rc != 0) {
+        calla_err("failed to finish \"%s\" (disk full?)", w->out.path);
+        vcfwriter_abort(w);
+        return -1;
+    }
+    size_t n = strlen(w->out.tmp) + 8, m = strlen(w->out.path) + 8;
+    char *tmp_idx = xmalloc(n), *idx = xmalloc(m);
+    snprintf(tmp_idx, n, "%s.tbi", w->out.tmp);
+    snprintf(idx, m, "%s.tbi", w->out.path);
+    cleanup_register(tmp_idx);
+    if (tbx_index_build(w->out.tmp, 0, &tbx_conf_vcf) != 0) {
+        calla_err("failed to index \"%s\"", w->out.path);
+        unlink(tmp_idx);
+        cleanup_unregister(tmp_idx);
+        free(tmp_idx), free(idx);
+        vcfwriter_abort(w);
+        return -1;
+    }
+    rc = atomic_commit(&w->out);
+    if (rc == 0 && rename(tmp_idx, idx) != 0) {
+        calla_err("cannot rename the index to \"%s\": %s", idx, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0) unlink(tmp_idx);
+    cleanup_unregister(tmp_idx);
+    free(tmp_idx), free(idx);
+    bcf_hdr_destroy(w->hdr);
+    bcf_destroy(w->rec);
+    free(w);
+    return rc;
+}
+
+void vcfwriter_abort(VcfWriter *w) {
+    if (!w) return;
+    if (w->fp) hts_close(w->fp);
+    atomic_abort(&w->out);
+    if (w->hdr) bcf_hdr_destroy(w->hdr);
+    if (w->rec) bcf_destroy(w->rec);
+    free(w);
+}

@@ -1,0 +1,37 @@
+// eval_report.c — table and JSON output of eval counts.
+#include "eval/eval_report.h"
+
+static const char *TYPE_NAME[EVAL_NTYPES] = {"SNP", "INDEL"};
+
+void eval_print_table(FILE *out, const EvalResult *res) {
+    fprintf(out, "%-6s %-9s %8s %8s %8s %9s %8s %8s\n", "Type", "Level", "TP", "FP", "FN",
+            "Precision", "Recall", "F1");
+    for (int t = 0; t < EVAL_NTYPES; t++) {
+        for (int g = 0; g < 2; g++) {
+            const EvalCount *c = g ? &res->genotype[t] : &res->allele[t];
+            fprintf(out, "%-6s %-9s %8ld %8ld %8ld %9.4f %8.4f %8.4f\n", TYPE_NAME[t],
+                    g ? "genotype" : "allele", c->tp, c->fp, c->fn, eval_precision(c),
+                    eval_recall(c), eval_f1(c));
+        }
+    }
+}
+
+static void json_count(FILE *out, const EvalCount *c) {
+    fprintf(out,
+            "{\"tp\": %ld, \"fp\": %ld, \"fn\": %ld, \"precision\": %.6f, \"recall\": %.6f, "
+            "\"f1\": %.6f}",
+            c->tp, c->fp, c->fn, eval_precision(c), eval_recall(c), eval_f1(c));
+}
+
+int eval_write_json(FILE *out, const EvalResult *res) {
+    fputs("{\n", out);
+    for (int t = 0; t < EVAL_NTYPES; t++) {
+        fprintf(out, "  \"%s\": {\n    \"allele\": ", TYPE_NAME[t]);
+        json_count(out, &res->allele[t]);
+        fputs(",\n    \"genotype\": ", out);
+        json_count(out, &res->genotype[t]);
+        fprintf(out, "\n  }%s\n", t + 1 < EVAL_NTYPES ? "," : "");
+    }
+    fputs("}\n", out);
+    return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,184 @@
+// bed.c — BED reader: per-contig sorted, merged intervals.
+#include "tensors/bed.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <htslib/hts.h>
+#include <htslib/kseq.h>
+#include <htslib/kstring.h>
+
+#include "common/util.h"
+
+typedef struct {
+    char *name;  // owned by the temporary table
+    int64_t beg, end;
+} BedRow;
+
+static int row_cmp(const void *a, const void *b) {
+    const BedRow *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c) return c;
+    return x->beg < y->beg ? -1 : x->beg > y->beg;
+}
+
+static int parse_i64(const char *s, int64_t *out) {
+    char *e;
+    errno = 0;
+    long long v = strtoll(s, &e, 10);
+    if (errno || e == s || *e) return -1;
+    *out = v;
+    return 0;
+}
+
+BedRegions *bed_read(const char *path) {
+    // Check readability first: htslib would print its own multi-line complaint.
+    FILE *probe = fopen(path, "rb");
+    if (!probe) {
+        calla_err("failed to open BED \"%s\": %s", path, strerror(errno));
+        return NULL;
+    }
+    fclose(probe);
+    htsFile *fp = hts_open(path, "r");
+    if (!fp) {
+        calla_err("failed to open BED \"%s\": not a readable text or gzip file", path);
+        return NULL;
+    }
+    BedRow *rows = NULL;
+    size_t n = 0, cap = 0;
+    kstring_t line = {0, 0, NULL};
+    long lineno = 0;
+    int ret, bad = 0;
+    while ((ret = hts_getline(fp, KS_SEP_LINE, &line)) >= 0) {
+        lineno++;
+        char *s = line.s;
+        if (line.l && s[line.l - 1] == '\r') s[--line.l] = 0;
+        if (line.l == 0 || s[0] == '#' || strncmp(s, "track", 5) == 0 ||
+            strncmp(s, "browser", 7) == 0)
+            continue;
+        char *f[3];
+        int nf = 0;
+        char *p = s;
+        while (nf < 3) {
+            f[nf++] = p;
+            char *t = strchr(p, '\t');
+            if (!t) break;
+            *t = 0;
+            p = t + 1;
+        }
+        if (nf == 3) {  // cut the third field at the next tab
+            char *t = strchr(f[2], '\t');
+            if (t) *t = 0;
+        }
+        int64_t b, e;
+        if (nf < 3 || !*f[0] || parse_i64(f[1], &b) || parse_i64(f[2], &e) || b < 0 || e < b) {
+            calla_err("malformed BED \"%s\" line %ld: expected \"contig<TAB>start<TAB>end\" with "
+                      "0 <= start <= end",
+                      path, lineno);
+            bad = 1;
+            break;
+        }
+        if (e == b) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            rows = xrealloc(rows, cap * sizeof(*rows));
+        }
+        rows[n].name = xstrdup(f[0]);
+        rows[n].beg = b;
+        rows[n].end = e;
+        n++;
+    }
+    free(line.s);
+    if (!bad && ret < -1) {
+        calla_err("failed to read BED \"%s\": read error near line %ld", path, lineno + 1);
+        bad = 1;
+    }
+    if (hts_close(fp) != 0 && !bad) {
+        calla_err("failed to read BED \"%s\": close failed", path);
+        bad = 1;
+    }
+    if (bad) {
+        for (size_t i = 0; i < n; i++) free(rows[i].name);
+        free(rows);
+        return NULL;
+    }
+    if (n) qsort(rows, n, sizeof(*rows), row_cmp);
+    BedRegions *br = xcalloc(1, sizeof(*br));
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && strcmp(rows[j].name, rows[i].name) == 0) j++;
+        br->contigs = xrealloc(br->contigs, (br->n_contigs + 1) * sizeof(BedContig));
+        BedContig *c = &br->contigs[br->n_contigs++];
+        c->name = xstrdup(rows[i].name);
+        c->beg = xmalloc((j - i) * sizeof(int64_t));
+        c->end = xmalloc((j - i) * sizeof(int64_t));
+        c->n = 0;
+        c->total = 0;
+        for (size_t k = i; k < j; k++) {
+            if (c->n && rows[k].beg <= c->end[c->n - 1]) {
+                if (rows[k].end > c->end[c->n - 1]) c->end[c->n - 1] = rows[k].end;
+            } else {
+                c->beg[c->n] = rows[k].beg;
+                c->end[c->n] = rows[k].end;
+                c->n++;
+            }
+        }
+        for (int k = 0; k < c->n; k++) c->total += c->end[k] - c->beg[k];
+        i = j;
+    }
+    for (size_t k = 0; k < n; k++) free(rows[k].name);
+    free(rows);
+    return br;
+}
+
+void bed_free(BedRegions *b) {
+    if (!b) return;
+    for (int i = 0; i < b->n_contigs; i++) {
+        free(b->contigs[i].name);
+        free(b->contigs[i].beg);
+        free(b->contigs[i].end);
+    }
+    free(b->contigs);
+    free(b);
+}
+
+const BedContig *bed_contig(const BedRegions *b, const char *contig) {
+    if (!b) return NULL;
+    int lo = 0, hi = b->n_contigs - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2, c = strcmp(contig, b->contigs[mid].name);
+        if (c == 0) return &b->contigs[mid];
+        if (c < 0)
+            hi = mid - 1;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+int bed_lower_bound(const BedContig *c, int64_t pos) {
+    int lo = 0, hi = c->n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (c->end[mid] > pos)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+int bed_contains(const BedContig *c, int64_t pos) {
+    if (!c) return 0;
+    int i = bed_lower_bound(c, pos);
+    return i < c->n && c->beg[i] <= pos;
+}
+
+int bed_overlaps(const BedContig *c, int64_t beg, int64_t end) {
+    if (!c || end <= beg) return 0;
+    int i = bed_lower_bound(c, beg);
+    return i < c->n && c->beg[i] < end;
+}

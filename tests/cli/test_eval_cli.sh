@@ -1,0 +1,127 @@
+# calla eval on hand-made truth/query pairs whose counts are worked out by hand below:
+# exact matches, a genotype mismatch, a missed variant, false positives, a 1/2 query against two
+# truth records, deletions spelt at other positions in a homopolymer and a dinucleotide repeat,
+# an untrimmed insertion, an MNP against two SNPs, records outside the BED (one only by its span),
+# filtered and 0/0 query records; then the one-line errors.
+source "$(dirname "$0")/lib.sh"
+need samtools
+need bgzip
+
+# chr1, 1-based:     1-10       11-20      21-30      31-40      41-50      51-60
+printf '>chr1\nACGTACGTACGGATCCAAAAATGCACACACGTTGACCTGATCGATGCATGCATGCATGCA\n>chr2\nACGTTGCAACGTTGCA\n' >"$TMP/ref.fa"
+samtools faidx "$TMP/ref.fa" || fail "samtools faidx"
+# chr1:1-50 and all of chr2 (BED is 0-based, half-open).
+printf 'chr1\t0\t50\nchr2\t0\t16\n' >"$TMP/conf.bed"
+
+HDR='##fileformat=VCFv4.2
+##contig=<ID=chr1,length=60>
+##contig=<ID=chr2,length=16>
+##FILTER=<ID=LowQual,Description="low quality">
+##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">'
+{
+    printf '%s\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTRUTH\n' "$HDR"
+    printf 'chr1\t%s\t.\t%s\t%s\t50\tPASS\t.\tGT\t%s\n' \
+        3 G A 0/1 \
+        8 T C 1/1 \
+        12 G T 0/1 \
+        16 CA C 1/1 \
+        23 GCA G 0/1 \
+        35 A G 0/1 \
+        35 A T 0/1 \
+        42 C CT 0/1 \
+        49 TGC T 0/1 \
+        55 C T 0/1
+    printf 'chr2\t%s\t.\t%s\t%s\t50\tPASS\t.\tGT\t%s\n' \
+        3 G A 0/1 \
+        4 T C 0/1 \
+        10 C CA 1/1
+} >"$TMP/truth.vcf"
+{
+    printf '%s\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tOTHER\tCALLS\n' "$HDR"
+    printf 'chr1\t%s\t.\t%s\t%s\t50\t%s\t.\tGT\t0/0\t%s\n' \
+        3 G A PASS 0/1 \
+        5 A C PASS 0/0 \
+        6 C T PASS ./. \
+        8 T C PASS 0/1 \
+        20 AA A . 1/1 \
+        27 ACA A PASS 0/1 \
+        30 C T LowQual 0/1 \
+        35 A G,T PASS 1/2 \
+        38 T TA PASS 0/1 \
+        42 CG CTG PASS 0/1 \
+        46 G A PASS 0/1 \
+        57 T A PASS 1/1
+    printf 'chr2\t3\t.\tGT\tAC\t50\tPASS\t.\tGT\t0/0\t0/1\n'
+} | bgzip >"$TMP/query.vcf.gz"
+
+# Inside the BED (chr1:1-50, chr2), by hand:
+#  SNP  truth: chr1 3 8 12 35G 35T, chr2 3 4 (7).   query: chr1 3 8(het) 35G 35T 46, chr2 MNP->3,4 (7)
+#       allele   TP 6 (3 8 35G 35T c2:3 c2:4)  FP 1 (46)        FN 1 (12)
+#       genotype TP 5 (8 is hom vs het)         FP 2 (8 46)      FN 2 (8 12)
+#  INDEL truth: 16 CA>C, 23 GCA>G, 42 C>CT, c2:10 C>CA (49 TGC>T ends at 51, outside) (4)
+#        query: 20 AA>A = 16 CA>C, 27 ACA>A = 23 GCA>G, 42 CG>CTG = C>CT, 38 T>TA (4)
+#       allele and genotype: TP 3  FP 1 (38)  FN 1 (c2:10)
+#  Ignored: query 5 (0/0), 6 (./.), 30 (LowQual), 57 and truth 55 (outside), sample OTHER (0/0).
+run() { "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" --sample CALLS "$@"; }
+row() { awk -v t="$1" -v l="$2" '$1 == t && $2 == l { print $3, $4, $5, $6, $7, $8 }' "$3"; }
+
+run -R "$TMP/conf.bed" --json "$TMP/out.json" >"$TMP/table.txt" 2>"$TMP/err.txt" || fail "eval exits non-zero: $(cat "$TMP/err.txt")"
+[[ $(row SNP allele "$TMP/table.txt") == "6 1 1 0.8571 0.8571 0.8571" ]] || fail "SNP allele row: $(row SNP allele "$TMP/table.txt")"
+[[ $(row SNP genotype "$TMP/table.txt") == "5 2 2 0.7143 0.7143 0.7143" ]] || fail "SNP genotype row: $(row SNP genotype "$TMP/table.txt")"
+[[ $(row INDEL allele "$TMP/table.txt") == "3 1 1 0.7500 0.7500 0.7500" ]] || fail "INDEL allele row: $(row INDEL allele "$TMP/table.txt")"
+[[ $(row INDEL genotype "$TMP/table.txt") == "3 1 1 0.7500 0.7500 0.7500" ]] || fail "INDEL genotype row"
+[[ $(grep -c . "$TMP/table.txt") -eq 5 ]] || fail "table should have a header and 4 rows"
+
+# JSON: exact shape and values (6/7 = 0.857143, 5/7 = 0.714286), whitespace ignored.
+json=$(tr -d ' \n' <"$TMP/out.json")
+snp_a='{"tp":6,"fp":1,"fn":1,"precision":0.857143,"recall":0.857143,"f1":0.857143}'
+snp_g='{"tp":5,"fp":2,"fn":2,"precision":0.714286,"recall":0.714286,"f1":0.714286}'
+ind='{"tp":3,"fp":1,"fn":1,"precision":0.750000,"recall":0.750000,"f1":0.750000}'
+want="{\"SNP\":{\"allele\":$snp_a,\"genotype\":$snp_g},\"INDEL\":{\"allele\":$ind,\"genotype\":$ind}}"
+[[ $json == "$want" ]] || fail "JSON differs: $json"
+ls "$TMP"/out.json.tmp.* >/dev/null 2>&1 && fail "temporary JSON left behind"
+
+# --include-filtered: the LowQual SNP at chr1:30 becomes one more FP (P = 6/8).
+run -R "$TMP/conf.bed" --include-filtered >"$TMP/t2.txt" 2>/dev/null || fail "--include-filtered"
+[[ $(row SNP allele "$TMP/t2.txt") == "6 2 1 0.7500 0.8571 0.8000" ]] || fail "--include-filtered SNP row: $(row SNP allele "$TMP/t2.txt")"
+run -R "$TMP/conf.bed" --pass-only >"$TMP/t3.txt" 2>/dev/null || fail "--pass-only"
+cmp -s "$TMP/table.txt" "$TMP/t3.txt" || fail "--pass-only is not the default"
+
+# Without -R: + truth 55 (SNP FN), truth 49 TGC>T (INDEL FN), query 57 (SNP FP).
+run >"$TMP/t4.txt" 2>/dev/null || fail "eval without -R"
+[[ $(row SNP allele "$TMP/t4.txt" | cut -d' ' -f1-3) == "6 2 2" ]] || fail "no-BED SNP row: $(row SNP allele "$TMP/t4.txt")"
+[[ $(row INDEL allele "$TMP/t4.txt" | cut -d' ' -f1-3) == "3 1 2" ]] || fail "no-BED INDEL row: $(row INDEL allele "$TMP/t4.txt")"
+
+# The first sample (OTHER, all 0/0) is the default: no query variant at all, 0/0 precision = 0.
+run_other() { "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" -R "$TMP/conf.bed" "$@"; }
+run_other >"$TMP/t5.txt" 2>/dev/null || fail "default sample"
+[[ $(row SNP allele "$TMP/t5.txt") == "0 0 7 0.0000 0.0000 0.0000" ]] || fail "default-sample SNP row: $(row SNP allele "$TMP/t5.txt")"
+
+# Truth against itself: everything TP.
+"$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/truth.vcf" -f "$TMP/ref.fa" >"$TMP/t6.txt" 2>/dev/null || fail "self"
+[[ $(row SNP allele "$TMP/t6.txt") == "8 0 0 1.0000 1.0000 1.0000" ]] || fail "self SNP row"
+[[ $(row INDEL genotype "$TMP/t6.txt") == "5 0 0 1.0000 1.0000 1.0000" ]] || fail "self INDEL row"
+
+# Help and usage errors.
+"$CALLA" eval --help | grep -q -- '--json' || fail "--help lacks --json"
+"$CALLA" eval >/dev/null 2>&1; [[ $? -eq 2 ]] || fail "no arguments should exit 2"
+"$CALLA" eval -t a -q b >/dev/null 2>&1; [[ $? -eq 2 ]] || fail "missing -f should exit 2"
+"$CALLA" eval --frobnicate >/dev/null 2>&1; [[ $? -eq 2 ]] || fail "unknown option should exit 2"
+
+# Runtime errors: one line naming the culprit, exit 1.
+expect_fail 1 'failed to open truth VCF ".*nope.vcf"' "$CALLA" eval -t "$TMP/nope.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa"
+expect_fail 1 'failed to open reference ".*nofai.fa".*samtools faidx' \
+    bash -c "cp '$TMP/ref.fa' '$TMP/nofai.fa' && '$CALLA' eval -t '$TMP/truth.vcf' -q '$TMP/truth.vcf' -f '$TMP/nofai.fa'"
+{ printf '%s\n##contig=<ID=chr3>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n' "$HDR"
+  printf 'chr1\t3\t.\tG\tA\t50\tPASS\t.\tGT\t0/1\nchr3\t5\t.\tA\tC\t50\tPASS\t.\tGT\t0/1\n'; } >"$TMP/chr3.vcf"
+expect_fail 1 'chr3.vcf".*contig "chr3" is not in the reference' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/chr3.vcf" -f "$TMP/ref.fa"
+printf 'chr1\t0\t61\n' >"$TMP/long.bed"
+expect_fail 1 'long.bed" line 1: end 61 lies beyond chr1' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/truth.vcf" -f "$TMP/ref.fa" -R "$TMP/long.bed"
+printf 'chr1\t0\t10\nchrZ\t0\t10\n' >"$TMP/ctg.bed"
+expect_fail 1 'ctg.bed" line 2: contig "chrZ" is not in the reference' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/truth.vcf" -f "$TMP/ref.fa" -R "$TMP/ctg.bed"
+expect_fail 1 'no sample "NOBODY"' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" --sample NOBODY
+{ printf '%s\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n' "$HDR"
+  printf 'chr1\t4\t.\tG\tA\t50\tPASS\t.\tGT\t0/1\n'; } >"$TMP/badref.vcf"
+expect_fail 1 'badref.vcf": REF G at chr1:4 differs from the reference' "$CALLA" eval -t "$TMP/badref.vcf" -q "$TMP/truth.vcf" -f "$TMP/ref.fa"
+expect_fail 1 'JSON|cannot write' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/truth.vcf" -f "$TMP/ref.fa" --json "$TMP/no/such/dir/x.json"
+done_test
