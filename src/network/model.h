@@ -58,7 +58,8 @@ typedef struct Model {
 // Allocates buffers for batches of up to batch_max samples; parameters are zero.
 // Returns 0, or -1 on a bad argument.
 int model_create(Model *m, ModelArch arch, int batch_max);
-// The spec's initialisation (documented per model in docs/design.md), from `seed`; also seeds rng.
+// The spec's initialisation (documented per model in docs/network.md), from `seed`; also seeds
+// rng.
 void model_init_params(Model *m, uint64_t seed);
 void model_free(Model *m);
 
@@ -71,7 +72,8 @@ void model_input_from_features(const Model *m, const int16_t *features, float *x
 // summed over heads; Clairvoyante: task losses summed over the batch), or 0 when labels is NULL.
 // L2 / weight decay is not included: the optimizer applies it.
 double model_forward(Model *m, const float *x, const float *labels, int B, int train);
-// Backward pass for the last forward (which must have had labels): overwrites m->grads.
+// Backward pass for the last forward (which must have had labels): overwrites m->grads. It leaves
+// the forward's state intact, so calling it twice gives the same gradients.
 void model_backward(Model *m);
 
 // For metrics: whether a sample is a variant and a genotype code comparable between a prediction
@@ -79,5 +81,11 @@ void model_backward(Model *m);
 void model_decode(const Model *m, const float *v, int is_label, int *is_variant, int *genotype);
 // The target class of head h for one sample's labels (argmax for soft targets).
 int model_head_target(const Model *m, int h, const float *labels);
+
+// 0.5 * sum of squares of the tensors with decay = 1 (kernels), as tf.nn.l2_loss: the term
+// Clairvoyante adds as lambda * l2 (clairvoyante.md §3.3). For the optimizer; not in the loss.
+double model_l2_penalty(const Model *m);
+// Index into m->tensors of the tensor called `name`, or -1.
+int model_find_tensor(const Model *m, const char *name);
 
 #endif
