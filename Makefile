@@ -22,6 +22,8 @@ endif
 ifneq ($(NO_OMP),1)
 CFLAGS  += -fopenmp
 LDFLAGS += -fopenmp
+else
+CFLAGS  += -Wno-unknown-pragmas
 endif
 
 # BLAS: OpenBLAS (Debian libopenblas-dev); cblas.h lives under /usr/include/x86_64-linux-gnu/openblas-pthread
@@ -65,6 +67,9 @@ LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(CU_OBJS)
 LIB      := $(BUILD)/libcalla.a
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+# Helper programs used by the command-line tests (not tests themselves): $(BUILD)/tools/NAME
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .PHONY: all test unit-tests clean demo
 all: $(BUILD)/calla
@@ -88,10 +93,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
-unit-tests: $(TEST_BINS)
+$(BUILD)/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+unit-tests: $(TEST_BINS) $(TOOL_BINS)
 
 # Runs every unit test binary and every tests/cli/test_*.sh; prints "N passed, N failed, N skipped".
-test: $(BUILD)/calla $(TEST_BINS)
+test: $(BUILD)/calla $(TEST_BINS) $(TOOL_BINS)
 	@BUILD=$(BUILD) bash tests/run.sh $(T)
 
 demo: $(BUILD)/calla

@@ -8,6 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 BUILD=${BUILD:-build}
 export CALLA="$root/$BUILD/calla"
+export CALLA_TOOLS="$root/$BUILD/tools"
 export CALLA_ROOT="$root"
 export CALLA_SHARED="${CALLA_SHARED:-$root/../shared}"
 pattern=${1:-}

@@ -1,10 +1,620 @@
-// cmd_call.c — `calla call` (placeholder until implemented).
+// cmd_call.c — `calla call`: BAM + reference + model -> bgzipped, tabix-indexed VCF.
+//
+// The regions are split into fixed chunks (reads/regions.h); each worker thread owns a
+// ScanInputs, a copy of the model and a reference handle, scans a chunk for candidates exactly as
+// `calla tensors` does (same ScanParams), runs the model on batches of --batch candidates taken
+// in chunk order, decides the genotypes and keeps the chunk's calls; the calls are written in
+// chunk order. Batches never span chunks, so the samples of every forward pass, and therefore the
+// output, are the same for any -@. Memory: one chunk's calls plus one batch per thread.
+#include <errno.h>
+#include <getopt.h>
+#include <htslib/faidx.h>
+#include <htslib/hts.h>
+#include <htslib/sam.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calling/genotype.h"
+#include "calling/genotype_clairvoyante.h"
+#include "calling/vcf_writer.h"
 #include "cli/commands.h"
+#include "common/blas.h"
 #include "common/util.h"
+#include "network/model.h"
+#include "reads/candidates.h"
+#include "reads/regions.h"
+#include "tensors/features_pileup.h"
+#include "training/modelfile.h"
+#include "training/safetensors.h"
+
+#define DEFAULT_CHUNK 100000
+#define DEFAULT_BATCH 1000
+
+static void usage(FILE *fp) {
+    fprintf(fp,
+            "Usage: calla call -b in.bam -f ref.fa -m model.safetensors -o calls.vcf.gz [options]\n"
+            "Calls germline variants at candidate sites with a trained model.\n\n"
+            "Input/output:\n"
+            "  -b, --bam FILE            coordinate-sorted, indexed BAM/CRAM\n"
+            "  -f, --ref FILE            reference FASTA with .fai\n"
+            "  -m, --model FILE          model file (.safetensors) from `calla train`\n"
+            "  -o, --output FILE         output VCF (bgzipped, with a .tbi index), written atomically\n"
+            "  -r, --region REG          chr, chr:beg or chr:beg-end (1-based, inclusive); repeatable\n"
+            "  -R, --regions-file BED    regions from a BED file (0-based, half-open)\n"
+            "  -@, --threads N           worker threads [1]; the output does not depend on N\n"
+            "  --sample NAME             sample name when the BAM has no @RG SM tag [BAM file name]\n"
+            "Calling:\n"
+            "  --platform ilmn|hifi|ont  must match the model's platform [the model's]\n"
+            "  --qual Q                  FILTER LowQual below QUAL Q [2]\n"
+            "  --ref-calls               also write reference calls (FILTER RefCall)\n"
+            "  --batch N                 candidates per forward pass [%d]\n"
+            "Candidates (defaults from the platform, as in `calla tensors`):\n"
+            "  --snp-af F                minimum SNP allele frequency\n"
+            "  --indel-af F              minimum indel allele frequency\n"
+            "  --min-depth N             minimum depth at the candidate [2]\n"
+            "  --min-mapq N              drop reads with MAPQ below N [5]\n"
+            "Debugging:\n"
+            "  --chunk-size N            positions per work chunk [%d]\n"
+            "  -h, --help                this help\n",
+            DEFAULT_BATCH, DEFAULT_CHUNK);
+}
+
+// A candidate kept until its batch has been through the model (features already converted).
+typedef struct {
+    Candidate c;  // indels and their sequences owned; features NULL
+} Pending;
+
+typedef struct {
+    Call *calls;
+    size_t n, cap;
+    long n_cand;
+} ChunkCalls;
+
+typedef struct {
+    Model model;
+    int loaded;
+    ScanInputs *in;
+    faidx_t *fai;
+    float *x;  // [batch, n_in]
+    Pending *pend;
+    int n_pend;
+    // the current chunk
+    ChunkCalls *out;
+    const char *ref;  // chunk reference from chunk beg, upper case
+    int64_t ref_beg, ref_len;
+    int err;
+} Worker;
+
+typedef struct {
+    Worker *w;
+    int threads, batch, ref_calls, max_ctx;
+    double min_qual;
+    ScanParams prm;
+    const int *ref_index;  // BAM tid -> reference (header) contig index
+    VcfWriter *vcf;
+    Progress prog;
+    int64_t done_pos, total_pos;
+    long n_cand, n_written, n_pass;
+} CallRun;
+
+static void pending_free(Pending *p) {
+    for (int i = 0; i < p->c.n_indels; i++) free(p->c.indels[i].seq);
+    free(p->c.indels);
+    memset(p, 0, sizeof *p);
+}
+
+static void push_call(ChunkCalls *o, Call *c) {
+    if (o->n == o->cap) {
+        o->cap = o->cap ? 2 * o->cap : 64;
+        o->calls = xrealloc(o->calls, o->cap * sizeof *o->calls);
+    }
+    o->calls[o->n++] = *c;
+    memset(c, 0, sizeof *c);
+}
+
+// Runs the model on the pending candidates and decides their genotypes.
+static void flush(CallRun *run, Worker *w) {
+    if (w->n_pend == 0) return;
+    Model *m = &w->model;
+    model_forward(m, w->x, NULL, w->n_pend, 0);
+    char *rbuf = xmalloc((size_t)run->max_ctx + 1);
+    for (int k = 0; k < w->n_pend; k++) {
+        const Candidate *c = &w->pend[k].c;
+        const float *p = m->out + (size_t)k * m->n_out;
+        int64_t off = c->pos - w->ref_beg, avail = w->ref_len - off;
+        if (avail > run->max_ctx) avail = run->max_ctx;
+        if (avail < 0) avail = 0;
+        memcpy(rbuf, w->ref + off, (size_t)avail);
+        rbuf[avail] = 0;
+        Call call;
+        int rc = m->arch == ARCH_CLAIR3_PILEUP
+                     ? genotype_clair3(p, c, rbuf, run->min_qual, &call)
+                     : genotype_clairvoyante(p, c, rbuf, run->min_qual, &call);
+        if (rc < 0) {
+            // No outcome the reads support: a reference call.
+            call_free(&call);
+            if (!run->ref_calls || base_code(c->ref) < 0) continue;
+            memset(&call, 0, sizeof call);
+            call.pos = c->pos;
+            call.ref = xmalloc(2);
+            call.ref[0] = c->ref, call.ref[1] = 0;
+            call.dp = c->depth;
+            call.ad[0] = c->ref_count;
+            call.filter = FILTER_REFCALL;
+            call.source = m->arch == ARCH_CLAIR3_PILEUP ? 'P' : 'V';
+        }
+        if (call.n_alt == 0 && !run->ref_calls) {
+            call_free(&call);
+            continue;
+        }
+        push_call(w->out, &call);
+    }
+    free(rbuf);
+    for (int k = 0; k < w->n_pend; k++) pending_free(&w->pend[k]);
+    w->n_pend = 0;
+}
+
+typedef struct {
+    CallRun *run;
+    Worker *w;
+} EmitCtx;
+
+static int emit(const Candidate *c, void *ud) {
+    EmitCtx *e = ud;
+    Worker *w = e->w;
+    Model *m = &w->model;
+    w->out->n_cand++;
+    Pending *p = &w->pend[w->n_pend];
+    p->c = *c;
+    p->c.features = NULL;
+    p->c.indels = c->n_indels ? xmalloc(c->n_indels * sizeof *c->indels) : NULL;
+    for (int i = 0; i < c->n_indels; i++) {
+        p->c.indels[i] = c->indels[i];
+        p->c.indels[i].seq = xstrdup(c->indels[i].seq);
+    }
+    model_input_from_features(m, c->features, w->x + (size_t)w->n_pend * m->n_pos * m->n_chan);
+    if (++w->n_pend == e->run->batch) flush(e->run, w);
+    return 0;
+}
+
+static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
+    CallRun *run = ud;
+    Worker *w = &run->w[thread];
+    ChunkCalls *o = slot;
+    o->n = 0;
+    o->n_cand = 0;
+    w->out = o;
+    const char *name = scan_inputs_contig_name(w->in, ch->tid);
+    int64_t clen = scan_inputs_contig_len(w->in, ch->tid);
+    int64_t rend = ch->end + run->max_ctx;
+    if (rend > clen) rend = clen;
+    hts_pos_t len = 0;
+    char *ref = faidx_fetch_seq64(w->fai, name, ch->beg, rend - 1, &len);
+    if (!ref || len != rend - ch->beg) {
+        calla_err("failed to read %s:%lld-%lld from reference \"%s\"", name,
+                  (long long)ch->beg + 1, (long long)rend, scan_inputs_ref_path(w->in));
+        free(ref);
+        return -1;
+    }
+    for (hts_pos_t i = 0; i < len; i++)
+        if (ref[i] >= 'a' && ref[i] <= 'z') ref[i] = (char)(ref[i] - 'a' + 'A');
+    w->ref = ref, w->ref_beg = ch->beg, w->ref_len = len;
+    EmitCtx e = {run, w};
+    int rc = scan_region(w->in, &run->prm, ch->tid, ch->beg, ch->end, NULL, 0, emit, &e);
+    if (rc == 0) flush(run, w);
+    for (int k = 0; k < w->n_pend; k++) pending_free(&w->pend[k]);
+    w->n_pend = 0;
+    free(ref);
+    w->ref = NULL;
+    return rc < 0 ? -1 : 0;
+}
+
+static int call_sink(void *ud, const Chunk *ch, void *slot) {
+    CallRun *run = ud;
+    ChunkCalls *o = slot;
+    int rc = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        if (rc == 0) {
+            rc = vcfwriter_write(run->vcf, run->ref_index[ch->tid], &o->calls[i]);
+            run->n_written++;
+            if (o->calls[i].filter == FILTER_PASS) run->n_pass++;
+        }
+        call_free(&o->calls[i]);
+    }
+    o->n = 0;
+    run->n_cand += o->n_cand;
+    run->done_pos += ch->end - ch->beg;
+    if (rc == 0 && progress_due(&run->prog)) {
+        double dt = now_seconds() - run->prog.start;
+        calla_info("%lld/%lld positions (%.0f positions/s), %ld candidates, %ld records",
+                   (long long)run->done_pos, (long long)run->total_pos,
+                   dt > 0 ? run->done_pos / dt : 0.0, run->n_cand, run->n_written);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+// The sample name: @RG SM of the BAM (the first one; a warning when read groups disagree), else
+// --sample, else the BAM file name without directory and extension.
+static char *sample_name(const char *bam_path, const char *opt) {
+    char *sm = NULL;
+    samFile *fp = sam_open(bam_path, "r");
+    sam_hdr_t *h = fp ? sam_hdr_read(fp) : NULL;
+    if (h) {
+        int n = sam_hdr_count_lines(h, "RG");
+        for (int i = 0; i < n; i++) {
+            kstring_t ks = {0, 0, NULL};
+            if (sam_hdr_find_tag_pos(h, "RG", i, "SM", &ks) == 0) {
+                if (!sm) sm = xstrdup(ks.s);
+                else if (strcmp(sm, ks.s) != 0)
+                    calla_warn("\"%s\" has read groups of several samples; using \"%s\"", bam_path,
+                               sm);
+            }
+            free(ks.s);
+        }
+        sam_hdr_destroy(h);
+    }
+    if (fp) sam_close(fp);
+    if (sm) {
+        if (opt && strcmp(opt, sm) != 0)
+            calla_warn("--sample \"%s\" ignored: the BAM's @RG SM is \"%s\"", opt, sm);
+        return sm;
+    }
+    if (opt) return xstrdup(opt);
+    const char *b = strrchr(bam_path, '/');
+    b = b ? b + 1 : bam_path;
+    sm = xstrdup(b);
+    char *dot = strrchr(sm, '.');
+    if (dot && dot != sm) *dot = 0;
+    return sm;
+}
+
+// Reads the model's metadata and checks it against the command: feature kind of the
+// architecture, platform. Returns 0 or -1 (error printed); *platform set.
+static int check_model_meta(const StFile *f, const char *platform_opt, Platform *platform,
+                            char **desc) {
+    const char *an = st_meta(f, "architecture"), *fk = st_meta(f, "feature_kind");
+    const char *pl = st_meta(f, "platform");
+    ModelArch arch;
+    if (!an || model_arch_parse(an, &arch) < 0) {
+        calla_err("\"%s\" is not a calla model: metadata \"architecture\" is %s", f->path,
+                  an ? an : "missing");
+        return -1;
+    }
+    const char *want = feature_kind_name(model_arch_feature_kind(arch));
+    if (!fk || strcmp(fk, want) != 0) {
+        calla_err("model \"%s\": feature_kind \"%s\" does not match its %s architecture (needs %s)",
+                  f->path, fk ? fk : "(missing)", an, want);
+        return -1;
+    }
+    if (pl && !pl[0]) pl = NULL;
+    if (pl && platform_parse(pl, platform) < 0) {
+        calla_err("model \"%s\" has an unknown platform \"%s\"", f->path, pl);
+        return -1;
+    }
+    if (platform_opt) {
+        Platform p;
+        if (platform_parse(platform_opt, &p) < 0) {
+            calla_err("unknown platform \"%s\" (ilmn, hifi or ont)", platform_opt);
+            return -2;
+        }
+        if (pl && p != *platform) {
+            calla_err("--platform %s differs from the platform \"%s\" the model \"%s\" was trained on",
+                      platform_opt, pl, f->path);
+            return -1;
+        }
+        *platform = p;
+    } else if (!pl) {
+        calla_err("model \"%s\" records no platform: give --platform", f->path);
+        return -1;
+    }
+    kstring_t s = {0, 0, NULL};
+    const char *ver = st_meta(f, "calla_version");
+    ksprintf(&s, "file=%s,architecture=%s,feature_kind=%s,platform=%s,calla_version=%s", f->path,
+             an, fk, platform_name(*platform), ver ? ver : "unknown");
+    *desc = s.s;
+    return 0;
+}
+
+// Reference contigs in .fai order, and the reference index of every BAM contig (-1 if absent).
+typedef struct {
+    int n;
+    char **names;
+    int64_t *lens;
+} RefContigs;
+
+static int name_idx_cmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+// Whole-BAM calling: a BAM contig that has reads but is absent from the reference means the BAM
+// and the reference do not match (an error); contigs without reads (e.g. the rest of a genome when
+// the reference is one chromosome) are skipped with a warning by regions_build. "Has reads": the
+// index returns at least one record for the contig (works for BAM and CRAM alike).
+static int check_bam_contigs(const ScanInputs *in) {
+    const char *bam_path = scan_inputs_bam_path(in);
+    int nb = scan_inputs_ncontigs(in), any = 0, bad = -1;
+    for (int t = 0; t < nb; t++)
+        if (!scan_inputs_contig_in_ref(in, t)) any = 1;
+    if (!any) return 0;
+    samFile *fp = sam_open(bam_path, "r");
+    sam_hdr_t *h = fp ? sam_hdr_read(fp) : NULL;
+    hts_idx_t *idx = h ? sam_index_load(fp, bam_path) : NULL;
+    bam1_t *b = bam_init1();
+    for (int t = 0; t < nb && bad < 0; t++) {
+        if (scan_inputs_contig_in_ref(in, t)) continue;
+        hts_itr_t *itr = idx ? sam_itr_queryi(idx, t, 0, HTS_POS_MAX) : NULL;
+        // A read error (< -1) counts as "has reads": better a clear error than a silent skip.
+        int r = itr ? sam_itr_next(fp, itr, b) : 0;
+        if (!itr || r >= 0 || r < -1) bad = t;
+        hts_itr_destroy(itr);
+    }
+    bam_destroy1(b);
+    if (idx) hts_idx_destroy(idx);
+    if (h) sam_hdr_destroy(h);
+    if (fp) sam_close(fp);
+    if (bad < 0) return 0;
+    calla_err("contig \"%s\" of \"%s\" has reads but is absent from reference \"%s\" (wrong "
+              "reference?)",
+              scan_inputs_contig_name(in, bad), bam_path, scan_inputs_ref_path(in));
+    return -1;
+}
+
+enum {
+    OPT_SAMPLE = 1000, OPT_PLATFORM, OPT_QUAL, OPT_REF_CALLS, OPT_BATCH, OPT_SNP_AF, OPT_INDEL_AF,
+    OPT_MIN_DEPTH, OPT_MIN_MAPQ, OPT_CHUNK
+};
 
 int main_call(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    calla_err("not implemented yet");
-    return CALLA_EXIT_RUNTIME;
+    calla_set_cmd("call");
+    static const struct option lopts[] = {
+        {"bam", required_argument, NULL, 'b'},
+        {"ref", required_argument, NULL, 'f'},
+        {"model", required_argument, NULL, 'm'},
+        {"output", required_argument, NULL, 'o'},
+        {"region", required_argument, NULL, 'r'},
+        {"regions-file", required_argument, NULL, 'R'},
+        {"threads", required_argument, NULL, '@'},
+        {"help", no_argument, NULL, 'h'},
+        {"sample", required_argument, NULL, OPT_SAMPLE},
+        {"platform", required_argument, NULL, OPT_PLATFORM},
+        {"qual", required_argument, NULL, OPT_QUAL},
+        {"ref-calls", no_argument, NULL, OPT_REF_CALLS},
+        {"batch", required_argument, NULL, OPT_BATCH},
+        {"snp-af", required_argument, NULL, OPT_SNP_AF},
+        {"indel-af", required_argument, NULL, OPT_INDEL_AF},
+        {"min-depth", required_argument, NULL, OPT_MIN_DEPTH},
+        {"min-mapq", required_argument, NULL, OPT_MIN_MAPQ},
+        {"chunk-size", required_argument, NULL, OPT_CHUNK},
+        {NULL, 0, NULL, 0}};
+    const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
+    const char *bed_path = NULL, *sample_opt = NULL, *platform_s = NULL;
+    char **region_args = xcalloc(argc + 1, sizeof(char *));
+    int n_region_args = 0, ref_calls = 0, c, bad = 0;
+    long threads = 1, batch = DEFAULT_BATCH, chunk = DEFAULT_CHUNK, min_depth = -1, min_mapq = -1;
+    double qual = 2, snp_af = -1, indel_af = -1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "b:f:m:o:r:R:@:h", lopts, NULL)) != -1) {
+        long v;
+        double d;
+        switch (c) {
+        case 'b': bam_path = optarg; break;
+        case 'f': ref_path = optarg; break;
+        case 'm': model_path = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'r': region_args[n_region_args++] = optarg; break;
+        case 'R': bed_path = optarg; break;
+        case '@':
+            if (parse_int(optarg, &threads) < 0 || threads < 1 || threads > 1024) {
+                calla_err("bad thread count \"%s\"", optarg);
+                bad = 1;
+            }
+            break;
+        case 'h': usage(stdout); free(region_args); return 0;
+        case OPT_SAMPLE: sample_opt = optarg; break;
+        case OPT_PLATFORM: platform_s = optarg; break;
+        case OPT_REF_CALLS: ref_calls = 1; break;
+        case OPT_QUAL: case OPT_SNP_AF: case OPT_INDEL_AF:
+            if (parse_double(optarg, &d) < 0 || d < 0 || (c != OPT_QUAL && d > 1)) {
+                calla_err("bad value \"%s\" for --%s", optarg,
+                          c == OPT_QUAL ? "qual" : c == OPT_SNP_AF ? "snp-af" : "indel-af");
+                bad = 1;
+            } else if (c == OPT_QUAL) qual = d;
+            else if (c == OPT_SNP_AF) snp_af = d;
+            else indel_af = d;
+            break;
+        case OPT_BATCH: case OPT_MIN_DEPTH: case OPT_MIN_MAPQ: case OPT_CHUNK:
+            if (parse_int(optarg, &v) < 0 || v < 0 ||
+                ((c == OPT_BATCH || c == OPT_CHUNK) && v < 1) || (c == OPT_BATCH && v > 1000000)) {
+                calla_err("bad integer \"%s\"", optarg);
+                bad = 1;
+            } else if (c == OPT_BATCH) batch = v;
+            else if (c == OPT_MIN_DEPTH) min_depth = v;
+            else if (c == OPT_MIN_MAPQ) min_mapq = v;
+            else chunk = v;
+            break;
+        default: bad = 1; break;
+        }
+    }
+    if (!bad && optind < argc) {
+        calla_err("unexpected argument \"%s\"", argv[optind]);
+        bad = 1;
+    }
+    if (!bad && (!bam_path || !ref_path || !model_path || !out_path)) {
+        calla_err("-b BAM, -f FASTA, -m MODEL and -o OUTPUT are required");
+        bad = 1;
+    }
+    Platform platform = PLATFORM_ILMN;
+    if (!bad && platform_s && platform_parse(platform_s, &platform) < 0) {
+        calla_err("unknown platform \"%s\" (ilmn, hifi or ont)", platform_s);
+        bad = 1;
+    }
+    if (bad) {
+        usage(stderr);
+        free(region_args);
+        return CALLA_EXIT_USAGE;
+    }
+    hts_set_log_level(HTS_LOG_OFF);  // our own one-line errors name the file and the problem
+
+    int ret = CALLA_EXIT_RUNTIME;
+    StFile st;
+    int st_ok = 0;
+    char *desc = NULL, *sample = NULL, *cmdline = NULL;
+    CallRun run;
+    memset(&run, 0, sizeof run);
+    Worker *ws = xcalloc(threads, sizeof *ws);
+    Region *regs = NULL;
+    int n_regs = 0;
+    Chunk *chunks = NULL;
+    ChunkCalls *slots = NULL;
+    int *ref_index = NULL;
+    RefContigs rc_ = {0, NULL, NULL};
+    VcfWriter *vcf = NULL;
+
+    // The model first: a wrong model is the cheapest thing to detect.
+    if (st_open(&st, model_path) < 0) goto out;
+    st_ok = 1;
+    if (check_model_meta(&st, platform_s, &platform, &desc) < 0) goto out;
+    for (long t = 0; t < threads; t++) {
+        if (modelfile_load_st(&st, &ws[t].model, (int)batch, 0) < 0) goto out;
+        ws[t].loaded = 1;
+    }
+    st_close(&st);
+    st_ok = 0;
+    ModelArch arch = ws[0].model.arch;
+    FeatureKind kind = ws[0].model.feature_kind;
+
+    ScanParams prm;
+    scan_params_default(&prm, platform, kind);
+    if (snp_af >= 0) prm.snp_af = snp_af;
+    if (indel_af >= 0) prm.indel_af = indel_af;
+    if (min_depth >= 0) prm.min_depth = (int)min_depth;
+    if (min_mapq >= 0) prm.min_mapq = (int)min_mapq;
+
+    for (long t = 0; t < threads; t++) {
+        ws[t].in = scan_inputs_open(bam_path, ref_path);
+        if (!ws[t].in) goto out;
+        ws[t].fai = fai_load3_format(ref_path, NULL, NULL, 0, FAI_FASTA);
+        if (!ws[t].fai) {
+            calla_err("failed to load the index of reference \"%s\"", ref_path);
+            goto out;
+        }
+    }
+    ScanInputs *in0 = ws[0].in;
+    int nb = scan_inputs_ncontigs(in0);
+    if (!n_region_args && !bed_path && check_bam_contigs(in0) < 0) goto out;
+    {
+        int rc = regions_build(in0, region_args, n_region_args, bed_path, &regs, &n_regs);
+        if (rc == -2) { ret = CALLA_EXIT_USAGE; goto out; }
+        if (rc < 0) goto out;
+    }
+
+    // Header contigs: the reference's, in .fai order; BAM tid -> header index.
+    rc_.n = faidx_nseq(ws[0].fai);
+    rc_.names = xcalloc(rc_.n ? rc_.n : 1, sizeof *rc_.names);
+    rc_.lens = xcalloc(rc_.n ? rc_.n : 1, sizeof *rc_.lens);
+    char **sorted = xcalloc(rc_.n ? rc_.n : 1, sizeof *sorted);
+    for (int i = 0; i < rc_.n; i++) {
+        rc_.names[i] = (char *)faidx_iseq(ws[0].fai, i);
+        rc_.lens[i] = faidx_seq_len(ws[0].fai, rc_.names[i]);
+        sorted[i] = rc_.names[i];
+    }
+    qsort(sorted, rc_.n, sizeof *sorted, name_idx_cmp);
+    ref_index = xcalloc(nb ? nb : 1, sizeof *ref_index);
+    for (int t = 0; t < nb; t++) {
+        const char *nm = scan_inputs_contig_name(in0, t);
+        char **hit = rc_.n ? bsearch(&nm, sorted, rc_.n, sizeof *sorted, name_idx_cmp) : NULL;
+        ref_index[t] = -1;
+        if (hit)
+            for (int i = 0; i < rc_.n; i++)
+                if (rc_.names[i] == *hit) { ref_index[t] = i; break; }
+    }
+    free(sorted);
+    // Records must follow the header's (reference) contig order: order regions by it.
+    for (int i = 1; i < n_regs; i++) {  // insertion sort, stable; regions are few
+        Region r = regs[i];
+        int j = i - 1;
+        while (j >= 0 && ref_index[regs[j].tid] > ref_index[r.tid]) {
+            regs[j + 1] = regs[j];
+            j--;
+        }
+        regs[j + 1] = r;
+    }
+    size_t n_chunks = 0;
+    int64_t total_pos = 0;
+    chunks = regions_chunks(regs, n_regs, chunk, &n_chunks, &total_pos);
+
+    sample = sample_name(bam_path, sample_opt);
+    {
+        char *args = cmdline_without_threads(argc, argv);  // argv[0] is "call"
+        kstring_t ks = {0, 0, NULL};
+        ksprintf(&ks, "calla %s", args);
+        free(args);
+        cmdline = ks.s;
+    }
+    vcf = vcfwriter_open(out_path, sample, rc_.n, rc_.names, rc_.lens, cmdline, desc);
+    if (!vcf) goto out;
+
+    Model *m0 = &ws[0].model;
+    for (long t = 0; t < threads; t++) {
+        ws[t].x = xmalloc((size_t)batch * m0->n_pos * m0->n_chan * sizeof(float));
+        ws[t].pend = xcalloc(batch, sizeof *ws[t].pend);
+    }
+    if (threads > 1) blas_set_threads(1);  // parallelism comes from the chunks
+    slots = xcalloc(2 * (size_t)threads, sizeof *slots);
+    run.w = ws;
+    run.threads = (int)threads;
+    run.batch = (int)batch;
+    run.ref_calls = ref_calls;
+    run.max_ctx = prm.max_indel_len + 2;
+    run.min_qual = qual;
+    run.prm = prm;
+    run.ref_index = ref_index;
+    run.vcf = vcf;
+    run.total_pos = total_pos;
+    progress_init(&run.prog, 1.0);
+    calla_info("%s model, platform %s, %zu chunk(s) over %lld positions, %ld thread(s)",
+               model_arch_name(arch), platform_name(platform), n_chunks, (long long)total_pos,
+               threads);
+    if (chunks_run(chunks, n_chunks, (int)threads, slots, sizeof *slots, call_work, call_sink,
+                   &run) < 0)
+        goto out;
+    long sat = 0;
+    for (long t = 0; t < threads; t++) sat += scan_inputs_saturated(ws[t].in);
+    if (sat) calla_warn("%ld feature values exceeded the int16 range and were saturated", sat);
+    int rc = vcfwriter_close(vcf);
+    vcf = NULL;
+    if (rc < 0) goto out;
+    double dt = now_seconds() - run.prog.start;
+    calla_info("done: %lld positions in %.2f s, %ld candidates, %ld records (%ld PASS) written to "
+               "\"%s\"",
+               (long long)total_pos, dt, run.n_cand, run.n_written, run.n_pass, out_path);
+    ret = 0;
+out:
+    if (vcf) vcfwriter_abort(vcf);
+    if (st_ok) st_close(&st);
+    if (slots) {
+        for (size_t i = 0; i < 2 * (size_t)threads; i++) {
+            for (size_t k = 0; k < slots[i].n; k++) call_free(&slots[i].calls[k]);
+            free(slots[i].calls);
+        }
+        free(slots);
+    }
+    for (long t = 0; t < threads; t++) {
+        if (ws[t].loaded) model_free(&ws[t].model);
+        if (ws[t].in) scan_inputs_close(ws[t].in);
+        if (ws[t].fai) fai_destroy(ws[t].fai);
+        free(ws[t].x);
+        free(ws[t].pend);
+    }
+    free(ws);
+    free(regs);
+    free(chunks);
+    free(ref_index);
+    free(rc_.names);
+    free(rc_.lens);
+    free(desc);
+    free(sample);
+    free(cmdline);
+    free(region_args);
+    return ret;
 }

@@ -10,14 +10,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "cli/commands.h"
 #include "common/rng.h"
 #include "common/util.h"
 #include "reads/candidates.h"
+#include "reads/regions.h"
 #include "tensors/labels.h"
 #include "tensors/tensorfile.h"
 
@@ -54,139 +52,6 @@ static void usage(FILE *fp) {
             "  --dump-counts             write per-position per-strand counts instead of tensors\n"
             "  -h, --help                this help\n",
             DEFAULT_CHUNK);
-}
-
-typedef struct {
-    int tid;
-    int64_t beg, end;
-} Region;
-
-typedef struct {
-    int tid;
-    int64_t beg, end;
-    uint64_t index;
-} Chunk;
-
-static int region_cmp(const void *a, const void *b) {
-    const Region *x = a, *y = b;
-    if (x->tid != y->tid) return x->tid < y->tid ? -1 : 1;
-    if (x->beg != y->beg) return x->beg < y->beg ? -1 : 1;
-    return (x->end > y->end) - (x->end < y->end);
-}
-
-static int parse_pos(const char *s, const char *e, int64_t *out) {
-    int64_t v = 0;
-    int nd = 0;
-    for (; s < e; s++) {
-        if (*s == ',') continue;
-        if (*s < '0' || *s > '9') return -1;
-        v = v * 10 + (*s - '0');
-        nd++;
-    }
-    if (!nd) return -1;
-    *out = v;
-    return 0;
-}
-
-static int check_region(const ScanInputs *in, const char *what, const char *name, int64_t beg,
-                        int64_t end, Region *r) {
-    int tid = scan_inputs_tid(in, name);
-    if (tid < 0) {
-        calla_err("contig \"%s\" of %s is not in \"%s\"", name, what, scan_inputs_bam_path(in));
-        return -1;
-    }
-    if (!scan_inputs_contig_in_ref(in, tid)) {
-        calla_err("contig \"%s\" of %s is absent from reference \"%s\"", name, what,
-                  scan_inputs_ref_path(in));
-        return -1;
-    }
-    int64_t len = scan_inputs_contig_len(in, tid);
-    if (end < 0) end = len;
-    if (beg < 0 || beg >= end || end > len) {
-        calla_err("%s is outside contig \"%s\" (length %lld) or empty", what, name, (long long)len);
-        return -1;
-    }
-    r->tid = tid;
-    r->beg = beg;
-    r->end = end;
-    return 0;
-}
-
-// samtools syntax: chr, chr:beg, chr:beg-, chr:beg-end (1-based inclusive, commas allowed).
-static int parse_region_arg(const ScanInputs *in, const char *arg, Region *r) {
-    char what[512];
-    snprintf(what, sizeof what, "region \"%s\"", arg);
-    const char *colon = strrchr(arg, ':');
-    int64_t beg = 0, end = -1;
-    size_t nlen = strlen(arg);
-    if (colon && scan_inputs_tid(in, arg) < 0) {
-        const char *dash = strchr(colon + 1, '-');
-        const char *e1 = dash ? dash : colon + 1 + strlen(colon + 1);
-        int64_t b1;
-        if (parse_pos(colon + 1, e1, &b1) < 0 || b1 < 1) {
-            calla_err("malformed region \"%s\"", arg);
-            return -2;
-        }
-        beg = b1 - 1;
-        if (dash && dash[1]) {
-            int64_t e2;
-            if (parse_pos(dash + 1, dash + strlen(dash), &e2) < 0 || e2 < b1) {
-                calla_err("malformed region \"%s\"", arg);
-                return -2;
-            }
-            end = e2;
-        }
-        nlen = (size_t)(colon - arg);
-    }
-    char *name = xmalloc(nlen + 1);
-    memcpy(name, arg, nlen);
-    name[nlen] = 0;
-    int rc = check_region(in, what, name, beg, end, r);
-    free(name);
-    return rc;
-}
-
-static int read_bed(const ScanInputs *in, const char *path, Region **regs, int *n, int *cap) {
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        calla_err("failed to open \"%s\": %s", path, strerror(errno));
-        return -1;
-    }
-    char *line = NULL;
-    size_t lcap = 0;
-    long lineno = 0;
-    int rc = 0;
-    while (getline(&line, &lcap, fp) > 0) {
-        lineno++;
-        if (line[0] == '#' || line[0] == '\n' || line[0] == '\r' || !strncmp(line, "track", 5) ||
-            !strncmp(line, "browser", 7))
-            continue;
-        char name[1024];
-        long long b, e;
-        if (sscanf(line, "%1023s %lld %lld", name, &b, &e) != 3) {
-            calla_err("malformed BED line %ld in \"%s\"", lineno, path);
-            rc = -1;
-            break;
-        }
-        char what[1200];
-        snprintf(what, sizeof what, "BED line %ld of \"%s\"", lineno, path);
-        if (*n == *cap) {
-            *cap = *cap ? 2 * *cap : 64;
-            *regs = xrealloc(*regs, *cap * sizeof **regs);
-        }
-        if (check_region(in, what, name, b, e, &(*regs)[*n]) < 0) {
-            rc = -1;
-            break;
-        }
-        (*n)++;
-    }
-    if (rc == 0 && ferror(fp)) {
-        calla_err("failed to read \"%s\": %s", path, strerror(errno));
-        rc = -1;
-    }
-    free(line);
-    fclose(fp);
-    return rc;
 }
 
 // ---- per-chunk work ----
@@ -286,23 +151,56 @@ static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, Chunk
     truth_region_free(tr);
 }
 
-// The command line stored in the file, without -@/--threads so that the output is byte-identical
-// for any thread count.
-static char *join_args(int argc, char **argv) {
-    size_t n = 1;
-    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
-    char *s = xmalloc(n), *p = s;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if ((!strcmp(a, "-@") || !strcmp(a, "--threads")) && i + 1 < argc) {
-            i++;
-            continue;
-        }
-        if (!strncmp(a, "-@", 2) || !strncmp(a, "--threads=", 10)) continue;
-        p += sprintf(p, p > s ? " %s" : "%s", a);
+// State of one run for the ordered chunk runner (reads/regions.h).
+typedef struct {
+    Job job;
+    ScanInputs **ins;  // one per thread
+    TensorWriter *w;
+    size_t rec_bytes;
+    int nl, nf;
+    FeatureKind kind;
+    Progress prog;
+    int64_t done_pos, total_pos;
+    long n_written, n_cand;
+} Run;
+
+static int run_work(void *ud, int thread, const Chunk *ch, void *slot) {
+    Run *run = ud;
+    ChunkOut *o = slot;
+    o->n = 0;
+    o->rec_bytes = run->rec_bytes;
+    o->n_labels = run->nl;
+    o->n_feat = run->nf;
+    o->kind = run->kind;
+    o->n_cand = 0;
+    o->err = 0;
+    process_chunk(&run->job, run->ins[thread], ch, o);
+    return o->err ? -1 : 0;
+}
+
+static int run_sink(void *ud, const Chunk *ch, void *slot) {
+    Run *run = ud;
+    ChunkOut *o = slot;
+    run->n_cand += o->n_cand;
+    run->done_pos += ch->end - ch->beg;
+    for (size_t k = 0; k < o->n; k++) {
+        const uint8_t *r = o->data + k * run->rec_bytes;
+        RecHead h;
+        memcpy(&h, r, sizeof h);
+        if (!h.keep) continue;
+        const float *lab = h.labelled ? (const float *)(r + sizeof h) : NULL;
+        if (tensorwriter_append(run->w, h.tid, h.pos, h.ref, lab,
+                                (const int16_t *)(r + sizeof h + 4 * (size_t)run->nl)) < 0)
+            return -1;
+        run->n_written++;
     }
-    *p = 0;
-    return s;
+    if (progress_due(&run->prog)) {
+        double dt = now_seconds() - run->prog.start;
+        calla_info("%lld/%lld positions (%.0f positions/s), %ld candidates, %ld records",
+                   (long long)run->done_pos, (long long)run->total_pos,
+                   dt > 0 ? run->done_pos / dt : 0.0, run->n_cand, run->n_written);
+    }
+    return 0;
 }
 
 enum {
@@ -443,41 +341,15 @@ int main_tensors(int argc, char **argv) {
     char *cmdline = NULL;
     char **cnames = NULL;
     int64_t *clens = NULL;
-    int n_regs = 0, cap_regs = 0;
+    int n_regs = 0;
 
     ins[0] = scan_inputs_open(bam_path, ref_path);
     if (!ins[0]) goto out;
-    for (int i = 0; i < n_region_args; i++) {
-        if (n_regs == cap_regs) {
-            cap_regs = cap_regs ? 2 * cap_regs : 16;
-            regs = xrealloc(regs, cap_regs * sizeof *regs);
-        }
-        int rc = parse_region_arg(ins[0], region_args[i], &regs[n_regs]);
+    {
+        int rc = regions_build(ins[0], region_args, n_region_args, bed_path, &regs, &n_regs);
         if (rc == -2) { ret = CALLA_EXIT_USAGE; goto out; }
         if (rc < 0) goto out;
-        n_regs++;
     }
-    if (bed_path && read_bed(ins[0], bed_path, &regs, &n_regs, &cap_regs) < 0) goto out;
-    if (!n_region_args && !bed_path) {
-        int nc = scan_inputs_ncontigs(ins[0]), skipped = 0;
-        regs = xmalloc((nc ? nc : 1) * sizeof *regs);
-        for (int t = 0; t < nc; t++) {
-            if (!scan_inputs_contig_in_ref(ins[0], t)) { skipped++; continue; }
-            regs[n_regs++] = (Region){t, 0, scan_inputs_contig_len(ins[0], t)};
-        }
-        if (skipped)
-            calla_warn("%d contig(s) of \"%s\" are absent from \"%s\" and are skipped", skipped,
-                       bam_path, ref_path);
-    }
-    // Sort and merge overlapping regions so that no position is scanned twice.
-    qsort(regs, n_regs, sizeof *regs, region_cmp);
-    int m = 0;
-    for (int i = 0; i < n_regs; i++) {
-        if (m > 0 && regs[m - 1].tid == regs[i].tid && regs[i].beg <= regs[m - 1].end) {
-            if (regs[i].end > regs[m - 1].end) regs[m - 1].end = regs[i].end;
-        } else regs[m++] = regs[i];
-    }
-    n_regs = m;
 
     if (dump) {
         FILE *fp = out_path ? fopen(out_path, "w") : stdout;
@@ -503,20 +375,9 @@ int main_tensors(int argc, char **argv) {
     }
 
     // Chunks, numbered in region order.
-    size_t n_chunks = 0, cap_chunks = 0;
+    size_t n_chunks = 0;
     int64_t total_pos = 0;
-    for (int i = 0; i < n_regs; i++) {
-        total_pos += regs[i].end - regs[i].beg;
-        for (int64_t b = regs[i].beg; b < regs[i].end; b += chunk) {
-            if (n_chunks == cap_chunks) {
-                cap_chunks = cap_chunks ? 2 * cap_chunks : 64;
-                chunks = xrealloc(chunks, cap_chunks * sizeof *chunks);
-            }
-            int64_t e = b + chunk < regs[i].end ? b + chunk : regs[i].end;
-            chunks[n_chunks] = (Chunk){regs[i].tid, b, e, n_chunks};
-            n_chunks++;
-        }
-    }
+    chunks = regions_chunks(regs, n_regs, chunk, &n_chunks, &total_pos);
 
     int nc = scan_inputs_ncontigs(ins[0]);
     cnames = xcalloc(nc ? nc : 1, sizeof *cnames);
@@ -525,69 +386,26 @@ int main_tensors(int argc, char **argv) {
         cnames[t] = (char *)scan_inputs_contig_name(ins[0], t);
         clens[t] = scan_inputs_contig_len(ins[0], t);
     }
-    cmdline = join_args(argc, argv);
+    cmdline = cmdline_without_threads(argc, argv);
     TensorFileMeta meta = {kind, TF_NPOS, feature_kind_nchan(kind), feature_kind_nlabels(kind),
                            tensorfile_record_bytes(kind), nc, cnames, clens,
                            (char *)platform_name(platform), cmdline};
     w = tensorwriter_open(out_path, &meta);
     if (!w) goto out;
 
-    Job job = {prm, truth, nv_ratio, (uint64_t)seed};
     int nl = feature_kind_nlabels(kind), nf = TF_NPOS * feature_kind_nchan(kind);
     size_t rec_bytes = (sizeof(RecHead) + 4 * (size_t)nl + 2 * (size_t)nf + 7) & ~(size_t)7;
-    size_t batch = 2 * (size_t)threads;
-    outs = xcalloc(batch, sizeof *outs);
-    Progress prog;
-    progress_init(&prog, 1.0);
-    int64_t done_pos = 0;
-    long n_written = 0, n_cand = 0;
-    int failed = 0;
-    for (size_t b0 = 0; b0 < n_chunks && !failed; b0 += batch) {
-        size_t nb = n_chunks - b0 < batch ? n_chunks - b0 : batch;
-        for (size_t i = 0; i < nb; i++) {
-            outs[i].n = 0;
-            outs[i].rec_bytes = rec_bytes;
-            outs[i].n_labels = nl;
-            outs[i].n_feat = nf;
-            outs[i].kind = kind;
-            outs[i].n_cand = 0;
-            outs[i].err = 0;
-        }
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-#endif
-        for (size_t i = 0; i < nb; i++) {
-            int t = 0;
-#ifdef _OPENMP
-            t = omp_get_thread_num();
-#endif
-            process_chunk(&job, ins[t], &chunks[b0 + i], &outs[i]);
-        }
-        for (size_t i = 0; i < nb && !failed; i++) {
-            if (outs[i].err) { failed = 1; break; }
-            n_cand += outs[i].n_cand;
-            done_pos += chunks[b0 + i].end - chunks[b0 + i].beg;
-            for (size_t k = 0; k < outs[i].n; k++) {
-                const uint8_t *r = outs[i].data + k * rec_bytes;
-                RecHead h;
-                memcpy(&h, r, sizeof h);
-                if (!h.keep) continue;
-                const float *lab = h.labelled ? (const float *)(r + sizeof h) : NULL;
-                if (tensorwriter_append(w, h.tid, h.pos, h.ref, lab,
-                                        (const int16_t *)(r + sizeof h + 4 * (size_t)nl)) < 0) {
-                    failed = 1;
-                    break;
-                }
-                n_written++;
-            }
-        }
-        if (!failed && progress_due(&prog)) {
-            double dt = now_seconds() - prog.start;
-            calla_info("%lld/%lld positions (%.0f positions/s), %ld candidates, %ld records",
-                       (long long)done_pos, (long long)total_pos, dt > 0 ? done_pos / dt : 0.0,
-                       n_cand, n_written);
-        }
-    }
+    outs = xcalloc(2 * (size_t)threads, sizeof *outs);
+    Run run;
+    memset(&run, 0, sizeof run);
+    run.job = (Job){prm, truth, nv_ratio, (uint64_t)seed};
+    run.ins = ins, run.w = w, run.rec_bytes = rec_bytes, run.nl = nl, run.nf = nf, run.kind = kind;
+    run.total_pos = total_pos;
+    progress_init(&run.prog, 1.0);
+    int failed = chunks_run(chunks, n_chunks, (int)threads, outs, sizeof *outs, run_work, run_sink,
+                            &run) < 0;
+    Progress prog = run.prog;
+    long n_written = run.n_written, n_cand = run.n_cand;
     long sat = 0;
     for (long t = 0; t < threads; t++) sat += scan_inputs_saturated(ins[t]);
     if (sat)

@@ -1,0 +1,245 @@
+// regions.c — see regions.h. (Moved out of cmd_tensors.c so that `calla call` shares it.)
+#include "reads/regions.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "common/util.h"
+
+static int region_cmp(const void *a, const void *b) {
+    const Region *x = a, *y = b;
+    if (x->tid != y->tid) return x->tid < y->tid ? -1 : 1;
+    if (x->beg != y->beg) return x->beg < y->beg ? -1 : 1;
+    return (x->end > y->end) - (x->end < y->end);
+}
+
+static int parse_pos(const char *s, const char *e, int64_t *out) {
+    int64_t v = 0;
+    int nd = 0;
+    for (; s < e; s++) {
+        if (*s == ',') continue;
+        if (*s < '0' || *s > '9') return -1;
+        v = v * 10 + (*s - '0');
+        nd++;
+    }
+    if (!nd) return -1;
+    *out = v;
+    return 0;
+}
+
+static int check_region(const ScanInputs *in, const char *what, const char *name, int64_t beg,
+                        int64_t end, Region *r) {
+    int tid = scan_inputs_tid(in, name);
+    if (tid < 0) {
+        calla_err("contig \"%s\" of %s is not in \"%s\"", name, what, scan_inputs_bam_path(in));
+        return -1;
+    }
+    if (!scan_inputs_contig_in_ref(in, tid)) {
+        calla_err("contig \"%s\" of %s is absent from reference \"%s\"", name, what,
+                  scan_inputs_ref_path(in));
+        return -1;
+    }
+    int64_t len = scan_inputs_contig_len(in, tid);
+    if (end < 0) end = len;
+    if (beg < 0 || beg >= end || end > len) {
+        calla_err("%s is outside contig \"%s\" (length %lld) or empty", what, name, (long long)len);
+        return -1;
+    }
+    r->tid = tid;
+    r->beg = beg;
+    r->end = end;
+    return 0;
+}
+
+// samtools syntax: chr, chr:beg, chr:beg-, chr:beg-end (1-based inclusive, commas allowed).
+static int parse_region_arg(const ScanInputs *in, const char *arg, Region *r) {
+    char what[512];
+    snprintf(what, sizeof what, "region \"%s\"", arg);
+    const char *colon = strrchr(arg, ':');
+    int64_t beg = 0, end = -1;
+    size_t nlen = strlen(arg);
+    if (colon && scan_inputs_tid(in, arg) < 0) {
+        const char *dash = strchr(colon + 1, '-');
+        const char *e1 = dash ? dash : colon + 1 + strlen(colon + 1);
+        int64_t b1;
+        if (parse_pos(colon + 1, e1, &b1) < 0 || b1 < 1) {
+            calla_err("malformed region \"%s\"", arg);
+            return -2;
+        }
+        beg = b1 - 1;
+        if (dash && dash[1]) {
+            int64_t e2;
+            if (parse_pos(dash + 1, dash + strlen(dash), &e2) < 0 || e2 < b1) {
+                calla_err("malformed region \"%s\"", arg);
+                return -2;
+            }
+            end = e2;
+        }
+        nlen = (size_t)(colon - arg);
+    }
+    char *name = xmalloc(nlen + 1);
+    memcpy(name, arg, nlen);
+    name[nlen] = 0;
+    int rc = check_region(in, what, name, beg, end, r);
+    free(name);
+    return rc;
+}
+
+static int read_bed(const ScanInputs *in, const char *path, Region **regs, int *n, int *cap) {
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        calla_err("failed to open \"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t lcap = 0;
+    long lineno = 0;
+    int rc = 0;
+    while (getline(&line, &lcap, fp) > 0) {
+        lineno++;
+        if (line[0] == '#' || line[0] == '\n' || line[0] == '\r' || !strncmp(line, "track", 5) ||
+            !strncmp(line, "browser", 7))
+            continue;
+        char name[1024];
+        long long b, e;
+        if (sscanf(line, "%1023s %lld %lld", name, &b, &e) != 3) {
+            calla_err("malformed BED line %ld in \"%s\"", lineno, path);
+            rc = -1;
+            break;
+        }
+        char what[1200];
+        snprintf(what, sizeof what, "BED line %ld of \"%s\"", lineno, path);
+        if (*n == *cap) {
+            *cap = *cap ? 2 * *cap : 64;
+            *regs = xrealloc(*regs, *cap * sizeof **regs);
+        }
+        if (check_region(in, what, name, b, e, &(*regs)[*n]) < 0) {
+            rc = -1;
+            break;
+        }
+        (*n)++;
+    }
+    if (rc == 0 && ferror(fp)) {
+        calla_err("failed to read \"%s\": %s", path, strerror(errno));
+        rc = -1;
+    }
+    free(line);
+    fclose(fp);
+    return rc;
+}
+
+int regions_build(const ScanInputs *in, char *const *region_args, int n_region_args,
+                  const char *bed_path, Region **regs_out, int *n_out) {
+    Region *regs = NULL;
+    int n_regs = 0, cap_regs = 0;
+    *regs_out = NULL;
+    *n_out = 0;
+    for (int i = 0; i < n_region_args; i++) {
+        if (n_regs == cap_regs) {
+            cap_regs = cap_regs ? 2 * cap_regs : 16;
+            regs = xrealloc(regs, cap_regs * sizeof *regs);
+        }
+        int rc = parse_region_arg(in, region_args[i], &regs[n_regs]);
+        if (rc < 0) {
+            free(regs);
+            return rc;
+        }
+        n_regs++;
+    }
+    if (bed_path && read_bed(in, bed_path, &regs, &n_regs, &cap_regs) < 0) {
+        free(regs);
+        return -1;
+    }
+    if (!n_region_args && !bed_path) {
+        int nc = scan_inputs_ncontigs(in), skipped = 0;
+        regs = xmalloc((nc ? nc : 1) * sizeof *regs);
+        for (int t = 0; t < nc; t++) {
+            if (!scan_inputs_contig_in_ref(in, t)) { skipped++; continue; }
+            regs[n_regs++] = (Region){t, 0, scan_inputs_contig_len(in, t)};
+        }
+        if (skipped)
+            calla_warn("%d contig(s) of \"%s\" are absent from \"%s\" and are skipped", skipped,
+                       scan_inputs_bam_path(in), scan_inputs_ref_path(in));
+    }
+    // Sort and merge overlapping regions so that no position is scanned twice.
+    if (n_regs > 0) qsort(regs, n_regs, sizeof *regs, region_cmp);
+    int m = 0;
+    for (int i = 0; i < n_regs; i++) {
+        if (m > 0 && regs[m - 1].tid == regs[i].tid && regs[i].beg <= regs[m - 1].end) {
+            if (regs[i].end > regs[m - 1].end) regs[m - 1].end = regs[i].end;
+        } else regs[m++] = regs[i];
+    }
+    *regs_out = regs;
+    *n_out = m;
+    return 0;
+}
+
+Chunk *regions_chunks(const Region *regs, int n_regs, int64_t chunk, size_t *n_out,
+                      int64_t *total_pos) {
+    Chunk *chunks = NULL;
+    size_t n_chunks = 0, cap_chunks = 0;
+    int64_t total = 0;
+    for (int i = 0; i < n_regs; i++) {
+        total += regs[i].end - regs[i].beg;
+        for (int64_t b = regs[i].beg; b < regs[i].end; b += chunk) {
+            if (n_chunks == cap_chunks) {
+                cap_chunks = cap_chunks ? 2 * cap_chunks : 64;
+                chunks = xrealloc(chunks, cap_chunks * sizeof *chunks);
+            }
+            int64_t e = b + chunk < regs[i].end ? b + chunk : regs[i].end;
+            chunks[n_chunks] = (Chunk){regs[i].tid, b, e, n_chunks};
+            n_chunks++;
+        }
+    }
+    *n_out = n_chunks;
+    if (total_pos) *total_pos = total;
+    return chunks;
+}
+
+int chunks_run(const Chunk *chunks, size_t n_chunks, int threads, void *slots, size_t slot_size,
+               ChunkWorkFn work, ChunkSinkFn sink, void *ud) {
+    size_t batch = 2 * (size_t)threads;
+    int *rc = xcalloc(batch, sizeof *rc);
+    int failed = 0;
+    for (size_t b0 = 0; b0 < n_chunks && !failed; b0 += batch) {
+        size_t nb = n_chunks - b0 < batch ? n_chunks - b0 : batch;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+        for (size_t i = 0; i < nb; i++) {
+            int t = 0;
+#ifdef _OPENMP
+            t = omp_get_thread_num();
+#endif
+            rc[i] = work(ud, t, &chunks[b0 + i], (char *)slots + i * slot_size);
+        }
+        for (size_t i = 0; i < nb && !failed; i++) {
+            if (rc[i] != 0 || sink(ud, &chunks[b0 + i], (char *)slots + i * slot_size) != 0)
+                failed = 1;
+        }
+    }
+    free(rc);
+    return failed ? -1 : 0;
+}
+
+char *cmdline_without_threads(int argc, char **argv) {
+    size_t n = 1;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+    char *s = xmalloc(n), *p = s;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if ((!strcmp(a, "-@") || !strcmp(a, "--threads")) && i + 1 < argc) {
+            i++;
+            continue;
+        }
+        if (!strncmp(a, "-@", 2) || !strncmp(a, "--threads=", 10)) continue;
+        p += sprintf(p, p > s ? " %s" : "%s", a);
+    }
+    *p = 0;
+    return s;
+}

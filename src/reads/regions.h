@@ -1,0 +1,52 @@
+// regions.h — the regions a command works on (-r list, -R BED, or every contig), validated against
+// the BAM and the reference, sorted and merged; their split into fixed chunks; and a runner that
+// processes chunks on N threads and hands the results back in chunk order, so that the output
+// does not depend on the thread count. Shared by `calla tensors` and `calla call`.
+#ifndef CALLA_REGIONS_H
+#define CALLA_REGIONS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reads/candidates.h"
+
+typedef struct {
+    int tid;  // BAM contig index
+    int64_t beg, end;  // 0-based, half-open
+} Region;
+
+typedef struct {
+    int tid;
+    int64_t beg, end;
+    uint64_t index;  // position in the chunk list (region order)
+} Chunk;
+
+// Builds the work regions: each -r argument (samtools syntax chr, chr:beg, chr:beg-end, 1-based
+// inclusive, commas allowed) and each line of bed_path (0-based half-open; may be NULL); with
+// neither, every BAM contig present in the reference (the others are skipped with one warning).
+// Every region must name a contig of both the BAM and the reference and lie inside it.
+// The result is sorted by (tid, beg) with overlapping regions merged.
+// Returns 0; -1 after a one-line error (runtime error); -2 after a one-line error for a malformed
+// -r argument (usage error).
+int regions_build(const ScanInputs *in, char *const *region_args, int n_region_args,
+                  const char *bed_path, Region **regs, int *n_regs);
+
+// Splits the regions into chunks of at most chunk_size positions, numbered in region order.
+// *total_pos: positions covered. Returns the array (free it), NULL when there are none.
+Chunk *regions_chunks(const Region *regs, int n_regs, int64_t chunk_size, size_t *n_chunks,
+                      int64_t *total_pos);
+
+// Ordered parallel runner. Chunks are taken in batches of 2 x threads; work() runs on the batch
+// in parallel (thread = 0..threads-1, one slot per chunk of the batch, slot i at
+// (char *)slots + i * slot_size, 2 x threads slots), then sink() is called for each chunk of the
+// batch in chunk order. work/sink return 0, or -1 after printing an error; the run stops at the
+// first failure (in chunk order). Returns 0 or -1.
+typedef int (*ChunkWorkFn)(void *ud, int thread, const Chunk *ch, void *slot);
+typedef int (*ChunkSinkFn)(void *ud, const Chunk *ch, void *slot);
+int chunks_run(const Chunk *chunks, size_t n_chunks, int threads, void *slots, size_t slot_size,
+               ChunkWorkFn work, ChunkSinkFn sink, void *ud);
+
+// The command line as one string, without -@/--threads (so that outputs stay identical for any
+// thread count). Free it.
+char *cmdline_without_threads(int argc, char **argv);
+
+#endif
