@@ -1,10 +1,222 @@
-// cmd_plot.c — `calla plot` (placeholder until implemented).
+// cmd_plot.c — `calla plot`: training curves (loss, accuracy per head, F1) of one or more JSONL
+// logs written by `calla train --log`, against epoch and/or wall time, as an SVG file.
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/commands.h"
 #include "common/util.h"
+#include "training/json.h"
+#include "training/plot_svg.h"
+
+#define MAX_HEADS 8
+
+typedef struct {
+    const char *path;
+    int n, cap;
+    double *epoch, *wall, *train, *val, *f1, *gf1, *acc[MAX_HEADS];
+} Log;
+
+static char g_heads[MAX_HEADS][48];
+static int g_n_heads;
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "\nUsage: calla plot LOG.jsonl [LOG2.jsonl ...] -o curves.svg [--x epoch|wall|both]\n\n"
+            "  -o, --output FILE   SVG file to write\n"
+            "  --x AXIS            x axis: epoch, wall (seconds) or both rows [both]\n"
+            "  --title TEXT        figure title [calla training curves]\n"
+            "  -h, --help          this text\n\n"
+            "Panels: loss (train dashed, validation solid), validation accuracy per output head,\n"
+            "validation F1 (variant solid, genotype dashed). One colour per log.\n\n");
+}
+
+static double num(const JsonVal *o, const char *k) {
+    const JsonVal *v = json_get(o, k);
+    return v && v->type == JSON_NUM ? v->num : NAN;
+}
+
+static int head_index(const char *name) {
+    for (int h = 0; h < g_n_heads; h++)
+        if (strcmp(g_heads[h], name) == 0) return h;
+    if (g_n_heads == MAX_HEADS) return -1;
+    snprintf(g_heads[g_n_heads], sizeof g_heads[0], "%s", name);
+    return g_n_heads++;
+}
+
+static void log_grow(Log *L) {
+    if (L->n < L->cap) return;
+    L->cap = L->cap ? 2 * L->cap : 64;
+    double **arr[] = {&L->epoch, &L->wall, &L->train, &L->val, &L->f1, &L->gf1};
+    for (int i = 0; i < 6; i++) *arr[i] = xrealloc(*arr[i], L->cap * sizeof(double));
+    for (int h = 0; h < MAX_HEADS; h++) L->acc[h] = xrealloc(L->acc[h], L->cap * sizeof(double));
+}
+
+static int read_log(Log *L, const char *path) {
+    memset(L, 0, sizeof *L);
+    L->path = path;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        calla_err("failed to open \"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int lineno = 0;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if (len == 0) continue;
+        JsonVal v;
+        char err[128];
+        if (json_parse(line, (size_t)len, &v, err, sizeof err) < 0 || v.type != JSON_OBJ) {
+            if (v.type != JSON_OBJ) snprintf(err, sizeof err, "not a JSON object");
+            calla_err("\"%s\" line %d is not a training log record: %s", path, lineno, err);
+            free(line);
+            fclose(f);
+            return -1;
+        }
+        log_grow(L);
+        int i = L->n++;
+        L->epoch[i] = num(&v, "epoch");
+        L->wall[i] = num(&v, "wall_s");
+        L->train[i] = num(&v, "train_loss");
+        L->val[i] = num(&v, "val_loss");
+        L->f1[i] = num(&v, "val_f1");
+        L->gf1[i] = num(&v, "val_genotype_f1");
+        for (int h = 0; h < MAX_HEADS; h++) L->acc[h][i] = NAN;
+        for (int k = 0; k < v.n; k++)
+            if (strncmp(v.keys[k], "val_acc_", 8) == 0 && v.items[k].type == JSON_NUM) {
+                int h = head_index(v.keys[k] + 8);
+                if (h >= 0) L->acc[h][i] = v.items[k].num;
+            }
+        json_free(&v);
+        if (isnan(L->epoch[i])) {
+            calla_err("\"%s\" line %d has no \"epoch\"", path, lineno);
+            free(line);
+            fclose(f);
+            return -1;
+        }
+    }
+    free(line);
+    fclose(f);
+    if (L->n == 0) {
+        calla_err("\"%s\" holds no training log records", path);
+        return -1;
+    }
+    return 0;
+}
+
+static void log_free(Log *L) {
+    free(L->epoch), free(L->wall), free(L->train), free(L->val), free(L->f1), free(L->gf1);
+    for (int h = 0; h < MAX_HEADS; h++) free(L->acc[h]);
+}
 
 int main_plot(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    calla_err("not implemented yet");
-    return CALLA_EXIT_RUNTIME;
+    static const struct option lo[] = {{"output", required_argument, 0, 'o'},
+                                       {"x", required_argument, 0, 'x'},
+                                       {"title", required_argument, 0, 't'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+    const char *out = NULL, *title = "calla training curves";
+    int want_epoch = 1, want_wall = 1, opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+        switch (opt) {
+            case 'o': out = optarg; break;
+            case 't': title = optarg; break;
+            case 'x':
+                if (strcmp(optarg, "epoch") == 0)
+                    want_wall = 0;
+                else if (strcmp(optarg, "wall") == 0)
+                    want_epoch = 0;
+                else if (strcmp(optarg, "both") != 0) {
+                    calla_err("invalid value for --x: \"%s\" (epoch, wall or both)", optarg);
+                    usage(stderr);
+                    return CALLA_EXIT_USAGE;
+                }
+                break;
+            case 'h': usage(stdout); return 0;
+            default: usage(stderr); return CALLA_EXIT_USAGE;
+        }
+    }
+    int n_logs = argc - optind;
+    if (n_logs < 1 || !out) {
+        calla_err("%s", n_logs < 1 ? "no log file given" : "no output file (-o)");
+        usage(stderr);
+        return CALLA_EXIT_USAGE;
+    }
+    g_n_heads = 0;
+    Log *logs = xcalloc(n_logs, sizeof *logs);
+    int rc = CALLA_EXIT_RUNTIME, loaded = 0;
+    for (int i = 0; i < n_logs; i++, loaded++)
+        if (read_log(&logs[i], argv[optind + i]) < 0) goto done;
+    int rows = want_epoch + want_wall, cols = 3;
+    PlotPanel panels[6];
+    PlotSeries *series = xcalloc((size_t)rows * n_logs * (4 + MAX_HEADS), sizeof *series);
+    int ns = 0;
+    for (int r = 0; r < rows; r++) {
+        int wall = !want_epoch || r == 1;
+        const char *xl = wall ? "wall time (s)" : "epoch";
+        PlotPanel *p = &panels[r * cols];
+        p[0] = (PlotPanel){"Loss per sample", xl, "loss", series + ns, 0};
+        for (int i = 0; i < n_logs; i++) {
+            const double *x = wall ? logs[i].wall : logs[i].epoch;
+            series[ns++] = (PlotSeries){x, logs[i].train, logs[i].n, i, 1};
+            series[ns++] = (PlotSeries){x, logs[i].val, logs[i].n, i, 0};
+        }
+        p[0].n_series = (int)(series + ns - p[0].series);
+        p[1] = (PlotPanel){"Validation accuracy per head", xl, "accuracy", series + ns, 0};
+        for (int i = 0; i < n_logs; i++)
+            for (int h = 0; h < g_n_heads; h++)
+                series[ns++] = (PlotSeries){wall ? logs[i].wall : logs[i].epoch, logs[i].acc[h],
+                                            logs[i].n, i, h};
+        p[1].n_series = (int)(series + ns - p[1].series);
+        p[2] = (PlotPanel){"Validation F1", xl, "F1", series + ns, 0};
+        for (int i = 0; i < n_logs; i++) {
+            const double *x = wall ? logs[i].wall : logs[i].epoch;
+            series[ns++] = (PlotSeries){x, logs[i].f1, logs[i].n, i, 0};
+            series[ns++] = (PlotSeries){x, logs[i].gf1, logs[i].n, i, 1};
+        }
+        p[2].n_series = (int)(series + ns - p[2].series);
+    }
+    PlotLegend *leg = xcalloc(n_logs + 4 + MAX_HEADS, sizeof *leg);
+    char(*labels)[96] = xcalloc(MAX_HEADS, sizeof *labels);
+    int nl = 0;
+    for (int i = 0; i < n_logs; i++) {
+        const char *b = strrchr(logs[i].path, '/');
+        leg[nl++] = (PlotLegend){b ? b + 1 : logs[i].path, i, 0};
+    }
+    leg[nl++] = (PlotLegend){"loss: validation", -1, 0};
+    leg[nl++] = (PlotLegend){"loss: train", -1, 1};
+    leg[nl++] = (PlotLegend){"F1: variant", -1, 0};
+    leg[nl++] = (PlotLegend){"F1: genotype", -1, 1};
+    for (int h = 0; h < g_n_heads; h++) {
+        snprintf(labels[h], sizeof labels[h], "accuracy: %.47s", g_heads[h]);
+        leg[nl++] = (PlotLegend){labels[h], -1, h};
+    }
+    AtomicOut ao;
+    if (atomic_begin(&ao, out) == 0) {
+        FILE *f = fopen(ao.tmp, "w");
+        int ok = f && plot_svg_write(f, title, panels, rows, cols, leg, nl) == 0;
+        if (f && fclose(f) != 0) ok = 0;
+        if (!ok) {
+            calla_err("failed to write \"%s\": %s", out, strerror(errno));
+            atomic_abort(&ao);
+        } else if (atomic_commit(&ao) == 0) {
+            rc = 0;
+        }
+    }
+    free(series);
+    free(leg);
+    free(labels);
+done:
+    for (int i = 0; i < loaded; i++) log_free(&logs[i]);
+    if (loaded < n_logs) log_free(&logs[loaded]);
+    free(logs);
+    return rc;
 }

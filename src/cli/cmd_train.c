@@ -1,10 +1,280 @@
-// cmd_train.c — `calla train` (placeholder until implemented).
+// cmd_train.c — `calla train`: option parsing and recipes; the loop is src/training/trainer.c.
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/commands.h"
 #include "common/util.h"
+#include "training/trainer.h"
+
+static void usage(FILE *out) {
+    fprintf(
+        out,
+        "\nUsage: calla train -i FILE [FILE...] --model clair3-pileup|clairvoyante -o "
+        "OUT.safetensors [options]\n\n"
+        "Input:\n"
+        "  -i, --input FILE       training tensor file (repeat, or list several)\n"
+        "  --val FILE             validation tensor file (repeatable); default: chunked split\n"
+        "  --val-fraction F       held-out fraction of each input's chunks [0.1]\n"
+        "  --chunk N              rows per contiguous chunk [250]\n"
+        "Model and recipe:\n"
+        "  --model ARCH           clair3-pileup | clairvoyante (required unless --resume)\n"
+        "  --batch N              samples per batch, a multiple of --chunk [2000; clairvoyante "
+        "10000]\n"
+        "  --epochs N             maximum epochs [30; on --resume: as saved]\n"
+        "  --optimizer NAME       adamw | adam | radam-lookahead [clair3: adamw; clairvoyante: "
+        "adam]\n"
+        "  --lr X                 base learning rate [1e-3]\n"
+        "  --weight-decay X       adamw: decoupled decay [1e-4]; adam: L2 lambda [1e-3];\n"
+        "                         radam-lookahead: L2 lambda [1e-7]\n"
+        "  --schedule NAME        constant | warmup-linear | warmup-cosine | plateau\n"
+        "                         [adamw: constant; adam: plateau; radam-lookahead: "
+        "warmup-linear]\n"
+        "  --warmup-steps N       warm-up updates [10%% of all updates]\n"
+        "  --min-lr-ratio X       end of the linear/cosine decay, times lr [radam: 0.75, else 0]\n"
+        "  --early-stop N         stop after N epochs without a better validation loss [10; 0 off; "
+        "on --resume: as saved]\n"
+        "  --seed S               seed of initialisation, dropout and data order [1]\n"
+        "  --platform NAME        recorded in the model file (ilmn, hifi, ont)\n"
+        "Output:\n"
+        "  -o, --output FILE      best model (lowest validation loss), safetensors\n"
+        "  --checkpoint FILE      per-epoch checkpoint [OUT.ckpt]\n"
+        "  --resume FILE          continue exactly from a checkpoint\n"
+        "  --log FILE             one JSON line per epoch\n"
+        "  -@, --threads N        threads [all]\n"
+        "  --max-steps N          stop after N updates, writing a checkpoint (for tests)\n"
+        "  -h, --help             this text\n\n");
+}
+
+enum {
+    O_MODEL = 256,
+    O_VAL,
+    O_VALF,
+    O_CHUNK,
+    O_BATCH,
+    O_EPOCHS,
+    O_OPT,
+    O_LR,
+    O_WD,
+    O_SCHED,
+    O_WARM,
+    O_MINLR,
+    O_EARLY,
+    O_SEED,
+    O_PLAT,
+    O_CKPT,
+    O_RESUME,
+    O_LOG,
+    O_MAXSTEPS
+};
+
+static int bad_value(const char *opt, const char *v) {
+    calla_err("invalid value for %s: \"%s\"", opt, v);
+    usage(stderr);
+    return CALLA_EXIT_USAGE;
+}
 
 int main_train(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    calla_err("not implemented yet");
-    return CALLA_EXIT_RUNTIME;
+    static const struct option lo[] = {{"input", required_argument, 0, 'i'},
+                                       {"output", required_argument, 0, 'o'},
+                                       {"threads", required_argument, 0, '@'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {"model", required_argument, 0, O_MODEL},
+                                       {"val", required_argument, 0, O_VAL},
+                                       {"val-fraction", required_argument, 0, O_VALF},
+                                       {"chunk", required_argument, 0, O_CHUNK},
+                                       {"batch", required_argument, 0, O_BATCH},
+                                       {"epochs", required_argument, 0, O_EPOCHS},
+                                       {"optimizer", required_argument, 0, O_OPT},
+                                       {"lr", required_argument, 0, O_LR},
+                                       {"weight-decay", required_argument, 0, O_WD},
+                                       {"schedule", required_argument, 0, O_SCHED},
+                                       {"warmup-steps", required_argument, 0, O_WARM},
+                                       {"min-lr-ratio", required_argument, 0, O_MINLR},
+                                       {"early-stop", required_argument, 0, O_EARLY},
+                                       {"seed", required_argument, 0, O_SEED},
+                                       {"platform", required_argument, 0, O_PLAT},
+                                       {"checkpoint", required_argument, 0, O_CKPT},
+                                       {"resume", required_argument, 0, O_RESUME},
+                                       {"log", required_argument, 0, O_LOG},
+                                       {"max-steps", required_argument, 0, O_MAXSTEPS},
+                                       {0, 0, 0, 0}};
+    TrainConfig c;
+    memset(&c, 0, sizeof c);
+    char **inputs = xcalloc(argc + 1, sizeof(char *)), **val = xcalloc(argc + 1, sizeof(char *));
+    int ni = 0, nv = 0, have_model = 0, have_opt = 0, have_sched = 0, batch = 0;
+    double wd = NAN, minlr = NAN;
+    c.val_fraction = 0.1;
+    c.chunk = 250;
+    c.epochs = 0;  // 0 / -1: the default, or on --resume the checkpoint's value
+    c.lr = 1e-3;
+    c.warmup = -1;
+    c.early_stop = -1;
+    c.seed = 1;
+    char *ckpt_default = NULL;
+    int rc = CALLA_EXIT_USAGE, opt;
+    long l;
+    double dv;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "i:o:@:h", lo, NULL)) != -1) {
+        switch (opt) {
+            case 'i': inputs[ni++] = optarg; break;
+            case 'o': c.out = optarg; break;
+            case '@':
+                if (parse_int(optarg, &l) < 0 || l < 1) {
+                    rc = bad_value("--threads", optarg);
+                    goto out;
+                }
+                c.threads = (int)l;
+                break;
+            case 'h':
+                usage(stdout);
+                rc = 0;
+                goto out;
+            case O_MODEL:
+                if (model_arch_parse(optarg, &c.arch) < 0) {
+                    rc = bad_value("--model", optarg);
+                    goto out;
+                }
+                have_model = 1;
+                break;
+            case O_VAL: val[nv++] = optarg; break;
+            case O_VALF:
+                if (parse_double(optarg, &dv) < 0 || dv < 0 || dv >= 1) {
+                    rc = bad_value("--val-fraction", optarg);
+                    goto out;
+                }
+                c.val_fraction = dv;
+                break;
+            case O_CHUNK:
+                if (parse_int(optarg, &l) < 0 || l < 1 || l > 1000000) {
+                    rc = bad_value("--chunk", optarg);
+                    goto out;
+                }
+                c.chunk = (int)l;
+                break;
+            case O_BATCH:
+                if (parse_int(optarg, &l) < 0 || l < 1 || l > 10000000) {
+                    rc = bad_value("--batch", optarg);
+                    goto out;
+                }
+                batch = (int)l;
+                break;
+            case O_EPOCHS:
+                if (parse_int(optarg, &l) < 0 || l < 1 || l > 1000000) {
+                    rc = bad_value("--epochs", optarg);
+                    goto out;
+                }
+                c.epochs = (int)l;
+                break;
+            case O_OPT:
+                if (optim_kind_parse(optarg, &c.opt) < 0) {
+                    rc = bad_value("--optimizer", optarg);
+                    goto out;
+                }
+                have_opt = 1;
+                break;
+            case O_LR:
+                if (parse_double(optarg, &dv) < 0 || !(dv > 0)) {
+                    rc = bad_value("--lr", optarg);
+                    goto out;
+                }
+                c.lr = dv;
+                break;
+            case O_WD:
+                if (parse_double(optarg, &dv) < 0 || !(dv >= 0)) {
+                    rc = bad_value("--weight-decay", optarg);
+                    goto out;
+                }
+                wd = dv;
+                break;
+            case O_SCHED:
+                if (schedule_kind_parse(optarg, &c.sched) < 0) {
+                    rc = bad_value("--schedule", optarg);
+                    goto out;
+                }
+                have_sched = 1;
+                break;
+            case O_WARM:
+                if (parse_int(optarg, &l) < 0 || l < 0) {
+                    rc = bad_value("--warmup-steps", optarg);
+                    goto out;
+                }
+                c.warmup = l;
+                break;
+            case O_MINLR:
+                if (parse_double(optarg, &dv) < 0 || dv < 0 || dv > 1) {
+                    rc = bad_value("--min-lr-ratio", optarg);
+                    goto out;
+                }
+                minlr = dv;
+                break;
+            case O_EARLY:
+                if (parse_int(optarg, &l) < 0 || l < 0) {
+                    rc = bad_value("--early-stop", optarg);
+                    goto out;
+                }
+                c.early_stop = (int)l;
+                break;
+            case O_SEED:
+                if (parse_int(optarg, &l) < 0 || l < 0) {
+                    rc = bad_value("--seed", optarg);
+                    goto out;
+                }
+                c.seed = (uint64_t)l;
+                break;
+            case O_PLAT: c.platform = optarg; break;
+            case O_CKPT: c.ckpt = optarg; break;
+            case O_RESUME: c.resume = optarg; break;
+            case O_LOG: c.log = optarg; break;
+            case O_MAXSTEPS:
+                if (parse_int(optarg, &l) < 0 || l < 1) {
+                    rc = bad_value("--max-steps", optarg);
+                    goto out;
+                }
+                c.max_steps = l;
+                break;
+            default: usage(stderr); goto out;
+        }
+    }
+    while (optind < argc) inputs[ni++] = argv[optind++];
+    if (ni == 0 || !c.out || (!have_model && !c.resume)) {
+        calla_err("%s", ni == 0  ? "no input tensor file (-i)"
+                        : !c.out ? "no output model (-o)"
+                                 : "no --model given");
+        usage(stderr);
+        goto out;
+    }
+    // Recipes (docs/training.md): Clair3 v2 = AdamW 1e-3, wd 1e-4, batch 2000, constant lr;
+    // Clairvoyante = Adam 1e-3, L2 1e-3, batch 10000, plateau decay; Clair3 v1 = RAdam+Lookahead.
+    if (!have_opt) c.opt = have_model && c.arch == ARCH_CLAIRVOYANTE ? OPT_ADAM : OPT_ADAMW;
+    if (!have_sched)
+        c.sched = c.opt == OPT_ADAM              ? SCHED_PLATEAU
+                  : c.opt == OPT_RADAM_LOOKAHEAD ? SCHED_WARMUP_LINEAR
+                                                 : SCHED_CONSTANT;
+    c.weight_decay = !isnan(wd) ? wd : c.opt == OPT_ADAMW ? 1e-4 : c.opt == OPT_ADAM ? 1e-3 : 1e-7;
+    c.min_lr_ratio = !isnan(minlr) ? minlr : c.opt == OPT_RADAM_LOOKAHEAD ? 0.75 : 0.0;
+    c.batch = batch ? batch : have_model && c.arch == ARCH_CLAIRVOYANTE ? 10000 : 2000;
+    if (c.batch < c.chunk) c.chunk = c.batch;  // small batches: one chunk per batch
+    if (!c.ckpt) {
+        size_t n = strlen(c.out) + 6;
+        ckpt_default = xmalloc(n);
+        snprintf(ckpt_default, n, "%s.ckpt", c.out);
+        c.ckpt = ckpt_default;
+    }
+    if (!have_model) c.arch = 0;  // taken from the checkpoint
+    if (!c.resume && c.epochs == 0) c.epochs = 30;
+    if (!c.resume && c.early_stop < 0) c.early_stop = 10;
+    c.inputs = inputs;
+    c.n_inputs = ni;
+    c.val = val;
+    c.n_val = nv;
+    rc = train_run(&c);
+out:
+    free(inputs);
+    free(val);
+    free(ckpt_default);
+    return rc;
 }

@@ -1,0 +1,134 @@
+// dataset.c — chunked train/validation split and batch assembly.
+#include "training/dataset.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+static int check_file(const Dataset *d, const TensorFile *tf, FeatureKind expect,
+                      const char *model_name) {
+    if (tf->meta.kind != expect) {
+        calla_err("\"%s\" holds %s tensors but model %s needs %s tensors", tf->path,
+                  feature_kind_name(tf->meta.kind), model_name, feature_kind_name(expect));
+        return -1;
+    }
+    (void)d;
+    for (uint64_t i = 0; i < tf->n_records; i++)
+        if (!tf_head(tensorfile_record(tf, i))->labelled) {
+            calla_err("\"%s\": record %llu is unlabelled; training needs labelled tensors",
+                      tf->path, (unsigned long long)i);
+            return -1;
+        }
+    return 0;
+}
+
+int dataset_open(Dataset *d, char *const *train_paths, int n_train, char *const *val_paths,
+                 int n_val, double val_fraction, int batch, int chunk, FeatureKind expect,
+                 const char *model_name) {
+    memset(d, 0, sizeof *d);
+    if (chunk < 1 || batch < chunk || batch % chunk) {
+        calla_err("the batch size (%d) must be a positive multiple of the chunk size (%d)", batch,
+                  chunk);
+        return -1;
+    }
+    d->kind = expect;
+    d->batch = batch;
+    d->chunk = chunk;
+    d->cpb = batch / chunk;
+    d->files = xcalloc(n_train + n_val, sizeof *d->files);
+    for (int i = 0; i < n_train + n_val; i++) {
+        const char *p = i < n_train ? train_paths[i] : val_paths[i - n_train];
+        if (tensorfile_open(&d->files[i], p) < 0) goto fail;
+        d->n_files++;
+        if (check_file(d, &d->files[i], expect, model_name) < 0) goto fail;
+    }
+    int64_t cap_t = 0, cap_v = 0;
+    for (int i = 0; i < n_train + n_val; i++) {
+        const TensorFile *tf = &d->files[i];
+        int64_t N = (int64_t)tf->n_records;
+        if (i >= n_train) {  // separate validation file: every row
+            if (d->n_val + N > cap_v) {
+                cap_v = (d->n_val + N) * 2;
+                d->val_rows = xrealloc(d->val_rows, cap_v * sizeof *d->val_rows);
+            }
+            for (int64_t r = 0; r < N; r++) d->val_rows[d->n_val++] = (RowRef){i, r};
+            continue;
+        }
+        d->n_train_rows_total += N;
+        int64_t C = N > chunk ? (N - chunk) / chunk : 0, T = C, val_from = N;
+        if (n_val == 0 && val_fraction > 0) {
+            T = C > d->cpb ? (int64_t)((double)(C - d->cpb) * (1.0 - val_fraction)) : 0;
+            val_from = (T + d->cpb) * chunk;
+            if (val_from > N) val_from = N;
+        }
+        if (d->n_train_chunks + T > cap_t) {
+            cap_t = (d->n_train_chunks + T) * 2 + 1;
+            d->train_chunks = xrealloc(d->train_chunks, cap_t * sizeof *d->train_chunks);
+        }
+        for (int64_t c = 0; c < T; c++)
+            d->train_chunks[d->n_train_chunks++] = (RowRef){i, c * chunk};
+        if (val_from < N) {
+            if (d->n_val + (N - val_from) > cap_v) {
+                cap_v = (d->n_val + N - val_from) * 2;
+                d->val_rows = xrealloc(d->val_rows, cap_v * sizeof *d->val_rows);
+            }
+            for (int64_t r = val_from; r < N; r++) d->val_rows[d->n_val++] = (RowRef){i, r};
+        }
+    }
+    if (d->n_train_chunks < d->cpb) {
+        calla_err(
+            "too few training records for one batch of %d (%lld records in %d file(s), "
+            "%lld chunks of %d)",
+            batch, (long long)d->n_train_rows_total, n_train, (long long)d->n_train_chunks, chunk);
+        goto fail;
+    }
+    return 0;
+fail:
+    dataset_close(d);
+    return -1;
+}
+
+void dataset_close(Dataset *d) {
+    for (int i = 0; i < d->n_files; i++) tensorfile_close(&d->files[i]);
+    free(d->files);
+    free(d->train_chunks);
+    free(d->val_rows);
+    memset(d, 0, sizeof *d);
+}
+
+int64_t dataset_steps_per_epoch(const Dataset *d) { return d->n_train_chunks / d->cpb; }
+
+void dataset_epoch_order(const Dataset *d, Rng *rng, int64_t *perm, int *offset) {
+    int64_t n = d->n_train_chunks;
+    for (int64_t i = 0; i < n; i++) perm[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)rng_below(rng, (uint64_t)i + 1);
+        int64_t t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    *offset = (int)rng_below(rng, (uint64_t)d->chunk);
+}
+
+void dataset_batch_rows(const Dataset *d, const int64_t *perm, int offset, int64_t b,
+                        RowRef *rows) {
+    for (int c = 0; c < d->cpb; c++) {
+        RowRef ch = d->train_chunks[perm[b * d->cpb + c]];
+        for (int j = 0; j < d->chunk; j++)
+            rows[c * d->chunk + j] = (RowRef){ch.file, ch.row + offset + j};
+    }
+}
+
+void dataset_fill(const Dataset *d, const Model *m, const RowRef *rows, int B, float *x,
+                  float *labels) {
+    const size_t in = (size_t)m->n_pos * m->n_chan;
+    const int nl = m->n_labels;
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < B; i++) {
+        const TensorFile *tf = &d->files[rows[i].file];
+        const uint8_t *rec = tensorfile_record(tf, (uint64_t)rows[i].row);
+        model_input_from_features(m, tf_features(rec, tf->meta.n_labels), x + i * in);
+        memcpy(labels + (size_t)i * nl, tf_labels(rec), nl * sizeof(float));
+    }
+}

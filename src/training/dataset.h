@@ -1,0 +1,56 @@
+// dataset.h — training and validation rows over memory-mapped tensor files, with Clair3's chunked
+// split (clair3.md §6.2):
+//   * each file is cut into chunks of `chunk` contiguous rows; a file of N rows has
+//     C = (N - chunk) / chunk chunks (one chunk is held back so that the per-epoch random row
+//     offset in [0, chunk) stays inside the file);
+//   * with a validation fraction f, the first T = floor((C - cpb) * (1 - f)) chunks train, the next
+//     cpb = batch / chunk chunks are a buffer, and rows from (T + cpb) * chunk to the end of the
+//     file validate; a training chunk i reads rows [i*chunk + off, (i+1)*chunk + off) with
+//     off < chunk, so no row is in both sets;
+//   * with separate validation files every chunk of the training files trains and every row of the
+//     validation files validates;
+//   * each epoch shuffles the training chunk list (Fisher–Yates from the data RNG), draws one row
+//     offset shared by all chunks, and cuts the list into batches of cpb chunks, dropping the rest.
+#ifndef CALLA_DATASET_H
+#define CALLA_DATASET_H
+#include <stdint.h>
+
+#include "common/rng.h"
+#include "network/model.h"
+#include "tensors/tensorfile.h"
+
+typedef struct {
+    int32_t file;
+    int64_t row;
+} RowRef;
+
+typedef struct {
+    int n_files;  // training files then validation files
+    TensorFile *files;
+    FeatureKind kind;
+    int batch, chunk, cpb;
+    int64_t n_train_chunks;
+    RowRef *train_chunks;  // first row of each training chunk (before the epoch offset)
+    int64_t n_val;
+    RowRef *val_rows;
+    int64_t n_train_rows_total;  // rows in the training files (for messages)
+} Dataset;
+
+// Opens the files (tensorfile_open) and builds the split. `expect` is the model's feature kind.
+// batch must be a multiple of chunk. Returns 0, or -1 after a one-line error (unreadable file,
+// feature-kind mismatch, unlabelled records, too few rows for one batch).
+int dataset_open(Dataset *d, char *const *train_paths, int n_train, char *const *val_paths,
+                 int n_val, double val_fraction, int batch, int chunk, FeatureKind expect,
+                 const char *model_name);
+void dataset_close(Dataset *d);
+
+int64_t dataset_steps_per_epoch(const Dataset *d);
+// One epoch's order: perm (n_train_chunks entries) and the shared row offset, from rng.
+void dataset_epoch_order(const Dataset *d, Rng *rng, int64_t *perm, int *offset);
+// The rows of training batch b of an epoch (batch entries).
+void dataset_batch_rows(const Dataset *d, const int64_t *perm, int offset, int64_t b, RowRef *rows);
+// Fills x [B, n_pos*n_chan] and labels [B, n_labels] for the given rows.
+void dataset_fill(const Dataset *d, const Model *m, const RowRef *rows, int B, float *x,
+                  float *labels);
+
+#endif

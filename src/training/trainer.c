@@ -1,0 +1,316 @@
+// trainer.c — the training loop.
+#include "training/trainer.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "common/blas.h"
+#include "common/util.h"
+#include "training/checkpoint.h"
+#include "training/dataset.h"
+#include "training/metrics.h"
+#include "training/modelfile.h"
+
+// Validation over all held-out rows in batches of up to c->batch.
+static void validate(const Dataset *d, Model *m, float *x, float *labels, Metrics *out) {
+    memset(out, 0, sizeof *out);
+    RowRef *rows = xmalloc((size_t)d->batch * sizeof *rows);
+    for (int64_t at = 0; at < d->n_val; at += d->batch) {
+        int B = (int)(d->n_val - at < d->batch ? d->n_val - at : d->batch);
+        memcpy(rows, d->val_rows + at, (size_t)B * sizeof *rows);
+        dataset_fill(d, m, rows, B, x, labels);
+        double loss = model_forward(m, x, labels, B, 0);
+        metrics_add(out, m, labels, B, loss);
+    }
+    free(rows);
+}
+
+static int params_finite(const Model *m) {
+    for (size_t i = 0; i < m->n_params; i++)
+        if (!isfinite(m->params[i])) return 0;
+    return 1;
+}
+
+// Model-file metadata: provenance of the best model.
+static int save_model(const TrainConfig *c, const Model *m, int epoch, const Metrics *v) {
+    char inputs[4096] = "", ep[32], seed[32], vl[64], vf1[64], vgf1[64];
+    for (int i = 0; i < c->n_inputs; i++)
+        snprintf(inputs + strlen(inputs), sizeof inputs - strlen(inputs), "%s%s", i ? "," : "",
+                 c->inputs[i]);
+    snprintf(ep, sizeof ep, "%d", epoch);
+    snprintf(seed, sizeof seed, "%" PRIu64, c->seed);
+    double n = v && v->n ? (double)v->n : 0;
+    snprintf(vl, sizeof vl, "%.9g", n ? v->loss_sum / n : NAN);
+    snprintf(vf1, sizeof vf1, "%.6f", v ? metrics_f1(v) : 0);
+    snprintf(vgf1, sizeof vgf1, "%.6f", v ? metrics_genotype_f1(v) : 0);
+    StMeta md[] = {
+        {"platform", c->platform ? c->platform : ""},
+        {"normalization", "model_input_from_features (see docs/design.md)"},
+        {"training.inputs", inputs},
+        {"training.optimizer", optim_kind_name(c->opt)},
+        {"training.epochs", ep},
+        {"training.seed", seed},
+        {"training.val_loss", vl},
+        {"training.val_f1", vf1},
+        {"training.val_genotype_f1", vgf1},
+    };
+    return modelfile_save(c->out, m, md, (int)(sizeof md / sizeof md[0]), NULL, 0);
+}
+
+static void log_epoch(FILE *lf, const Model *m, const TrainState *st, double lr, const Metrics *v,
+                      double samples_per_s) {
+    if (!lf) return;
+    double tl = st->train_n ? st->train_loss_sum / st->train_n : NAN;
+    fprintf(lf, "{\"epoch\":%d,\"step\":%" PRId64 ",\"lr\":%.9g,\"train_loss\":%.9g", st->epoch,
+            st->step, lr, tl);
+    if (v->n) {
+        fprintf(lf, ",\"val_loss\":%.9g", v->loss_sum / v->n);
+        for (int h = 0; h < m->n_heads; h++)
+            fprintf(lf, ",\"val_loss_%s\":%.9g,\"val_acc_%s\":%.6f", m->heads[h].name,
+                    v->head_loss_sum[h] / v->n, m->heads[h].name,
+                    (double)v->head_correct[h] / v->n);
+        fprintf(lf,
+                ",\"val_precision\":%.6f,\"val_recall\":%.6f,\"val_f1\":%.6f,"
+                "\"val_genotype_f1\":%.6f",
+                metrics_precision(v), metrics_recall(v), metrics_f1(v), metrics_genotype_f1(v));
+    }
+    fprintf(lf, ",\"samples_per_s\":%.1f,\"wall_s\":%.3f}\n", samples_per_s, st->wall_s);
+    fflush(lf);
+}
+
+static void fmt_hms(double s, char *buf, size_t n) {
+    if (!isfinite(s) || s < 0) s = 0;
+    long t = (long)s;
+    snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+}
+
+int train_run(TrainConfig *c) {
+    Model m;
+    Optimizer o;
+    Schedule s;
+    TrainState st;
+    Dataset d;
+    int rc = CALLA_EXIT_RUNTIME;
+    memset(&m, 0, sizeof m);
+    memset(&o, 0, sizeof o);
+    memset(&st, 0, sizeof st);
+    FILE *lf = NULL;
+    float *x = NULL, *labels = NULL;
+    int64_t *perm = NULL;
+    RowRef *rows = NULL;
+    uint8_t *mask = NULL;
+    int have_model = 0, have_data = 0;
+    int ckpt_exists = c->resume != NULL;  // for the NaN message
+
+    if (c->threads > 0) {
+#ifdef _OPENMP
+        omp_set_num_threads(c->threads);
+#endif
+        blas_set_threads(c->threads);
+    }
+    if (c->resume) {
+        if (checkpoint_load(c->resume, c, &m, &o, &s, &st) < 0) return CALLA_EXIT_RUNTIME;
+        have_model = 1;
+    }
+    if (dataset_open(&d, c->inputs, c->n_inputs, c->val, c->n_val, c->val_fraction, c->batch,
+                     c->chunk, model_arch_feature_kind(c->arch), model_arch_name(c->arch)) < 0)
+        goto done;
+    have_data = 1;
+    if (!c->platform && d.files[0].meta.platform && d.files[0].meta.platform[0])
+        c->platform = d.files[0].meta.platform;  // recorded in the model file
+    const int64_t spe = dataset_steps_per_epoch(&d);
+    if (!c->resume) {
+        if (model_create(&m, c->arch, c->batch) < 0) {
+            calla_err("cannot create a %s model with batch %d", model_arch_name(c->arch), c->batch);
+            goto done;
+        }
+        have_model = 1;
+        model_init_params(&m, c->seed);
+        optim_init(&o, c->opt, m.n_params, c->weight_decay, m.params);
+        int64_t total = spe * c->epochs;
+        int64_t warm = c->warmup >= 0 ? c->warmup : total / 10;
+        if (c->sched != SCHED_WARMUP_LINEAR && c->sched != SCHED_WARMUP_COSINE) warm = 0;
+        schedule_init(&s, c->sched, c->lr, warm, total, c->min_lr_ratio);
+        rng_seed_stream(&st.data_rng, c->seed, 1);
+        st.best_val = INFINITY;
+    } else if (st.batch_in_epoch > spe) {
+        calla_err("checkpoint \"%s\" is at batch %" PRId64
+                  " of an epoch but the inputs give %" PRId64
+                  " batches per epoch; resume with the same inputs",
+                  c->resume, st.batch_in_epoch, spe);
+        goto done;
+    }
+    mask = xmalloc(m.n_params ? m.n_params : 1);
+    for (int i = 0; i < m.n_tensors; i++)
+        memset(mask + m.tensors[i].offset, m.tensors[i].decay ? 1 : 0, m.tensors[i].numel);
+    x = xmalloc((size_t)c->batch * m.n_pos * m.n_chan * sizeof(float));
+    labels = xmalloc((size_t)c->batch * m.n_labels * sizeof(float));
+    perm = xmalloc((size_t)d.n_train_chunks * sizeof *perm);
+    rows = xmalloc((size_t)c->batch * sizeof *rows);
+    if (c->log) {
+        lf = fopen(c->log, c->resume ? "a" : "w");
+        if (!lf) {
+            calla_err("cannot write log \"%s\": %s", c->log, strerror(errno));
+            goto done;
+        }
+    }
+    calla_info("%s: %zu parameters; %" PRId64 " training chunks (%" PRId64
+               " batches of %d per epoch), %" PRId64 " validation rows; %s, lr %g, %s",
+               model_arch_name(c->arch), m.n_params, d.n_train_chunks, spe, c->batch, d.n_val,
+               optim_kind_name(c->opt), c->lr, schedule_kind_name(c->sched));
+
+    const char *nan_env = getenv("CALLA_TEST_NAN_AT_STEP");  // tests: inject a NaN loss
+    const int64_t nan_at = nan_env ? atoll(nan_env) : -1;
+    cleanup_set_graceful(1);
+    Progress prog;
+    progress_init(&prog, 1.0);
+    if (!prog.tty) prog.interval = 10.0;  // logs: fewer lines
+    double t_run = now_seconds(), wall0 = st.wall_s;
+    int64_t step0 = st.step;
+    int stop = 0;  // 1 early stop / schedule end, 2 interrupted, 3 max steps
+    while (!stop && st.epoch < c->epochs) {
+        Rng epoch_rng = st.data_rng;
+        Rng r = epoch_rng;
+        int offset;
+        dataset_epoch_order(&d, &r, perm, &offset);
+        double t_epoch = now_seconds();
+        int64_t samples_epoch = 0;
+        for (int64_t b = st.batch_in_epoch; b < spe; b++) {
+            dataset_batch_rows(&d, perm, offset, b, rows);
+            dataset_fill(&d, &m, rows, c->batch, x, labels);
+            double loss = model_forward(&m, x, labels, c->batch, 1);
+            if (st.step + 1 == nan_at) loss = NAN;
+            if (!isfinite(loss)) {
+                calla_err("loss is %g at step %" PRId64 " (epoch %d); stopping, %s%s%s", loss,
+                          st.step + 1, st.epoch + 1,
+                          ckpt_exists ? "the last good checkpoint \"" : "no checkpoint written yet",
+                          ckpt_exists ? c->ckpt : "", ckpt_exists ? "\" is kept" : "");
+                goto done;
+            }
+            model_backward(&m);
+            double lr = schedule_lr(&s, st.step + 1);
+            optim_step(&o, m.params, m.grads, mask, lr, s.scale);
+            st.step++;
+            st.batch_in_epoch = b + 1;
+            st.train_loss_sum += metrics_batch_sum(&m, loss, c->batch);
+            st.train_n += c->batch;
+            samples_epoch += c->batch;
+            if (progress_due(&prog)) {
+                double el = now_seconds() - t_run, rate = (st.step - step0) / (el > 0 ? el : 1e-9);
+                int64_t left = spe * c->epochs - st.step;
+                if (c->max_steps > 0 && c->max_steps - st.step < left)
+                    left = c->max_steps - st.step;
+                char eta[32];
+                fmt_hms(left / (rate > 0 ? rate : 1e-9), eta, sizeof eta);
+                fprintf(stderr,
+                        "[calla train] epoch %d step %" PRId64 " loss %.5f %.0f samples/s ETA %s%s",
+                        st.epoch + 1, st.step, st.train_loss_sum / st.train_n, rate * c->batch, eta,
+                        prog.tty ? "\r" : "\n");
+            }
+            if (cleanup_stop_requested())
+                stop = 2;
+            else if (c->max_steps > 0 && st.step >= c->max_steps)
+                stop = 3;
+            if (stop && b + 1 < spe) break;
+            if (stop) stop = -stop;  // stopped exactly at the end of the epoch: finish it first
+        }
+        if (prog.tty) fputc('\n', stderr), prog.last = 0;
+        int mid = stop > 0;
+        if (stop < 0) stop = -stop;
+        st.wall_s = wall0 + (now_seconds() - t_run);
+        if (!params_finite(&m)) {
+            calla_err("parameters became non-finite by step %" PRId64
+                      " (epoch %d); stopping, %s%s%s",
+                      st.step, st.epoch + 1,
+                      ckpt_exists ? "the last good checkpoint \"" : "no checkpoint written yet",
+                      ckpt_exists ? c->ckpt : "", ckpt_exists ? "\" is kept" : "");
+            goto done;
+        }
+        if (mid) {  // interrupted inside the epoch: checkpoint the position within it
+            st.data_rng = epoch_rng;
+            if (checkpoint_save(c->ckpt, c, &m, &o, &s, &st) < 0) goto done;
+            ckpt_exists = 1;
+            break;
+        }
+        // End of epoch: validate, log, keep the best model, checkpoint.
+        double tr_rate = samples_epoch / fmax(now_seconds() - t_epoch, 1e-9);
+        Metrics v;
+        validate(&d, &m, x, labels, &v);
+        double lr_now = schedule_lr(&s, st.step);
+        st.epoch++;
+        st.batch_in_epoch = 0;
+        st.data_rng = r;
+        st.wall_s = wall0 + (now_seconds() - t_run);
+        log_epoch(lf, &m, &st, lr_now, &v, tr_rate);
+        double vl = v.n ? v.loss_sum / v.n : NAN;
+        double tl = st.train_n ? st.train_loss_sum / st.train_n : NAN;
+        if (v.n)
+            calla_info("epoch %d: train loss %.5f, val loss %.5f, val F1 %.4f, genotype F1 %.4f",
+                       st.epoch, tl, vl, metrics_f1(&v), metrics_genotype_f1(&v));
+        else
+            calla_info("epoch %d: train loss %.5f (no validation set)", st.epoch, tl);
+        st.train_loss_sum = 0;
+        st.train_n = 0;
+        if (!v.n || vl < st.best_val) {  // no validation set: keep the latest model
+            if (v.n) st.best_val = vl;
+            st.best_epoch = st.epoch;
+            st.since_best = 0;
+            if (save_model(c, &m, st.epoch, &v) < 0) goto done;
+        } else {
+            st.since_best++;
+        }
+        int sr = v.n ? schedule_epoch_end(&s, v.loss_sum) : 0;
+        if (sr == 1) calla_info("validation loss plateaued: learning rate and L2 now x%g", s.scale);
+        if (checkpoint_save(c->ckpt, c, &m, &o, &s, &st) < 0) goto done;
+        ckpt_exists = 1;
+        if (!stop && st.epoch < c->epochs && cleanup_stop_requested())
+            stop = 2;  // during validation
+        if (stop) {
+            // interrupted or --max-steps at the end of the epoch: reported after the loop
+        } else if (sr == 2) {
+            calla_info("validation loss plateaued for the third time: stopping");
+            stop = 1;
+        } else if (c->early_stop > 0 && st.since_best >= c->early_stop) {
+            calla_info("no validation improvement for %d epochs: stopping", st.since_best);
+            stop = 1;
+        }
+    }
+    if (stop == 2) {
+        calla_err("interrupted at step %" PRId64 "; checkpoint written to \"%s\" (continue with --resume)",
+                  st.step, c->ckpt);
+        goto done;
+    }
+    if (stop == 3)
+        calla_info("stopped after %" PRId64 " steps (--max-steps); checkpoint \"%s\"", st.step,
+                   c->ckpt);
+    else if (isfinite(st.best_val))
+        calla_info("done: best epoch %d (val loss %.5f), model \"%s\"", st.best_epoch,
+                   st.best_val, c->out);
+    else
+        calla_info("done: model of epoch %d (no validation set) in \"%s\"", st.best_epoch, c->out);
+    rc = 0;
+done:
+    cleanup_set_graceful(0);
+    if (lf && fclose(lf) != 0) {
+        calla_err("failed to write log \"%s\"", c->log);
+        rc = CALLA_EXIT_RUNTIME;
+    }
+    free(x);
+    free(labels);
+    free(perm);
+    free(rows);
+    free(mask);
+    if (have_model) {
+        optim_free(&o);
+        model_free(&m);
+    }
+    if (have_data) dataset_close(&d);
+    return rc;
+}

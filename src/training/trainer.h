@@ -1,0 +1,47 @@
+// trainer.h — the training loop of `calla train`: batches from a Dataset, forward/backward, one
+// optimizer step, per-epoch validation, JSONL log, checkpoints with exact resume, best model,
+// early stopping, NaN guard and graceful stop on SIGINT/SIGTERM.
+#ifndef CALLA_TRAINER_H
+#define CALLA_TRAINER_H
+#include <stdint.h>
+
+#include "common/rng.h"
+#include "network/model.h"
+#include "training/optim.h"
+#include "training/schedule.h"
+
+typedef struct {
+    char *const *inputs;
+    int n_inputs;
+    char *const *val;
+    int n_val;
+    double val_fraction;
+    ModelArch arch;
+    int batch, chunk, epochs, early_stop,
+        threads;  // on --resume: epochs 0 / early_stop -1 = as saved
+    double lr, weight_decay, min_lr_ratio;
+    OptKind opt;
+    SchedKind sched;
+    int64_t warmup;  // steps; -1: 10% of all steps for warm-up schedules
+    uint64_t seed;
+    int64_t max_steps;  // stop (with a checkpoint) after this many updates; 0 = no limit
+    const char *platform, *out, *ckpt, *resume, *log, *cmdline;
+} TrainConfig;
+
+// Everything besides the model and optimizer tensors that a checkpoint restores.
+typedef struct {
+    int epoch;               // completed epochs
+    int64_t batch_in_epoch;  // batches of the current epoch already done
+    int64_t step;            // updates done
+    Rng data_rng;            // data-order RNG at the start of the current epoch
+    double best_val;         // lowest validation loss so far (INFINITY before the first)
+    int best_epoch, since_best;
+    double wall_s;          // cumulative training time
+    double train_loss_sum;  // current epoch so far
+    int64_t train_n;
+} TrainState;
+
+// Runs training; returns the process exit status (0, 1 runtime error, incl. NaN and interrupt).
+int train_run(TrainConfig *c);
+
+#endif

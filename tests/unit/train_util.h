@@ -1,0 +1,78 @@
+// train_util.h — helpers shared by the training tests: temporary directory, JSONL reading.
+#ifndef TRAIN_UTIL_H
+#define TRAIN_UTIL_H
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "training/json.h"
+
+static char tu_dir[256];
+
+static inline const char *tu_path(const char *name) {
+    static char buf[8][512];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tu_dir, name);
+    return buf[k];
+}
+
+static inline void tu_cleanup(void) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tu_dir);
+    if (tu_dir[0] && system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tu_dir);
+}
+
+static inline int tu_mkdir(void) {
+    const char *t = getenv("TMPDIR");
+    snprintf(tu_dir, sizeof tu_dir, "%s/calla-train.XXXXXX", t ? t : "/tmp");
+    if (!mkdtemp(tu_dir)) return -1;
+    atexit(tu_cleanup);
+    return 0;
+}
+
+// Reads a whole file; NULL if unreadable. *len gets the size.
+static inline char *tu_slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc(n + 1);
+    if (fread(b, 1, n, f) != (size_t)n) n = 0;
+    b[n] = 0;
+    fclose(f);
+    if (len) *len = (size_t)n;
+    return b;
+}
+
+// Parses line `idx` (0-based; -1 = last) of a JSONL file into v. Returns 0 or -1.
+static inline int tu_jsonl_line(const char *path, int idx, JsonVal *v, int *n_lines) {
+    char *b = tu_slurp(path, NULL);
+    if (!b) return -1;
+    int n = 0;
+    for (char *p = b; *p; p++) n += *p == '\n';
+    if (n_lines) *n_lines = n;
+    if (idx < 0) idx = n + idx;
+    char *line = b;
+    for (int i = 0; i < idx && line; i++) {
+        line = strchr(line, '\n');
+        if (line) line++;
+    }
+    int r = -1;
+    if (line && *line) {
+        char *end = strchr(line, '\n');
+        size_t l = end ? (size_t)(end - line) : strlen(line);
+        r = json_parse(line, l, v, NULL, 0);
+    }
+    free(b);
+    return r;
+}
+
+static inline double tu_num(const JsonVal *o, const char *key) {
+    const JsonVal *v = json_get(o, key);
+    return v && v->type == JSON_NUM ? v->num : -1e300;
+}
+
+#endif
