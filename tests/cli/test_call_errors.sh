@@ -2,13 +2,13 @@
 # leaves no output (no VCF, no index, no temporary file).
 source "$(dirname "$0")/lib.sh"
 need samtools
-need python3
+[[ -x $CALLA_TOOLS/mkmodel ]] || { fail "no $CALLA_TOOLS/mkmodel (make builds it)"; done_test; }
 need bcftools
 FX=$CALLA_ROOT/tests/fixtures
-MK=$CALLA_ROOT/tests/cli/call_forced_model.py
+MK=$CALLA_TOOLS/mkmodel
 cp "$FX/tensors_ref.fa" "$TMP/ref.fa" && samtools faidx "$TMP/ref.fa" || fail "faidx"
 samtools sort -o "$TMP/ok.bam" "$FX/tensors_reads.sam" 2>/dev/null && samtools index "$TMP/ok.bam" || fail "sort/index"
-python3 "$MK" "$TMP/m.st" clair3-pileup bias:gt21.bias:2=5 bias:zygosity.bias:2=5 || fail "model"
+"$MK" "$TMP/m.st" clair3-pileup bias:gt21.bias:2=5 bias:zygosity.bias:2=5 || fail "model"
 mkdir "$TMP/out"
 O=$TMP/out/c.vcf.gz
 no_output() { [[ -z $(ls -A "$TMP/out") ]] || { fail "$1 left output: $(ls -A "$TMP/out")"; rm -f "$TMP"/out/*; }; }
@@ -44,15 +44,22 @@ run_bad 1 "truncated model" "\"$TMP/trunc.st\"" "${OK[@]}" -m "$TMP/trunc.st"
 printf 'not a model at all' >"$TMP/junk.st"
 run_bad 1 "junk model" "\"$TMP/junk.st\"" "${OK[@]}" -m "$TMP/junk.st"
 run_bad 1 "missing model" "\"$TMP/nope.st\"" "${OK[@]}" -m "$TMP/nope.st"
-python3 "$MK" "$TMP/fk.st" clair3-pileup feature_kind=clairvoyante || fail "model fk"
+"$MK" "$TMP/fk.st" clair3-pileup feature_kind=clairvoyante || fail "model fk"
 run_bad 1 "feature kind" "model \"$TMP/fk.st\": feature_kind \"clairvoyante\" does not match" \
     "${OK[@]}" -m "$TMP/fk.st"
-python3 "$MK" "$TMP/arch.st" clair3-pileup architecture=resnet || fail "model arch"
+"$MK" "$TMP/arch.st" clair3-pileup architecture=resnet || fail "model arch"
 run_bad 1 "architecture" "\"$TMP/arch.st\" is not a calla model" "${OK[@]}" -m "$TMP/arch.st"
 run_bad 1 "platform mismatch" "--platform ont differs from the platform \"ilmn\"" \
     "${OK[@]}" -m "$TMP/m.st" --platform ont
-python3 "$MK" "$TMP/nopl.st" clair3-pileup platform= || fail "model nopl"
+"$MK" "$TMP/nopl.st" clair3-pileup -platform || fail "model nopl"
 run_bad 1 "no platform" "model \"$TMP/nopl.st\" records no platform" "${OK[@]}" -m "$TMP/nopl.st"
+# an empty platform is the same as none; an unknown one is named
+"$MK" "$TMP/empl.st" clair3-pileup platform= || fail "model empty platform"
+run_bad 1 "empty platform" "model \"$TMP/empl.st\" records no platform" "${OK[@]}" -m "$TMP/empl.st"
+"$MK" "$TMP/badpl.st" clair3-pileup platform=pacbio || fail "model badpl"
+run_bad 1 "unknown platform" "model \"$TMP/badpl.st\" has an unknown platform \"pacbio\"" "${OK[@]}" -m "$TMP/badpl.st"
+"$MK" "$TMP/nofk.st" clair3-pileup -feature_kind || fail "model nofk"
+run_bad 1 "no feature kind" "model \"$TMP/nofk.st\": feature_kind \"\(missing\)\" does not match" "${OK[@]}" -m "$TMP/nofk.st"
 # ... and with --platform it runs
 "$CALLA" call "${OK[@]}" -m "$TMP/nopl.st" --platform ilmn -o "$O" 2>/dev/null || fail "--platform on a model without one"
 rm -f "$TMP"/out/*

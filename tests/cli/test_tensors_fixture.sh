@@ -1,9 +1,9 @@
 # Hand-built reads (tests/fixtures/tensors_reads.sam) -> per-strand counts and tensors whose
 # expected values are worked out by hand from clair3.md §1.2/§1.4/§3.1 and clairvoyante.md §1.2.
-# The .ctf is decoded here with Python from the layout in src/tensors/tensorfile.h.
+# The .ctf header is read raw with od (layout in src/tensors/tensorfile.h), the records with
+# `calla view`.
 source "$(dirname "$0")/lib.sh"
 need samtools
-need python3
 FX=$CALLA_ROOT/tests/fixtures
 cp "$FX/tensors_ref.fa" "$TMP/ref.fa"
 samtools faidx "$TMP/ref.fa" || fail "faidx"
@@ -36,24 +36,30 @@ expect_line "ctg1 58 C 0 0 0 1 0 0 0 1 0 0 2" 58
 grep -qP "^ctg1\t21\t" "$TMP/counts.txt" || fail "soft-clipped read should cover 21"
 grep -qP "^ctg1\t44\t" "$TMP/counts.txt" && fail "nothing covers 44"
 
-decode() {  # file -> lines "contig pos ref labelled | f0,f1,..."
-    python3 - "$1" <<'PY'
-import struct, sys
-b = open(sys.argv[1], 'rb').read()
-magic, ver, hb, n, rb, kind, npos, nch, dt, nl, nc, pl, cl = struct.unpack_from('<8sIIQIIIIIIIII', b, 0)
-assert magic == b'CALLATNS' and npos == 33 and dt == 1
-off, names = 80, []
-for _ in range(nc):
-    (ln,) = struct.unpack_from('<I', b, off); names.append(b[off+4:off+4+ln].decode()); off += 4 + ln + 8
-plat = b[off:off+pl].decode()
-print('meta', plat, kind, nch, nl, n)
-for i in range(n):
-    r = hb + i * rb
-    ctg, pos, ref, lab = struct.unpack_from('<iicB', b, r)
-    labels = struct.unpack_from('<%df' % nl, b, r + 12)
-    f = struct.unpack_from('<%dh' % (npos * nch), b, r + 12 + 4 * nl)
-    print(names[ctg], pos + 1, ref.decode(), lab, ','.join(str(x) for x in f))
-PY
+decode() {  # file -> "meta platform kind n_chan n_labels n_records", then per record
+            # "contig pos ref labelled f0,f1,..." (labelled 0/1; features position-major)
+    local f=$1 ver hb nlo nhi rb kind npos nch dt nl nc n plat
+    # the fixed header read raw (layout in src/tensors/tensorfile.h), independently of calla
+    [[ $(head -c 8 "$f") == CALLATNS ]] || { echo "bad magic" >&2; return 1; }
+    read -r ver hb nlo nhi rb kind npos nch dt nl nc < <(od -An -v --endian=little -tu4 -j8 -N44 "$f" | tr -s ' \n' '  ')
+    n=$((nlo + nhi * 4294967296))
+    [[ $ver == 1 && $npos == 33 && $dt == 1 && $((hb % 4096)) == 0 ]] ||
+        { echo "header: version $ver n_pos $npos dtype $dt header_bytes $hb" >&2; return 1; }
+    [[ $rb -eq $(( (12 + 4 * nl + 2 * 33 * nch + 7) / 8 * 8 )) && $(stat -c %s "$f") -eq $((hb + n * rb)) ]] ||
+        { echo "record_bytes $rb / file size do not match the layout" >&2; return 1; }
+    # calla view -H must agree with the raw header
+    "$CALLA" view -H "$f" >"$f.hdr" || return 1
+    for kv in "header_bytes: $hb" "records: $n" "record_bytes: $rb" "shape: 33 x $nch" \
+              "n_labels: $nl" "contigs: $nc" "dtype: int16" "magic: CALLATNS"; do
+        grep -qx "$kv" "$f.hdr" || { echo "calla view -H lacks '$kv'" >&2; return 1; }
+    done
+    plat=$(sed -n 's/^platform: //p' "$f.hdr"); [[ $plat == . ]] && plat=
+    echo "meta $plat $kind $nch $nl $n"
+    "$CALLA" view "$f" >"$f.txt" || return 1
+    [[ $(wc -l <"$f.txt") -eq $n ]] || { echo "calla view: not $n lines" >&2; return 1; }
+    awk -F'\t' -v nf=$((33 * nch)) -v nl="$nl" '{
+        if (NF != 5 || split($5, x, ",") != nf || ($4 != "." && split($4, y, ",") != nl)) exit 1
+        print $1, $2, $3, ($4 == "." ? 0 : 1), $5 }' "$f.txt" || { echo "calla view: malformed line" >&2; return 1; }
 }
 col() {  # record-line column channel-count -> values of that window column
     local line=$1 c=$2 nch=$3
