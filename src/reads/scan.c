@@ -103,10 +103,6 @@ ScanInputs *scan_inputs_open(const char *bam_path, const char *ref_path) {
         calla_err("\"%s\" is not a BAM or CRAM file", bam_path);
         goto fail;
     }
-    if (fmt->format == cram && hts_set_fai_filename(in->fp, ref_path) != 0) {
-        calla_err("failed to set reference \"%s\" for CRAM \"%s\"", ref_path, bam_path);
-        goto fail;
-    }
     // A BAM cut at a block boundary reads as a short, valid file: require the BGZF EOF marker.
     if (fmt->format == bam && fmt->compression == bgzf && bgzf_check_EOF(in->fp->fp.bgzf) == 0) {
         calla_err("\"%s\" is truncated (no BGZF end-of-file marker)", bam_path);
@@ -118,6 +114,12 @@ ScanInputs *scan_inputs_open(const char *bam_path, const char *ref_path) {
         goto fail;
     }
     if (check_sorted_header(in->hdr, bam_path) < 0) goto fail;
+    // The reference is attached only after the header is read: htslib would otherwise rewrite the
+    // header's @SQ lengths with the reference's, hiding a BAM/reference mismatch.
+    if (fmt->format == cram && hts_set_fai_filename(in->fp, ref_path) != 0) {
+        calla_err("failed to set reference \"%s\" for CRAM \"%s\"", ref_path, bam_path);
+        goto fail;
+    }
     in->idx = sam_index_load(in->fp, bam_path);
     if (!in->idx) {
         calla_err("failed to load the index of \"%s\": missing or unreadable (run samtools index)",
