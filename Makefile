@@ -1,6 +1,6 @@
 # calla — build with `make`, test with `make test`.
 # Options: BUILD=dir (default build), SAN=1 (ASan+UBSan, default dir build-san),
-#          DEBUG=1, NO_CUDA=1, NO_MPI=1, NO_OMP=1.
+#          DEBUG=1, NO_CUDA=1, NO_MPI=1 (MPI is on when mpicc is found), NO_OMP=1.
 CC      ?= cc
 ifeq ($(SAN),1)
 BUILD   ?= build-san
@@ -32,7 +32,13 @@ BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas
 CFLAGS  += $(BLAS_CFLAGS)
 LDLIBS  += $(BLAS_LIBS)
 
-# Optional MPI (Debian libopenmpi-dev): compile with mpicc's flags when present.
+# MPI (Debian libopenmpi-dev): on by default when mpicc is found; WITH_MPI=0 or NO_MPI=1 builds
+# without it (then `calla train` / `calla call` are single-process and `calla --version` says
+# "mpi: no"). The compiler stays $(CC); only mpicc's compile and link flags are added.
+ifeq ($(NO_MPI),1)
+WITH_MPI := 0
+endif
+WITH_MPI ?= $(if $(shell command -v mpicc 2>/dev/null),1,0)
 ifeq ($(WITH_MPI),1)
 MPI_CFLAGS := $(shell mpicc --showme:compile 2>/dev/null)
 MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null)

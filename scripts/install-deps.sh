@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [--bench]   (--bench adds the benchmark peers)
 set -euo pipefail
 pkgs=(build-essential pkg-config libhts-dev libopenblas-dev zlib1g-dev samtools bcftools tabix
-      minimap2 bwa)
+      minimap2 bwa openmpi-bin libopenmpi-dev)
 [[ ${1:-} == --bench ]] && pkgs+=(freebayes python3-torch time)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -6,6 +6,12 @@
 // in chunk order, decides the genotypes and keeps the chunk's calls; the calls are written in
 // chunk order. Batches never span chunks, so the samples of every forward pass, and therefore the
 // output, are the same for any -@. Memory: one chunk's calls plus one batch per thread.
+//
+// Under MPI (mpirun -np N calla call ...; docs/distributed.md) rank r takes the contiguous chunks
+// [r*n/N, (r+1)*n/N) of the same chunk list and runs them on its own -@ threads. Rank 0 writes its
+// calls straight into the VCF; the other ranks keep theirs serialised in memory and send them to
+// rank 0 in rank order once they are done, so the records arrive in chunk order and the VCF (and
+// its index) is byte-identical to a one-process run. A rank that fails ends the whole job.
 #include <errno.h>
 #include <getopt.h>
 #include <htslib/faidx.h>
@@ -25,6 +31,7 @@
 #include "reads/regions.h"
 #include "tensors/features_pileup.h"
 #include "training/modelfile.h"
+#include "training/dist.h"
 #include "training/safetensors.h"
 
 #define DEFAULT_CHUNK 100000
@@ -91,7 +98,8 @@ typedef struct {
     double min_qual;
     ScanParams prm;
     const int *ref_index;  // BAM tid -> reference (header) contig index
-    VcfWriter *vcf;
+    VcfWriter *vcf;  // rank 0 only
+    kstring_t shard;  // ranks > 0: serialised calls (see shard_put)
     Progress prog;
     int64_t done_pos, total_pos;
     long n_cand, n_written, n_pass;
@@ -209,13 +217,79 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
     return rc < 0 ? -1 : 0;
 }
 
+// A call as bytes for the trip to rank 0: int32 contig, the Call struct with its pointers
+// cleared, then REF and each ALT as uint32 length + bytes.
+static void shard_put_str(kstring_t *ks, const char *str) {
+    uint32_t n = (uint32_t)strlen(str);
+    kputsn((const char *)&n, sizeof n, ks);
+    kputsn(str, n, ks);
+}
+
+static void shard_put(kstring_t *ks, int contig, const Call *c) {
+    Call flat = *c;
+    flat.ref = NULL, flat.alt[0] = flat.alt[1] = NULL;
+    int32_t ct = contig;
+    kputsn((const char *)&ct, sizeof ct, ks);
+    kputsn((const char *)&flat, sizeof flat, ks);
+    shard_put_str(ks, c->ref);
+    for (int a = 0; a < c->n_alt; a++) shard_put_str(ks, c->alt[a]);
+}
+
+static int shard_get_str(const char *buf, size_t n, size_t *at, char **out) {
+    uint32_t len;
+    if (n - *at < sizeof len) return -1;
+    memcpy(&len, buf + *at, sizeof len);
+    *at += sizeof len;
+    if (n - *at < len) return -1;
+    *out = xmalloc(len + 1);
+    memcpy(*out, buf + *at, len);
+    (*out)[len] = 0;
+    *at += len;
+    return 0;
+}
+
+// Writes the calls of one rank's shard; returns 0, or -1 (error printed).
+static int shard_write(CallRun *run, const char *buf, size_t n, int from) {
+    size_t at = 0;
+    while (at < n) {
+        int32_t ct;
+        Call c;
+        if (n - at < sizeof ct + sizeof c) goto bad;
+        memcpy(&ct, buf + at, sizeof ct);
+        memcpy(&c, buf + at + sizeof ct, sizeof c);
+        at += sizeof ct + sizeof c;
+        int n_alt = c.n_alt;
+        c.ref = c.alt[0] = c.alt[1] = NULL;
+        c.n_alt = 0;
+        if (n_alt < 0 || n_alt > 2 || shard_get_str(buf, n, &at, &c.ref) < 0) {
+            call_free(&c);
+            goto bad;
+        }
+        for (; c.n_alt < n_alt; c.n_alt++)
+            if (shard_get_str(buf, n, &at, &c.alt[c.n_alt]) < 0) {
+                call_free(&c);
+                goto bad;
+            }
+        int rc = vcfwriter_write(run->vcf, ct, &c);
+        call_free(&c);
+        if (rc < 0) return -1;
+    }
+    return 0;
+bad:
+    calla_err("malformed calls received from rank %d (byte %zu of %zu)", from, at, n);
+    return -1;
+}
+
 static int call_sink(void *ud, const Chunk *ch, void *slot) {
     CallRun *run = ud;
     ChunkCalls *o = slot;
     int rc = 0;
     for (size_t i = 0; i < o->n; i++) {
         if (rc == 0) {
-            rc = vcfwriter_write(run->vcf, run->ref_index[ch->tid], &o->calls[i]);
+            if (run->vcf)
+                rc = vcfwriter_write(run->vcf, run->ref_index[ch->tid], &o->calls[i]);
+            else
+                shard_put(&run->shard, run->ref_index[ch->tid], &o->calls[i]);
             run->n_written++;
             if (o->calls[i].filter == FILTER_PASS) run->n_pass++;
         }
@@ -224,7 +298,7 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
     o->n = 0;
     run->n_cand += o->n_cand;
     run->done_pos += ch->end - ch->beg;
-    if (rc == 0 && progress_due(&run->prog)) {
+    if (rc == 0 && dist_rank() == 0 && progress_due(&run->prog)) {
         double dt = now_seconds() - run->prog.start;
         calla_info("%lld/%lld positions (%.0f positions/s), %ld candidates, %ld records",
                    (long long)run->done_pos, (long long)run->total_pos,
@@ -454,6 +528,9 @@ int main_call(int argc, char **argv) {
         return CALLA_EXIT_USAGE;
     }
     hts_set_log_level(HTS_LOG_OFF);  // our own one-line errors name the file and the problem
+    // From here on every rank of an MPI job runs the same code; a failure ends the whole job.
+    dist_init(&argc, &argv, "call", 0);
+    const int W = dist_world(), R = dist_rank();
 
     int ret = CALLA_EXIT_RUNTIME;
     StFile st;
@@ -551,8 +628,10 @@ int main_call(int argc, char **argv) {
         free(args);
         cmdline = ks.s;
     }
-    vcf = vcfwriter_open(out_path, sample, rc_.n, rc_.names, rc_.lens, cmdline, desc);
-    if (!vcf) goto out;
+    if (R == 0) {
+        vcf = vcfwriter_open(out_path, sample, rc_.n, rc_.names, rc_.lens, cmdline, desc);
+        if (!vcf) goto out;
+    }
 
     Model *m0 = &ws[0].model;
     for (long t = 0; t < threads; t++) {
@@ -572,15 +651,42 @@ int main_call(int argc, char **argv) {
     run.vcf = vcf;
     run.total_pos = total_pos;
     progress_init(&run.prog, 1.0);
-    calla_info("%s model, platform %s, %zu chunk(s) over %lld positions, %ld thread(s)",
-               model_arch_name(arch), platform_name(platform), n_chunks, (long long)total_pos,
-               threads);
-    if (chunks_run(chunks, n_chunks, (int)threads, slots, sizeof *slots, call_work, call_sink,
-                   &run) < 0)
+    if (R == 0)
+        calla_info("%s model, platform %s, %zu chunk(s) over %lld positions, %ld thread(s)%s",
+                   model_arch_name(arch), platform_name(platform), n_chunks, (long long)total_pos,
+                   threads, W > 1 ? " per rank" : "");
+    if (W > 1 && R == 0) calla_info("%d ranks, each on a contiguous share of the chunks", W);
+    size_t c_lo = n_chunks * (size_t)R / W, c_hi = n_chunks * (size_t)(R + 1) / W;
+    if (chunks_run(chunks + c_lo, c_hi - c_lo, (int)threads, slots, sizeof *slots, call_work,
+                   call_sink, &run) < 0)
         goto out;
-    long sat = 0;
-    for (long t = 0; t < threads; t++) sat += scan_inputs_saturated(ws[t].in);
-    if (sat) calla_warn("%ld feature values exceeded the int16 range and were saturated", sat);
+    // Merge: rank 0 has written its own share; the others' follow in rank order.
+    if (W > 1 && R > 0) {
+        uint64_t len = run.shard.l;
+        dist_send(&len, sizeof len, 0, 1);
+        dist_send(run.shard.s ? run.shard.s : "", (size_t)len, 0, 2);
+    } else if (W > 1) {
+        for (int r = 1; r < W; r++) {
+            uint64_t len = 0;
+            dist_recv(&len, sizeof len, r, 1);
+            char *buf = xmalloc(len ? (size_t)len : 1);
+            dist_recv(buf, (size_t)len, r, 2);
+            int wrc = shard_write(&run, buf, (size_t)len, r);
+            free(buf);
+            if (wrc < 0) goto out;
+        }
+    }
+    int64_t tot[4] = {run.n_cand, run.n_written, run.n_pass, 0};
+    for (long t = 0; t < threads; t++) tot[3] += scan_inputs_saturated(ws[t].in);
+    dist_sum_i64(tot, 4, "call totals");
+    run.n_cand = (long)tot[0], run.n_written = (long)tot[1], run.n_pass = (long)tot[2];
+    long sat = (long)tot[3];
+    if (sat && R == 0)
+        calla_warn("%ld feature values exceeded the int16 range and were saturated", sat);
+    if (R > 0) {
+        ret = 0;
+        goto out;
+    }
     int rc = vcfwriter_close(vcf);
     vcf = NULL;
     if (rc < 0) goto out;
@@ -590,6 +696,9 @@ int main_call(int argc, char **argv) {
                (long long)total_pos, dt, run.n_cand, run.n_written, run.n_pass, out_path);
     ret = 0;
 out:
+    if (ret != 0 && W > 1) dist_abort("stopping the whole job after the error above");
+    dist_finalize();
+    free(run.shard.s);
     if (vcf) vcfwriter_abort(vcf);
     if (st_ok) st_close(&st);
     if (slots) {

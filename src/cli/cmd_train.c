@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "common/util.h"
+#include "training/dist.h"
 #include "training/trainer.h"
 
 static void usage(FILE *out) {
@@ -45,6 +46,16 @@ static void usage(FILE *out) {
         "  --log FILE             one JSON line per epoch\n"
         "  -@, --threads N        threads [all]\n"
         "  --max-steps N          stop after N updates, writing a checkpoint (for tests)\n"
+        "Data parallelism (mpirun -np N calla train ...; docs/distributed.md):\n"
+        "  --global-batch N       same as --batch: rows per update over all ranks\n"
+        "  --batch-per-rank N     global batch = N x ranks\n"
+        "  --lr-scaling linear|none  linear: lr x global batch / --lr-base-batch [none]\n"
+        "  --lr-base-batch N      reference batch of the scaling [the per-rank batch]\n"
+        "  --lr-scale-warmup N    ramp the scale factor from 1 over N updates [0]\n"
+        "  --no-dropout           train without dropout (rank-count equivalence checks)\n"
+        "  --bucket-size N        floats per gradient all-reduce bucket [1048576]\n"
+        "  --mpi-timeout S        abort the job when a collective waits longer than S s [600]\n"
+        "  (-@ is the thread count of each rank)\n"
         "  -h, --help             this text\n\n");
 }
 
@@ -67,7 +78,15 @@ enum {
     O_CKPT,
     O_RESUME,
     O_LOG,
-    O_MAXSTEPS
+    O_MAXSTEPS,
+    O_GBATCH,
+    O_BPR,
+    O_LRSCALE,
+    O_LRBASE,
+    O_LRWARM,
+    O_NODROP,
+    O_BUCKET,
+    O_MPITO
 };
 
 static int bad_value(const char *opt, const char *v) {
@@ -100,11 +119,20 @@ int main_train(int argc, char **argv) {
                                        {"resume", required_argument, 0, O_RESUME},
                                        {"log", required_argument, 0, O_LOG},
                                        {"max-steps", required_argument, 0, O_MAXSTEPS},
+                                       {"global-batch", required_argument, 0, O_GBATCH},
+                                       {"batch-per-rank", required_argument, 0, O_BPR},
+                                       {"lr-scaling", required_argument, 0, O_LRSCALE},
+                                       {"lr-base-batch", required_argument, 0, O_LRBASE},
+                                       {"lr-scale-warmup", required_argument, 0, O_LRWARM},
+                                       {"no-dropout", no_argument, 0, O_NODROP},
+                                       {"bucket-size", required_argument, 0, O_BUCKET},
+                                       {"mpi-timeout", required_argument, 0, O_MPITO},
                                        {0, 0, 0, 0}};
     TrainConfig c;
     memset(&c, 0, sizeof c);
     char **inputs = xcalloc(argc + 1, sizeof(char *)), **val = xcalloc(argc + 1, sizeof(char *));
-    int ni = 0, nv = 0, have_model = 0, have_opt = 0, have_sched = 0, batch = 0;
+    int ni = 0, nv = 0, have_model = 0, have_opt = 0, have_sched = 0, batch = 0, per_rank = 0;
+    double mpi_timeout = 0;
     double wd = NAN, minlr = NAN;
     c.val_fraction = 0.1;
     c.chunk = 250;
@@ -156,6 +184,7 @@ int main_train(int argc, char **argv) {
                 c.chunk = (int)l;
                 break;
             case O_BATCH:
+            case O_GBATCH:
                 if (parse_int(optarg, &l) < 0 || l < 1 || l > 10000000) {
                     rc = bad_value("--batch", optarg);
                     goto out;
@@ -236,6 +265,49 @@ int main_train(int argc, char **argv) {
                 }
                 c.max_steps = l;
                 break;
+            case O_BPR:
+                if (parse_int(optarg, &l) < 0 || l < 1 || l > 10000000) {
+                    rc = bad_value("--batch-per-rank", optarg);
+                    goto out;
+                }
+                per_rank = (int)l;
+                break;
+            case O_LRSCALE:
+                if (strcmp(optarg, "linear") && strcmp(optarg, "none")) {
+                    rc = bad_value("--lr-scaling", optarg);
+                    goto out;
+                }
+                c.lr_scaling = !strcmp(optarg, "linear");
+                break;
+            case O_LRBASE:
+                if (parse_int(optarg, &l) < 0 || l < 1 || l > 10000000) {
+                    rc = bad_value("--lr-base-batch", optarg);
+                    goto out;
+                }
+                c.lr_base_batch = (int)l;
+                break;
+            case O_LRWARM:
+                if (parse_int(optarg, &l) < 0 || l < 0) {
+                    rc = bad_value("--lr-scale-warmup", optarg);
+                    goto out;
+                }
+                c.lr_scale_warmup = l;
+                break;
+            case O_NODROP: c.no_dropout = 1; break;
+            case O_BUCKET:
+                if (parse_int(optarg, &l) < 0 || l < 1) {
+                    rc = bad_value("--bucket-size", optarg);
+                    goto out;
+                }
+                c.bucket = (size_t)l;
+                break;
+            case O_MPITO:
+                if (parse_double(optarg, &dv) < 0 || !(dv > 0)) {
+                    rc = bad_value("--mpi-timeout", optarg);
+                    goto out;
+                }
+                mpi_timeout = dv;
+                break;
             default: usage(stderr); goto out;
         }
     }
@@ -247,6 +319,14 @@ int main_train(int argc, char **argv) {
         usage(stderr);
         goto out;
     }
+    if (batch && per_rank) {
+        calla_err("--batch/--global-batch and --batch-per-rank exclude each other");
+        usage(stderr);
+        goto out;
+    }
+    // From here on every rank of an MPI job runs the same code; errors end the whole job.
+    dist_init(&argc, &argv, "train", mpi_timeout);
+    if (per_rank) batch = per_rank * dist_world();
     // Recipes (docs/training.md): Clair3 v2 = AdamW 1e-3, wd 1e-4, batch 2000, constant lr;
     // Clairvoyante = Adam 1e-3, L2 1e-3, batch 10000, plateau decay; Clair3 v1 = RAdam+Lookahead.
     if (!have_opt) c.opt = have_model && c.arch == ARCH_CLAIRVOYANTE ? OPT_ADAM : OPT_ADAMW;
@@ -272,6 +352,7 @@ int main_train(int argc, char **argv) {
     c.val = val;
     c.n_val = nv;
     rc = train_run(&c);
+    dist_finalize();
 out:
     free(inputs);
     free(val);

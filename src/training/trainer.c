@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -15,21 +17,111 @@
 #include "common/util.h"
 #include "training/checkpoint.h"
 #include "training/dataset.h"
+#include "training/dist.h"
 #include "training/metrics.h"
 #include "training/modelfile.h"
 
-// Validation over all held-out rows in batches of up to c->batch.
-static void validate(const Dataset *d, Model *m, float *x, float *labels, Metrics *out) {
+// Messages about the run come from rank 0 only; errors from the rank that meets them.
+#define INFO(...)                                    \
+    do {                                             \
+        if (dist_rank() == 0) calla_info(__VA_ARGS__); \
+    } while (0)
+
+// Validation over the held-out rows in batches of up to bmax: rank r of N takes the contiguous
+// rows [r*n/N, (r+1)*n/N) and the sums and counts are added over all ranks, so every rank ends
+// with the metrics of the whole validation set.
+static void validate(const Dataset *d, Model *m, int bmax, float *x, float *labels, Metrics *out) {
     memset(out, 0, sizeof *out);
-    RowRef *rows = xmalloc((size_t)d->batch * sizeof *rows);
-    for (int64_t at = 0; at < d->n_val; at += d->batch) {
-        int B = (int)(d->n_val - at < d->batch ? d->n_val - at : d->batch);
+    const int W = dist_world(), R = dist_rank();
+    const int64_t lo = d->n_val * R / W, hi = d->n_val * (R + 1) / W;
+    RowRef *rows = xmalloc((size_t)bmax * sizeof *rows);
+    for (int64_t at = lo; at < hi; at += bmax) {
+        int B = (int)(hi - at < bmax ? hi - at : bmax);
         memcpy(rows, d->val_rows + at, (size_t)B * sizeof *rows);
         dataset_fill(d, m, rows, B, x, labels);
         double loss = model_forward(m, x, labels, B, 0);
         metrics_add(out, m, labels, B, loss);
     }
     free(rows);
+    if (W > 1) {
+        double dv[1 + MODEL_MAX_HEADS];
+        int64_t iv[5 + MODEL_MAX_HEADS];
+        dv[0] = out->loss_sum;
+        memcpy(dv + 1, out->head_loss_sum, sizeof out->head_loss_sum);
+        iv[0] = out->n, iv[1] = out->tp, iv[2] = out->fp, iv[3] = out->fn, iv[4] = out->gt_tp;
+        memcpy(iv + 5, out->head_correct, sizeof out->head_correct);
+        dist_sum_f64(dv, 1 + MODEL_MAX_HEADS, "validation all-reduce");
+        dist_sum_i64(iv, 5 + MODEL_MAX_HEADS, "validation all-reduce");
+        out->loss_sum = dv[0];
+        memcpy(out->head_loss_sum, dv + 1, sizeof out->head_loss_sum);
+        out->n = iv[0], out->tp = iv[1], out->fp = iv[2], out->fn = iv[3], out->gt_tp = iv[4];
+        memcpy(out->head_correct, iv + 5, sizeof out->head_correct);
+    }
+}
+
+// Goyal et al. (2017): with a global batch k times the reference batch, the learning rate is k
+// times the base rate, reached by a linear ramp from 1x over the first `lr_scale_warmup` updates.
+static double lr_factor(const TrainConfig *c, int64_t step) {
+    if (!c->lr_scaling) return 1.0;
+    int base = c->lr_base_batch > 0 ? c->lr_base_batch : c->batch / dist_world();
+    double k = (double)c->batch / (base > 0 ? base : 1);
+    if (c->lr_scale_warmup > 0 && step < c->lr_scale_warmup)
+        return 1.0 + (k - 1.0) * (double)step / (double)c->lr_scale_warmup;
+    return k;
+}
+
+// Hands gradients [lo, hi) (floats) to the bucketed all-reduce once the backward pass has made
+// them final. Clair3's loss is a mean over the rows: a rank's gradients are weighted by its share
+// of the global batch (b_local / B), so that the sum over ranks is the gradient of the global
+// mean. Clairvoyante's loss is a sum over the rows: the plain sum over ranks is already right.
+typedef struct {
+    Model *m;
+    DistReducer *red;
+    float share;
+} GradReady;
+
+static void grads_ready(void *ud, size_t lo, size_t hi) {
+    GradReady *g = ud;
+    if (g->m->arch == ARCH_CLAIR3_PILEUP)
+        for (size_t i = lo; i < hi; i++) g->m->grads[i] *= g->share;
+    dist_reducer_ready(g->red, lo, hi);
+}
+
+// FNV-1a over the parameter bytes: every rank must hold the same model after each update.
+static uint64_t params_hash(const Model *m) {
+    uint64_t h = 1469598103934665603ULL;
+    const unsigned char *p = (const unsigned char *)m->params;
+    for (size_t i = 0; i < m->n_params * sizeof(float); i++) h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
+static void check_same_params(const Model *m, int epoch) {
+    const int W = dist_world();
+    if (W == 1) return;
+    uint64_t h = params_hash(m), *all = xmalloc((size_t)W * sizeof *all);
+    dist_allgather(&h, sizeof h, all, "parameter check");
+    for (int r = 1; r < W; r++)
+        if (all[r] != all[0]) {
+            if (dist_rank() == r)
+                dist_abort("parameters after epoch %d differ from rank 0's (ranks out of step)",
+                           epoch);
+        }
+    for (int r = 1; r < W; r++)
+        if (all[r] != all[0]) dist_barrier("parameter check");  // the differing rank aborts
+    free(all);
+}
+
+// Tests: CALLA_TEST_FAIL_RANK=r CALLA_TEST_FAIL_AT_STEP=s CALLA_TEST_FAIL_MODE=error|kill|hang
+// makes rank r meet bad data (an error), be killed (SIGKILL) or hang, before update s.
+static int test_fail(int64_t step) {
+    const char *r = getenv("CALLA_TEST_FAIL_RANK"), *s = getenv("CALLA_TEST_FAIL_AT_STEP");
+    if (!r || !s || atoi(r) != dist_rank() || atoll(s) != step) return 0;
+    const char *mode = getenv("CALLA_TEST_FAIL_MODE");
+    if (mode && !strcmp(mode, "kill")) raise(SIGKILL);
+    if (mode && !strcmp(mode, "hang"))
+        for (;;) sleep(1);
+    calla_err("bad training record at step %" PRId64 " (injected by CALLA_TEST_FAIL_RANK)", step);
+    return -1;
 }
 
 static int params_finite(const Model *m) {
@@ -108,6 +200,9 @@ int train_run(TrainConfig *c) {
     uint8_t *mask = NULL;
     int have_model = 0, have_data = 0;
     int ckpt_exists = c->resume != NULL;  // for the NaN message
+    int agreed = 0;  // the error is one that every rank reached together (no abort needed)
+    DistReducer *red = NULL;
+    const int W = dist_world(), R = dist_rank();
 
     if (c->threads > 0) {
 #ifdef _OPENMP
@@ -126,8 +221,16 @@ int train_run(TrainConfig *c) {
     if (!c->platform && d.files[0].meta.platform && d.files[0].meta.platform[0])
         c->platform = d.files[0].meta.platform;  // recorded in the model file
     const int64_t spe = dataset_steps_per_epoch(&d);
+    // Rank R trains on rows [lo_row, hi_row) of every global batch (contiguous, so that chunks
+    // mostly stay on one rank).
+    if (c->batch < W) {
+        calla_err("the global batch (%d) is smaller than the number of ranks (%d)", c->batch, W);
+        goto done;
+    }
+    const int lo_row = (int)((int64_t)c->batch * R / W), hi_row = (int)((int64_t)c->batch * (R + 1) / W);
+    const int b_local = hi_row - lo_row, b_max = (c->batch + W - 1) / W;
     if (!c->resume) {
-        if (model_create(&m, c->arch, c->batch) < 0) {
+        if (model_create(&m, c->arch, b_max) < 0) {
             calla_err("cannot create a %s model with batch %d", model_arch_name(c->arch), c->batch);
             goto done;
         }
@@ -150,21 +253,26 @@ int train_run(TrainConfig *c) {
     mask = xmalloc(m.n_params ? m.n_params : 1);
     for (int i = 0; i < m.n_tensors; i++)
         memset(mask + m.tensors[i].offset, m.tensors[i].decay ? 1 : 0, m.tensors[i].numel);
-    x = xmalloc((size_t)c->batch * m.n_pos * m.n_chan * sizeof(float));
-    labels = xmalloc((size_t)c->batch * m.n_labels * sizeof(float));
+    x = xmalloc((size_t)b_max * m.n_pos * m.n_chan * sizeof(float));
+    labels = xmalloc((size_t)b_max * m.n_labels * sizeof(float));
+    if (W > 1) red = dist_reducer_new(m.grads, m.n_params, c->bucket ? c->bucket : (size_t)1 << 20);
     perm = xmalloc((size_t)d.n_train_chunks * sizeof *perm);
     rows = xmalloc((size_t)c->batch * sizeof *rows);
-    if (c->log) {
+    if (c->log && R == 0) {
         lf = fopen(c->log, c->resume ? "a" : "w");
         if (!lf) {
             calla_err("cannot write log \"%s\": %s", c->log, strerror(errno));
             goto done;
         }
     }
-    calla_info("%s: %zu parameters; %" PRId64 " training chunks (%" PRId64
+    INFO("%s: %zu parameters; %" PRId64 " training chunks (%" PRId64
                " batches of %d per epoch), %" PRId64 " validation rows; %s, lr %g, %s",
                model_arch_name(c->arch), m.n_params, d.n_train_chunks, spe, c->batch, d.n_val,
                optim_kind_name(c->opt), c->lr, schedule_kind_name(c->sched));
+    if (W > 1)
+        INFO("%d ranks x %d rows of each global batch of %d; gradient all-reduce in %d bucket(s)%s",
+             W, b_max, c->batch, dist_reducer_buckets(red),
+             c->lr_scaling ? "; linear learning-rate scaling" : "");
 
     const char *nan_env = getenv("CALLA_TEST_NAN_AT_STEP");  // tests: inject a NaN loss
     const int64_t nan_at = nan_env ? atoll(nan_env) : -1;
@@ -184,25 +292,43 @@ int train_run(TrainConfig *c) {
         int64_t samples_epoch = 0;
         for (int64_t b = st.batch_in_epoch; b < spe; b++) {
             dataset_batch_rows(&d, perm, offset, b, rows);
-            dataset_fill(&d, &m, rows, c->batch, x, labels);
-            double loss = model_forward(&m, x, labels, c->batch, 1);
+            dataset_fill(&d, &m, rows + lo_row, b_local, x, labels);
+            if (test_fail(st.step + 1) < 0) goto done;
+            // Dropout masks: one stream per rank and update when distributed (a one-process run
+            // keeps its checkpointed stream, so that its resume stays bit-exact).
+            if (W > 1)
+                rng_seed_stream(&m.rng, c->seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(st.step + 1)),
+                                (uint64_t)R + 1);
+            double loss = model_forward(&m, x, labels, b_local, !c->no_dropout);
             if (st.step + 1 == nan_at) loss = NAN;
-            if (!isfinite(loss)) {
-                calla_err("loss is %g at step %" PRId64 " (epoch %d); stopping, %s%s%s", loss,
-                          st.step + 1, st.epoch + 1,
-                          ckpt_exists ? "the last good checkpoint \"" : "no checkpoint written yet",
-                          ckpt_exists ? c->ckpt : "", ckpt_exists ? "\" is kept" : "");
+            // [summed loss of the global batch, ranks asking to stop]
+            double agg[2] = {metrics_batch_sum(&m, loss, b_local), cleanup_stop_requested()};
+            dist_sum_f64(agg, 2, "loss all-reduce");
+            if (!isfinite(agg[0])) {
+                agreed = 1;
+                if (R == 0)
+                    calla_err("loss is %g at step %" PRId64 " (epoch %d); stopping, %s%s%s", agg[0],
+                              st.step + 1, st.epoch + 1,
+                              ckpt_exists ? "the last good checkpoint \"" : "no checkpoint written yet",
+                              ckpt_exists ? c->ckpt : "", ckpt_exists ? "\" is kept" : "");
                 goto done;
             }
             model_backward(&m);
-            double lr = schedule_lr(&s, st.step + 1);
+            if (W > 1) {
+                // model_backward has no per-layer "gradients ready" callback yet (src/network is
+                // not ours): the whole buffer is handed over at once, after the backward pass.
+                GradReady gr = {&m, red, (float)((double)b_local / c->batch)};
+                grads_ready(&gr, 0, m.n_params);
+                dist_reducer_finish(red);
+            }
+            double lr = schedule_lr(&s, st.step + 1) * lr_factor(c, st.step + 1);
             optim_step(&o, m.params, m.grads, mask, lr, s.scale);
             st.step++;
             st.batch_in_epoch = b + 1;
-            st.train_loss_sum += metrics_batch_sum(&m, loss, c->batch);
+            st.train_loss_sum += agg[0];
             st.train_n += c->batch;
             samples_epoch += c->batch;
-            if (progress_due(&prog)) {
+            if (R == 0 && progress_due(&prog)) {
                 double el = now_seconds() - t_run, rate = (st.step - step0) / (el > 0 ? el : 1e-9);
                 int64_t left = spe * c->epochs - st.step;
                 if (c->max_steps > 0 && c->max_steps - st.step < left)
@@ -214,18 +340,20 @@ int train_run(TrainConfig *c) {
                         st.epoch + 1, st.step, st.train_loss_sum / st.train_n, rate * c->batch, eta,
                         prog.tty ? "\r" : "\n");
             }
-            if (cleanup_stop_requested())
+            if (W > 1 ? agg[1] > 0 : cleanup_stop_requested())
                 stop = 2;
             else if (c->max_steps > 0 && st.step >= c->max_steps)
                 stop = 3;
             if (stop && b + 1 < spe) break;
             if (stop) stop = -stop;  // stopped exactly at the end of the epoch: finish it first
         }
-        if (prog.tty) fputc('\n', stderr), prog.last = 0;
+        if (prog.tty && R == 0) fputc('\n', stderr), prog.last = 0;
         int mid = stop > 0;
         if (stop < 0) stop = -stop;
         st.wall_s = wall0 + (now_seconds() - t_run);
         if (!params_finite(&m)) {
+            agreed = 1;
+            if (R == 0)
             calla_err("parameters became non-finite by step %" PRId64
                       " (epoch %d); stopping, %s%s%s",
                       st.step, st.epoch + 1,
@@ -235,15 +363,16 @@ int train_run(TrainConfig *c) {
         }
         if (mid) {  // interrupted inside the epoch: checkpoint the position within it
             st.data_rng = epoch_rng;
-            if (checkpoint_save(c->ckpt, c, &m, &o, &s, &st) < 0) goto done;
+            if (R == 0 && checkpoint_save(c->ckpt, c, &m, &o, &s, &st) < 0) goto done;
             ckpt_exists = 1;
             break;
         }
         // End of epoch: validate, log, keep the best model, checkpoint.
         double tr_rate = samples_epoch / fmax(now_seconds() - t_epoch, 1e-9);
         Metrics v;
-        validate(&d, &m, x, labels, &v);
-        double lr_now = schedule_lr(&s, st.step);
+        validate(&d, &m, b_max, x, labels, &v);
+        check_same_params(&m, st.epoch + 1);
+        double lr_now = schedule_lr(&s, st.step) * lr_factor(c, st.step);
         st.epoch++;
         st.batch_in_epoch = 0;
         st.data_rng = r;
@@ -252,51 +381,56 @@ int train_run(TrainConfig *c) {
         double vl = v.n ? v.loss_sum / v.n : NAN;
         double tl = st.train_n ? st.train_loss_sum / st.train_n : NAN;
         if (v.n)
-            calla_info("epoch %d: train loss %.5f, val loss %.5f, val F1 %.4f, genotype F1 %.4f",
+            INFO("epoch %d: train loss %.5f, val loss %.5f, val F1 %.4f, genotype F1 %.4f",
                        st.epoch, tl, vl, metrics_f1(&v), metrics_genotype_f1(&v));
         else
-            calla_info("epoch %d: train loss %.5f (no validation set)", st.epoch, tl);
+            INFO("epoch %d: train loss %.5f (no validation set)", st.epoch, tl);
         st.train_loss_sum = 0;
         st.train_n = 0;
         if (!v.n || vl < st.best_val) {  // no validation set: keep the latest model
             if (v.n) st.best_val = vl;
             st.best_epoch = st.epoch;
             st.since_best = 0;
-            if (save_model(c, &m, st.epoch, &v) < 0) goto done;
+            if (R == 0 && save_model(c, &m, st.epoch, &v) < 0) goto done;
         } else {
             st.since_best++;
         }
         int sr = v.n ? schedule_epoch_end(&s, v.loss_sum) : 0;
-        if (sr == 1) calla_info("validation loss plateaued: learning rate and L2 now x%g", s.scale);
-        if (checkpoint_save(c->ckpt, c, &m, &o, &s, &st) < 0) goto done;
+        if (sr == 1) INFO("validation loss plateaued: learning rate and L2 now x%g", s.scale);
+        if (R == 0 && checkpoint_save(c->ckpt, c, &m, &o, &s, &st) < 0) goto done;
         ckpt_exists = 1;
-        if (!stop && st.epoch < c->epochs && cleanup_stop_requested())
-            stop = 2;  // during validation
+        int sq = cleanup_stop_requested();
+        dist_max_int(&sq, "stop flag");
+        if (!stop && st.epoch < c->epochs && sq) stop = 2;  // during validation
         if (stop) {
             // interrupted or --max-steps at the end of the epoch: reported after the loop
         } else if (sr == 2) {
-            calla_info("validation loss plateaued for the third time: stopping");
+            INFO("validation loss plateaued for the third time: stopping");
             stop = 1;
         } else if (c->early_stop > 0 && st.since_best >= c->early_stop) {
-            calla_info("no validation improvement for %d epochs: stopping", st.since_best);
+            INFO("no validation improvement for %d epochs: stopping", st.since_best);
             stop = 1;
         }
     }
     if (stop == 2) {
+        agreed = 1;
+        if (R == 0)
         calla_err("interrupted at step %" PRId64 "; checkpoint written to \"%s\" (continue with --resume)",
                   st.step, c->ckpt);
         goto done;
     }
     if (stop == 3)
-        calla_info("stopped after %" PRId64 " steps (--max-steps); checkpoint \"%s\"", st.step,
+        INFO("stopped after %" PRId64 " steps (--max-steps); checkpoint \"%s\"", st.step,
                    c->ckpt);
     else if (isfinite(st.best_val))
-        calla_info("done: best epoch %d (val loss %.5f), model \"%s\"", st.best_epoch,
+        INFO("done: best epoch %d (val loss %.5f), model \"%s\"", st.best_epoch,
                    st.best_val, c->out);
     else
-        calla_info("done: model of epoch %d (no validation set) in \"%s\"", st.best_epoch, c->out);
+        INFO("done: model of epoch %d (no validation set) in \"%s\"", st.best_epoch, c->out);
     rc = 0;
 done:
+    if (rc != 0 && W > 1 && !agreed) dist_abort("stopping the whole job after the error above");
+    dist_reducer_free(red);
     cleanup_set_graceful(0);
     if (lf && fclose(lf) != 0) {
         calla_err("failed to write log \"%s\"", c->log);

@@ -26,6 +26,12 @@ typedef struct {
     uint64_t seed;
     int64_t max_steps;  // stop (with a checkpoint) after this many updates; 0 = no limit
     const char *platform, *out, *ckpt, *resume, *log, *cmdline;
+    // Data parallelism (docs/distributed.md); none of these is saved in checkpoints.
+    int no_dropout;           // 1: forward in inference mode (exact rank-count equivalence tests)
+    int lr_scaling;           // 1: Goyal et al. linear scaling, lr x batch / lr_base_batch
+    int lr_base_batch;        // reference batch of the scaling (0: the per-rank batch, so x world)
+    int64_t lr_scale_warmup;  // updates over which the scale factor ramps from 1 to its value
+    size_t bucket;            // floats per gradient all-reduce bucket (0: 1 Mi floats)
 } TrainConfig;
 
 // Everything besides the model and optimizer tensors that a checkpoint restores.
