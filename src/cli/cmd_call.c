@@ -24,9 +24,9 @@
 #include "calling/genotype_clairvoyante.h"
 #include "calling/vcf_writer.h"
 #include "cli/commands.h"
-#include "common/blas.h"
 #include "common/util.h"
 #include "network/model.h"
+#include "network/gemm.h"
 #include "reads/candidates.h"
 #include "reads/regions.h"
 #include "tensors/features_pileup.h"
@@ -638,7 +638,9 @@ int main_call(int argc, char **argv) {
         ws[t].x = xmalloc((size_t)batch * m0->n_pos * m0->n_chan * sizeof(float));
         ws[t].pend = xcalloc(batch, sizeof *ws[t].pend);
     }
-    if (threads > 1) blas_set_threads(1);  // parallelism comes from the chunks
+    // Parallelism comes from the chunks; with one worker the model may use -@ threads itself
+    // (network/gemm.h keeps it serial inside chunk workers).
+    network_set_threads((int)threads);
     slots = xcalloc(2 * (size_t)threads, sizeof *slots);
     run.w = ws;
     run.threads = (int)threads;

@@ -5,6 +5,9 @@
 // cols [N*H*W, kh*kw*C_in] is the im2col matrix kept from forward for backward; row (n,y,x),
 // column (ky*kw + kx)*C_in + ci, matching the kernel's row-major flattening.
 // Gradient convention as in dense.h: dW, db accumulate; dx overwritten (may be NULL).
+// When the kernel spans the whole width (kw == W, Clairvoyante), a faster path is used (see
+// conv2d.c) whose cols is [N*H, kh*W*C_in], a prefix of the same buffer; callers size cols as
+// above either way. Both paths give the same result up to float rounding.
 #ifndef CALLA_CONV2D_H
 #define CALLA_CONV2D_H
 
@@ -14,5 +17,8 @@ void conv2d_forward(float *out, float *cols, const float *x, const float *W, con
 void conv2d_backward(float *dx, float *dW, float *db, float *dcols, const float *dout,
                      const float *cols, const float *W, int N, int H, int Wd, int C_in, int C_out,
                      int kh, int kw);
+
+// For tests: 0 forces the general im2col path for full-width kernels too (default 1).
+void conv2d_use_full_width(int on);
 
 #endif

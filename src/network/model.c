@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/blas.h"
 #include "common/util.h"
 #include "network/model_impl.h"
 
@@ -50,6 +51,9 @@ int model_create(Model *m, ModelArch arch, int batch_max) {
     m->arch = arch;
     m->feature_kind = model_arch_feature_kind(arch);
     m->batch_max = batch_max;
+    // The engine parallelises its GEMMs itself (gemm.h): OpenBLAS must not start its own threads
+    // inside calla's OpenMP regions.
+    blas_set_threads(1);
     int rc = arch == ARCH_CLAIR3_PILEUP ? clair3_create(m) : clv_create(m);
     if (rc) return rc;
     m->params = xcalloc(m->n_params, sizeof(float));

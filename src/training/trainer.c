@@ -9,11 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
-#include "common/blas.h"
+#include "network/gemm.h"
 #include "common/util.h"
 #include "training/checkpoint.h"
 #include "training/dataset.h"
@@ -204,12 +201,8 @@ int train_run(TrainConfig *c) {
     DistReducer *red = NULL;
     const int W = dist_world(), R = dist_rank();
 
-    if (c->threads > 0) {
-#ifdef _OPENMP
-        omp_set_num_threads(c->threads);
-#endif
-        blas_set_threads(c->threads);
-    }
+    // OpenMP threads partition the work; OpenBLAS itself stays single-threaded (network/gemm.h).
+    network_set_threads(c->threads);
     if (c->resume) {
         if (checkpoint_load(c->resume, c, &m, &o, &s, &st) < 0) return CALLA_EXIT_RUNTIME;
         have_model = 1;

@@ -426,6 +426,34 @@ static void test_fastmath(void) {
             worst_sig, worst_tanh);
 }
 
+// conv2d's full-width path (kw == W: banded kernel over whole rows) against the general im2col
+// path, forward and backward, for kh = 1..3 and an odd and an even kernel width; the general path
+// is itself checked by hand and by finite differences (main runs those tests on both paths).
+static void test_conv_paths(void) {
+    for (int kh = 1; kh <= 3; kh++)
+        for (int w = 3; w <= 4; w++) {
+            const int N = 3, H = 7, CIn = 3, COut = 5;
+            size_t nx = (size_t)N * H * w * CIn, nw = (size_t)kh * w * CIn * COut,
+                   no = (size_t)N * H * w * COut, nc = (size_t)N * H * w * kh * w * CIn;
+            float *x = mk(nx, -1, 1), *W = mk(nw, -1, 1), *b = mk(COut, -1, 1), *r = mk(no, -1, 1);
+            float *o[2], *gx[2], *gw[2], *gb[2], *cols = mk(nc, 0, 0), *dcols = mk(nc, 0, 0);
+            for (int path = 0; path < 2; path++) {
+                conv2d_use_full_width(path);
+                o[path] = mk(no, 0, 0), gx[path] = mk(nx, 0, 0), gw[path] = mk(nw, 0, 0);
+                gb[path] = mk(COut, 0, 0);
+                conv2d_forward(o[path], cols, x, W, b, N, H, w, CIn, COut, kh, w);
+                conv2d_backward(gx[path], gw[path], gb[path], dcols, r, cols, W, N, H, w, CIn, COut,
+                                kh, w);
+            }
+            for (size_t i = 0; i < no; i++) T_NEAR(o[1][i], o[0][i], 1e-5, 1e-5);
+            for (size_t i = 0; i < nx; i++) T_NEAR(gx[1][i], gx[0][i], 1e-5, 1e-5);
+            for (size_t i = 0; i < nw; i++) T_NEAR(gw[1][i], gw[0][i], 1e-5, 1e-5);
+            for (int i = 0; i < COut; i++) T_NEAR(gb[1][i], gb[0][i], 1e-5, 1e-5);
+            for (int p = 0; p < 2; p++) free(o[p]), free(gx[p]), free(gw[p]), free(gb[p]);
+            free(x), free(W), free(b), free(r), free(cols), free(dcols);
+        }
+}
+
 int main(void) {
     test_fastmath();
     rng_seed(&R, 12345);
@@ -433,8 +461,13 @@ int main(void) {
     test_lstm_hand();
     test_lstm_fd();
     test_lstm_batch();
-    test_conv_hand();
+    test_conv_hand();  // full-width path where kw == W (both hand cases, the FD case)
     test_conv_pool_fd();
+    conv2d_use_full_width(0);
+    test_conv_hand();  // the general im2col path on the same cases
+    test_conv_pool_fd();
+    test_conv_paths();
+    conv2d_use_full_width(1);
     test_activations();
     test_dropout();
     test_losses();

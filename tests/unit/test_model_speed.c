@@ -1,6 +1,7 @@
 // test_model_speed.c — training throughput (forward + backward, dropout on) of both models at
 // batch 256. A benchmark, not a check: skipped unless CALLA_BENCH=1. Threads follow
-// OMP_NUM_THREADS / OPENBLAS_NUM_THREADS (set both to 1 for the single-thread figure).
+// OMP_NUM_THREADS (OpenBLAS always runs one thread: see src/network/gemm.h). The comparison with
+// PyTorch is bench/train/run.sh.
 //   CALLA_BENCH=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 build/tests/test_model_speed
 #include <stdio.h>
 #include <stdlib.h>
