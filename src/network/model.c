@@ -101,12 +101,22 @@ double model_forward(Model *m, const float *x, const float *labels, int B, int t
                                          : clv_forward(m, x, labels, B, train);
 }
 
+void model_grads_final(Model *m, int first, int last) {
+    size_t lo = m->tensors[first].offset, hi = m->tensors[last].offset + m->tensors[last].numel;
+    m->grads_reported += hi - lo;
+    if (m->grad_ready) m->grad_ready(m->grad_ready_ud, lo, hi);
+}
+
 void model_backward(Model *m) {
     memset(m->grads, 0, sizeof(float) * m->n_params);
+    m->grads_reported = 0;
     if (m->arch == ARCH_CLAIR3_PILEUP)
         clair3_backward(m);
     else
         clv_backward(m);
+    if (m->grads_reported != m->n_params)
+        calla_die("internal error: backward reported %zu of %zu gradients as final",
+                  m->grads_reported, m->n_params);
 }
 
 double model_l2_penalty(const Model *m) {

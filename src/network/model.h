@@ -52,6 +52,12 @@ typedef struct Model {
     float *out;                         // [batch_max, n_out] after model_forward
     double head_loss[MODEL_MAX_HEADS];  // last forward: per-head loss (same reduction as the total)
     Rng rng;                            // dropout stream; saved in checkpoints
+    // Optional (NULL: not called): model_backward calls it as soon as the gradients of the float
+    // range [lo, hi) of `grads` are final, last layers first, each element exactly once, so that
+    // a data-parallel all-reduce of finished buckets overlaps the rest of the backward pass.
+    void (*grad_ready)(void *ud, size_t lo, size_t hi);
+    void *grad_ready_ud;
+    size_t grads_reported;  // floats reported as final in the current backward (checked: n_params)
     void *impl;                         // activations and scratch
 } Model;
 

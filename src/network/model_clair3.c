@@ -191,19 +191,24 @@ void clair3_backward(Model *m) {
         selu_backward(a->dlog, a->dlog, a->s[k], (size_t)B * n);
         dense_backward(a->dh5, model_grad(m, hk), model_grad(m, hk + 1), a->dlog, a->d5[k],
                        model_param(m, hk), B, F4, n);
+        model_grads_final(m, hk, hk + 1);
         dropout_backward(a->dh5, a->dh5, a->m5[k], (size_t)B * F4);
         selu_backward(a->dh5, a->dh5, a->h5[k], (size_t)B * F4);
         dense_backward(k == 0 ? a->dd4 : a->dtmp, model_grad(m, wk), model_grad(m, wk + 1), a->dh5,
                        a->d4, model_param(m, wk), B, F4, F4);
+        model_grads_final(m, wk, wk + 1);
     }
     for (size_t i = 0; i < (size_t)B * F4; i++) a->dd4[i] += a->dtmp[i];
     dropout_backward(a->dd4, a->dd4, a->m4, (size_t)B * F4);
     selu_backward(a->dd4, a->dd4, a->h4, (size_t)B * F4);
     dense_backward(a->dx2, model_grad(m, L4_K), model_grad(m, L4_B), a->dd4, a->d3,
                    model_param(m, L4_K), B, F3, F4);
+    model_grads_final(m, L4_K, L4_B);
     dropout_backward(a->dx2, a->dx2, a->m3, (size_t)B * F3);
     lstm_bi_backward(a->dx1, lg(m, L2F_K), lg(m, L2B_K), a->dgates, a->dscr, a->dx2, a->o2, a->c2,
                      a->g2, a->o1, lp(m, L2F_K), lp(m, L2B_K), B, T_, 2 * H1, H2);
+    model_grads_final(m, L2F_K, L2B_B);
     lstm_bi_backward(NULL, lg(m, L1F_K), lg(m, L1B_K), a->dgates, a->dscr, a->dx1, a->o1, a->c1,
                      a->g1, a->x, lp(m, L1F_K), lp(m, L1B_K), B, T_, C0, H1);
+    model_grads_final(m, L1F_K, L1B_B);
 }

@@ -199,6 +199,7 @@ void clv_backward(Model *m) {
         float *din = h == H_BC ? a->dd4 : (h == H_ZY ? a->dd5 : a->dtmp);
         dense_backward(din, model_grad(m, BC_K + 2 * h), model_grad(m, BC_B + 2 * h), a->dlog,
                        h == H_BC ? a->d4 : a->d5, model_param(m, BC_K + 2 * h), B, cin, n);
+        model_grads_final(m, BC_K + 2 * h, BC_B + 2 * h);
         if (h > H_ZY)
             for (size_t i = 0; i < (size_t)B * F5; i++) a->dd5[i] += a->dtmp[i];
     }
@@ -206,11 +207,13 @@ void clv_backward(Model *m) {
     selu_backward(a->dd5, a->dd5, a->h5, (size_t)B * F5);
     dense_backward(a->dtmp, model_grad(m, FC5_K), model_grad(m, FC5_B), a->dd5, a->d4,
                    model_param(m, FC5_K), B, F4, F5);
+    model_grads_final(m, FC5_K, FC5_B);
     for (size_t i = 0; i < (size_t)B * F4; i++) a->dd4[i] += a->dtmp[i];
     dropout_backward(a->dd4, a->dd4, a->m4, (size_t)B * F4);
     selu_backward(a->dd4, a->dd4, a->h4, (size_t)B * F4);
     dense_backward(a->dpool[2], model_grad(m, FC4_K), model_grad(m, FC4_B), a->dd4, a->pool[2],
                    model_param(m, FC4_K), B, NFLAT, F4);
+    model_grads_final(m, FC4_K, FC4_B);
     for (int l = 2; l >= 0; l--) {
         size_t n = (size_t)B * HIN[l] * NB * CO[l];
         maxpool_backward(a->dact[l], a->dpool[l], a->arg[l], B, HIN[l], NB, CO[l], PH[l], 1, 1, 1);
@@ -218,5 +221,6 @@ void clv_backward(Model *m) {
         conv2d_backward(l > 0 ? a->dpool[l - 1] : NULL, model_grad(m, C1_K + 2 * l),
                         model_grad(m, C1_B + 2 * l), a->dcols, a->dact[l], a->cols[l],
                         model_param(m, C1_K + 2 * l), B, HIN[l], NB, CIN[l], CO[l], KH[l], NB);
+        model_grads_final(m, C1_K + 2 * l, C1_B + 2 * l);
     }
 }

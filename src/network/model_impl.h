@@ -16,6 +16,9 @@ void init_he_normal(float *w, size_t n, int fan_in, Rng *r);
 // Orthogonal [rows, cols] (rows <= cols: orthonormal rows), as Keras's Orthogonal(gain=1).
 void init_orthogonal(float *w, int rows, int cols, Rng *r);
 
+// Reports tensors first..last (table indices, contiguous in the buffer) as final to m->grad_ready.
+void model_grads_final(Model *m, int first, int last);
+
 int clair3_create(Model *m);
 void clair3_init(Model *m, Rng *r);
 double clair3_forward(Model *m, const float *x, const float *labels, int B, int train);

@@ -306,14 +306,13 @@ int train_run(TrainConfig *c) {
                               ckpt_exists ? c->ckpt : "", ckpt_exists ? "\" is kept" : "");
                 goto done;
             }
+            // With several ranks, each finished bucket of gradients starts its all-reduce while
+            // the backward pass goes on through the earlier layers.
+            GradReady gr = {&m, red, (float)((double)b_local / c->batch)};
+            if (W > 1) m.grad_ready = grads_ready, m.grad_ready_ud = &gr;
             model_backward(&m);
-            if (W > 1) {
-                // model_backward has no per-layer "gradients ready" callback yet (src/network is
-                // not ours): the whole buffer is handed over at once, after the backward pass.
-                GradReady gr = {&m, red, (float)((double)b_local / c->batch)};
-                grads_ready(&gr, 0, m.n_params);
-                dist_reducer_finish(red);
-            }
+            m.grad_ready = NULL, m.grad_ready_ud = NULL;
+            if (W > 1) dist_reducer_finish(red);
             double lr = schedule_lr(&s, st.step + 1) * lr_factor(c, st.step + 1);
             optim_step(&o, m.params, m.grads, mask, lr, s.scale);
             st.step++;
