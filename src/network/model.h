@@ -51,7 +51,10 @@ typedef struct Model {
     int batch_max;
     float *out;                         // [batch_max, n_out] after model_forward
     double head_loss[MODEL_MAX_HEADS];  // last forward: per-head loss (same reduction as the total)
-    Rng rng;                            // dropout stream; saved in checkpoints
+    Rng rng;  // one draw per training forward seeds that step's dropout masks; saved in checkpoints
+    // Global index of the first row of the batches given to model_forward (data-parallel ranks
+    // set it to their offset in the global batch, so dropout masks match a one-process run).
+    int64_t row0;
     // Optional (NULL: not called): model_backward calls it as soon as the gradients of the float
     // range [lo, hi) of `grads` are final, last layers first, each element exactly once, so that
     // a data-parallel all-reduce of finished buckets overlaps the rest of the backward pass.

@@ -146,19 +146,20 @@ double clair3_forward(Model *m, const float *x, const float *labels, int B, int 
     const float r3 = train ? 0.2f : 0.0f, r4 = train ? 0.5f : 0.0f, r5 = train ? 0.2f : 0.0f;
     a->B = B;
     a->labelled = labels != NULL;
+    const uint64_t seed = train ? rng_u64(&m->rng) : 0;  // this step's dropout streams
     memcpy(a->x, x, sizeof(float) * B * T_ * C0);
     lstm_bi_forward(a->o1, a->c1, a->g1, a->x, lp(m, L1F_K), lp(m, L1B_K), B, T_, C0, H1);
     lstm_bi_forward(a->o2, a->c2, a->g2, a->o1, lp(m, L2F_K), lp(m, L2B_K), B, T_, 2 * H1, H2);
-    dropout_forward(a->d3, a->m3, a->o2, (size_t)B * F3, r3, &m->rng);
+    dropout_forward(a->d3, a->m3, a->o2, B, F3, r3, seed, 0, m->row0);
     dense_forward(a->h4, a->d3, model_param(m, L4_K), model_param(m, L4_B), B, F3, F4);
     selu_forward(a->h4, a->h4, (size_t)B * F4);
-    dropout_forward(a->d4, a->m4, a->h4, (size_t)B * F4, r4, &m->rng);
+    dropout_forward(a->d4, a->m4, a->h4, B, F4, r4, seed, 1, m->row0);
     double total = 0.0;
     for (int k = 0; k < 2; k++) {
         const int n = k == 0 ? NGT : NZY, wk = k == 0 ? L51_K : L52_K, hk = k == 0 ? GT_K : ZY_K;
         dense_forward(a->h5[k], a->d4, model_param(m, wk), model_param(m, wk + 1), B, F4, F4);
         selu_forward(a->h5[k], a->h5[k], (size_t)B * F4);
-        dropout_forward(a->d5[k], a->m5[k], a->h5[k], (size_t)B * F4, r5, &m->rng);
+        dropout_forward(a->d5[k], a->m5[k], a->h5[k], B, F4, r5, seed, 2 + k, m->row0);
         dense_forward(a->s[k], a->d5[k], model_param(m, hk), model_param(m, hk + 1), B, F4, n);
         selu_forward(a->s[k], a->s[k], (size_t)B * n);
         softmax_forward(a->p[k], a->s[k], B, n);

@@ -139,6 +139,7 @@ double clv_forward(Model *m, const float *x, const float *labels, int B, int tra
     ClvAct *a = m->impl;
     a->B = B;
     a->labelled = labels != NULL;
+    const uint64_t seed = train ? rng_u64(&m->rng) : 0;  // this step's dropout streams
     memcpy(a->x, x, sizeof(float) * B * NP * NB * NC);
     const float *in = a->x;
     for (int l = 0; l < 3; l++) {
@@ -151,10 +152,10 @@ double clv_forward(Model *m, const float *x, const float *labels, int B, int tra
     }
     dense_forward(a->h4, in, model_param(m, FC4_K), model_param(m, FC4_B), B, NFLAT, F4);
     selu_forward(a->h4, a->h4, (size_t)B * F4);
-    alpha_dropout_forward(a->d4, a->m4, a->h4, (size_t)B * F4, train ? 0.5f : 0.0f, &m->rng);
+    alpha_dropout_forward(a->d4, a->m4, a->h4, B, F4, train ? 0.5f : 0.0f, seed, 0, m->row0);
     dense_forward(a->h5, a->d4, model_param(m, FC5_K), model_param(m, FC5_B), B, F4, F5);
     selu_forward(a->h5, a->h5, (size_t)B * F5);
-    alpha_dropout_forward(a->d5, a->m5, a->h5, (size_t)B * F5, 0.0f, &m->rng);  // rate 0.0
+    alpha_dropout_forward(a->d5, a->m5, a->h5, B, F5, 0.0f, seed, 1, m->row0);  // rate 0.0
     double total = 0.0;
     for (int h = 0; h < 4; h++) {
         const int n = HSIZE[h];

@@ -287,11 +287,9 @@ int train_run(TrainConfig *c) {
             dataset_batch_rows(&d, perm, offset, b, rows);
             dataset_fill(&d, &m, rows + lo_row, b_local, x, labels);
             if (test_fail(st.step + 1) < 0) goto done;
-            // Dropout masks: one stream per rank and update when distributed (a one-process run
-            // keeps its checkpointed stream, so that its resume stays bit-exact).
-            if (W > 1)
-                rng_seed_stream(&m.rng, c->seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(st.step + 1)),
-                                (uint64_t)R + 1);
+            // Every rank holds the same m.rng (one draw per step seeds the dropout streams) and
+            // masks are keyed by the row's place in the global batch: the masks of a one-process run.
+            m.row0 = lo_row;
             double loss = model_forward(&m, x, labels, b_local, !c->no_dropout);
             if (st.step + 1 == nan_at) loss = NAN;
             // [summed loss of the global batch, ranks asking to stop]

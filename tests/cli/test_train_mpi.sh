@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # calla train over MPI (docs/distributed.md), on synthetic tensors (tests/tools/mksynth):
 #  1. equivalence: the plain trainer and 2, 3 (Clair3) or 2, 4 (Clairvoyante) ranks with the same
-#     global batch and seed (dropout off) give the same parameters after one epoch within the
+#     global batch and seed (dropout off, and Clair3 with dropout on) give the same parameters after one epoch within the
 #     stated tolerance (relative L2 difference < 1e-3, largest element difference < 2 x lr x
 #     steps, Adam's bound for a gradient whose sign is decided by rounding; docs/distributed.md)
 #     and the same validation metrics (accuracy, precision, recall, F1 within two validation
@@ -25,12 +25,14 @@ cd "$TMP" || exit 1
 "$T/mksynth" c3.ctf clair3-pileup 300 7 || fail "mksynth clair3"
 "$T/mksynth" cv.ctf clairvoyante 600 5 || fail "mksynth clairvoyante"
 
-# train NP ARCH INPUT OUT [extra...]: one epoch, global batch 40 in chunks of 10, 1 thread/rank.
+# train NP ARCH INPUT OUT [extra...]: one epoch, global batch 40 in chunks of 10, 1 thread/rank;
+# dropout off unless DROP is emptied.
+DROP=--no-dropout
 train() {
     local np=$1 arch=$2 in=$3 out=$4 launch=("${MPIRUN[@]}" -np "$1"); shift 4
     [[ $np == 1 ]] && launch=()  # one rank: the plain single-process trainer
     "${launch[@]}" "$CALLA" train -i "$in" --model "$arch" --chunk 10 --epochs 1 \
-        --no-dropout -@ 1 -o "$out.safetensors" --log "$out.jsonl" "$@" 2>"$out.err" ||
+        $DROP -@ 1 -o "$out.safetensors" --log "$out.jsonl" "$@" 2>"$out.err" ||
         { fail "train -np $np $arch $*: $(tail -n 3 "$out.err")"; return 1; }
 }
 key() { grep -o "\"$2\":[^,}]*" "$1" | tail -n 1 | cut -d: -f2; }
@@ -68,6 +70,16 @@ for np in 1 2 4; do train $np clairvoyante cv.ctf cv_$np --batch 40; done
 lim=$(awk -v s="$(key cv_1.jsonl step)" 'BEGIN { print 2 * s * 1e-3 }')
 # 600 rows: 59 chunks, 49 train, 4 buffer, rows 530..599 validate (70)
 for np in 2 4; do within cv_1.safetensors cv_$np.safetensors "$lim"; same_val cv_1.jsonl cv_$np.jsonl 70; done
+# With dropout on: masks are drawn per row from (step seed, layer, row of the global batch), so
+# each rank draws the masks the one-process run draws for the same rows; same tolerance.
+DROP=
+for np in 1 2; do train $np clair3-pileup c3.ctf c3d_$np --batch 40; done
+lim=$(awk -v s="$(key c3d_1.jsonl step)" 'BEGIN { print 2 * s * 1e-3 }')
+within c3d_1.safetensors c3d_2.safetensors "$lim"; same_val c3d_1.jsonl c3d_2.jsonl 40
+# (and dropout does change the result: the dropout-off run is elsewhere)
+r=$("$T/stdiff" c3_1.safetensors c3d_1.safetensors -optim.)
+awk -v r="$r" 'BEGIN { split(r, f, /[ =]/); exit !(f[6] > 1e-4) }' || fail "dropout had no effect: $r"
+DROP=--no-dropout
 # The comparison discriminates: another seed is far away.
 train 1 clairvoyante cv.ctf cv_seed --batch 40 --seed 9
 r=$("$T/stdiff" cv_1.safetensors cv_seed.safetensors -optim.)

@@ -317,7 +317,7 @@ static void test_dropout(void) {
     for (size_t i = 0; i < n; i++) x[i] = 1.0f;
     Rng r;
     rng_seed(&r, 7);
-    dropout_forward(o, mask, x, n, 0.2f, &r);
+    dropout_forward(o, mask, x, n / 100, 100, 0.2f, 99, 0, 0);
     size_t zeros = 0;
     double sum = 0;
     for (size_t i = 0; i < n; i++) zeros += o[i] == 0.0f, sum += o[i];
@@ -328,12 +328,27 @@ static void test_dropout(void) {
     dropout_backward(g, x, mask, n);  // dout = 1 -> din = mask
     T_CHECK(memcmp(g, mask, n * 4) == 0);
     // rate 0: identity
-    dropout_forward(o, mask, x, 10, 0.0f, &r);
+    dropout_forward(o, mask, x, 2, 5, 0.0f, 99, 0, 0);
     for (int i = 0; i < 10; i++) T_CHECK(o[i] == x[i] && mask[i] == 1.0f);
+    // A row's mask depends on (seed, layer, global row) only: rows 0..999 in one call equal rows
+    // 0..399 and 400..999 drawn separately with row0 = 400 (a batch split over two ranks), and
+    // another layer id or seed gives other masks.
+    {
+        float *m2 = malloc(n * 4), *o2 = malloc(n * 4);
+        dropout_forward(o2, m2, x, 400, 100, 0.2f, 99, 3, 0);
+        dropout_forward(o2 + 40000, m2 + 40000, x + 40000, 600, 100, 0.2f, 99, 3, 400);
+        dropout_forward(o, mask, x, 1000, 100, 0.2f, 99, 3, 0);
+        T_CHECK(memcmp(mask, m2, 100000 * 4) == 0);
+        dropout_forward(o2, m2, x, 1000, 100, 0.2f, 99, 4, 0);
+        T_CHECK(memcmp(mask, m2, 100000 * 4) != 0);
+        dropout_forward(o2, m2, x, 1000, 100, 0.2f, 98, 3, 0);
+        T_CHECK(memcmp(mask, m2, 100000 * 4) != 0);
+        free(m2), free(o2);
+    }
 
     // Alpha dropout on N(0,1) input keeps mean 0 and variance 1 (sd of the estimates ~3e-3).
     for (size_t i = 0; i < n; i++) x[i] = (float)rng_normal(&r);
-    alpha_dropout_forward(o, mask, x, n, 0.5f, &r);
+    alpha_dropout_forward(o, mask, x, n / 100, 100, 0.5f, 5, 0, 0);
     double m1 = 0, m2 = 0;
     for (size_t i = 0; i < n; i++) m1 += o[i], m2 += (double)o[i] * o[i];
     m1 /= n, m2 = m2 / n - m1 * m1;

@@ -1,6 +1,6 @@
 // test_train_learn.c — both models learn a synthetic problem whose labels are fixed by a clear
 // pattern in the centre column (train_synth.h): the per-epoch log shows the training loss falling
-// and validation accuracy / F1 past a stated bar within two to three epochs.
+// and validation accuracy / F1 past a stated bar within three (Clair3) or five epochs.
 #include <math.h>
 
 #include "testlib.h"
@@ -75,7 +75,7 @@ static void run(ModelArch arch, const char *tag, int n, int epochs, double lr) {
 
 int main(void) {
     if (tu_mkdir() < 0) T_SKIP("no temporary directory");
-    run(ARCH_CLAIR3_PILEUP, "c3", 700, 2, 1e-3);
+    run(ARCH_CLAIR3_PILEUP, "c3", 700, 3, 1e-3);
     run(ARCH_CLAIRVOYANTE, "cv", 700, 5, 1e-3);
     T_DONE();
 }
