@@ -109,8 +109,9 @@ unit-tests: $(TEST_BINS) $(TOOL_BINS)
 test: $(BUILD)/calla $(TEST_BINS) $(TOOL_BINS)
 	@BUILD=$(BUILD) bash tests/run.sh $(T)
 
-demo: $(BUILD)/calla
-	@bash examples/demo.sh
+# The demo installs missing packages and builds calla itself (BUILD is passed on).
+demo:
+	@BUILD=$(BUILD) bash examples/demo.sh
 
 clean:
 	rm -rf build build-san

@@ -101,9 +101,12 @@ static int realise(const Outcome *o, const Candidate *c, const char *ref_seq, Ca
             return 0;
         }
         out->ref = str_cat3(&r, 1, "", 0, "", 0);
+        // A SNP allele must be seen in at least one read; otherwise the outcome falls through
+        // (clair3.md §7.2 does this for indel alleles; calla applies it to bases too, so that no
+        // ALT without read support is ever written).
         if (a == b) {  // hom SNP
             char x = realise_snp_base(c, a);
-            if (x == r) return -1;
+            if (x == r || c->base_count[base_index(x)] == 0) return -1;
             out->alt[0] = str_cat3(&x, 1, "", 0, "", 0);
             out->n_alt = 1;
             out->gt[0] = out->gt[1] = 1;
@@ -112,7 +115,7 @@ static int realise(const Outcome *o, const Candidate *c, const char *ref_seq, Ca
         }
         if (a == r || b == r) {  // het SNP 0/1
             char x = realise_snp_base(c, a == r ? b : a);
-            if (x == r) return -1;
+            if (x == r || c->base_count[base_index(x)] == 0) return -1;
             out->alt[0] = str_cat3(&x, 1, "", 0, "", 0);
             out->n_alt = 1;
             out->gt[0] = 0, out->gt[1] = 1;
@@ -120,6 +123,7 @@ static int realise(const Outcome *o, const Candidate *c, const char *ref_seq, Ca
             return 0;
         }
         // 1/2: two non-reference bases
+        if (c->base_count[base_index(a)] == 0 || c->base_count[base_index(b)] == 0) return -1;
         out->alt[0] = str_cat3(&a, 1, "", 0, "", 0);
         out->alt[1] = str_cat3(&b, 1, "", 0, "", 0);
         out->n_alt = 2;
@@ -192,6 +196,7 @@ static int realise(const Outcome *o, const Candidate *c, const char *ref_seq, Ca
             out->n_alt = 1, out->gt[0] = 0, out->gt[1] = 1;
             return 0;
         }
+        if (c->base_count[base_index(base)] == 0) return -1;
         out->alt[1] = out->alt[0];  // SNP first, then the insertion
         out->alt[0] = str_cat3(&base, 1, "", 0, "", 0);
         out->ad[2] = out->ad[1];
@@ -211,6 +216,7 @@ static int realise(const Outcome *o, const Candidate *c, const char *ref_seq, Ca
         out->n_alt = 1, out->gt[0] = 0, out->gt[1] = 1;
         return 0;
     }
+    if (c->base_count[base_index(base)] == 0) return -1;
     out->alt[1] = str_cat3(&base, 1, ref_seq + 1, ld, "", 0);  // SNP written over the deleted span
     out->ad[2] = c->base_count[base_index(base)];
     out->n_alt = 2, out->gt[0] = 1, out->gt[1] = 2;

@@ -143,6 +143,7 @@ int vcfwriter_close(VcfWriter *w) {
     rc = atomic_commit(&w->out);
     if (rc == 0 && rename(tmp_idx, idx) != 0) {
         calla_err("cannot rename the index to \"%s\": %s", idx, strerror(errno));
+        unlink(idx);  // never leave an older index beside the new VCF
         rc = -1;
     }
     if (rc != 0) unlink(tmp_idx);

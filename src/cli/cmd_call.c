@@ -517,6 +517,16 @@ int main_call(int argc, char **argv) {
         calla_err("-b BAM, -f FASTA, -m MODEL and -o OUTPUT are required");
         bad = 1;
     }
+    if (!bad) {  // the output is always bgzipped and indexed: say so in its name
+        size_t n = strlen(out_path);
+        int gz = n > 7 && strcmp(out_path + n - 7, ".vcf.gz") == 0;
+        int bgz = n > 8 && strcmp(out_path + n - 8, ".vcf.bgz") == 0;
+        if (!gz && !bgz) {
+            calla_err("output \"%s\" must end in .vcf.gz (calls are written bgzipped and indexed)",
+                      out_path);
+            bad = 1;
+        }
+    }
     Platform platform = PLATFORM_ILMN;
     if (!bad && platform_s && platform_parse(platform_s, &platform) < 0) {
         calla_err("unknown platform \"%s\" (ilmn, hifi or ont)", platform_s);

@@ -368,6 +368,9 @@ int main_tensors(int argc, char **argv) {
     if (truth_path) {
         truth = truth_open(truth_path, conf_path);
         if (!truth) goto out;
+        if (!conf_path)
+            calla_warn("no --confident BED: every covered position is treated as confident, so "
+                       "candidates away from truth variants are labelled non-variant");
     }
     for (long t = 1; t < threads; t++) {
         ins[t] = scan_inputs_open(bam_path, ref_path);

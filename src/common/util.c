@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,6 +129,12 @@ void cleanup_set_graceful(int on) { g_graceful = on; }
 
 // ---- atomic output ----
 int atomic_begin(AtomicOut *a, const char *path) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {  // fail now, not at the final rename
+        calla_err("cannot write \"%s\": is a directory", path);
+        a->path = a->tmp = NULL;
+        return -1;
+    }
     size_t n = strlen(path) + 32;
     a->path = xstrdup(path);
     a->tmp = xmalloc(n);

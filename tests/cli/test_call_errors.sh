@@ -90,6 +90,11 @@ run_bad 1 "BED contig unknown" "contig \"chr9\" of BED line 1" "${OK[@]}" -m "$T
 run_bad 1 "region outside" "region \"ctg1:50-99\" is outside contig \"ctg1\"" "${OK[@]}" -m "$TMP/m.st" -r ctg1:50-99
 
 # output
+# a name that hides the bgzip compression is a usage error, before any work
+"$CALLA" call "${OK[@]}" -m "$TMP/m.st" -o "$TMP/c.vcf" 2>"$TMP/err" >/dev/null
+[[ $? -eq 2 ]] || fail "-o c.vcf: expected exit 2"
+head -n 1 "$TMP/err" | grep -q 'must end in .vcf.gz' || fail "-o c.vcf: $(head -n 1 "$TMP/err")"
+[[ -e $TMP/c.vcf ]] && fail "-o c.vcf left a file"
 expect_fail 1 "/nonexistent-dir/c.vcf.gz" "$CALLA" call "${OK[@]}" -m "$TMP/m.st" -o /nonexistent-dir/c.vcf.gz
 mkdir "$TMP/ro" && chmod 555 "$TMP/ro"
 if [[ ! -w $TMP/ro ]]; then  # (root can write anywhere)

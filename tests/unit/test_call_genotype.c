@@ -104,6 +104,18 @@ int main(void) {
     T_NEAR(k.qual, call_qual((double)0.9f * 0.2f), 1e-6, 0);
     call_free(&k);
 
+    // No read shows T and the top alt base (G, 3 reads) is not >= 9 reads ahead, so "AT het"
+    // (p = 0.81) cannot be realised and falls through; the other classes tie at 0.1/20 x Pz, so the
+    // first supported het class in gt21 order wins: AC (C has 1 read): 0/1 A>C, p = 0.1/20 x 0.9.
+    Candidate c2 = c;
+    c2.base_count[2] = 3;
+    set_probs(p, 3, 0.9f, 2, 0.9f);
+    T_EQ_INT(genotype_clair3(p, &c2, ref, 2.0, &k), 0);
+    T_CHECK(k.n_alt == 1 && strcmp(k.alt[0], "C") == 0 && k.gt[0] == 0 && k.gt[1] == 1);
+    T_NEAR(k.qual, call_qual((double)(0.1f / 20.0f) * 0.9f), 1e-6, 0);
+    T_EQ_INT(k.filter, FILTER_LOWQUAL);
+    call_free(&k);
+
     // LowQual: winning p low
     for (int i = 0; i < 24; i++) p[i] = 0.05f;
     p[2] = 0.2f;

@@ -1,0 +1,683 @@
+// test_grad_double.c — every layer and loss of src/network against a double-precision reference.
+//
+// The references below are plain loops written from the headers' definitions (src/network/*.h,
+// docs/network.md), never calling calla's float code. For each layer we pack every parameter and
+// input into one double vector v (float-representable values, so calla sees exactly the same
+// numbers), define the scalar L(v) = sum_i r_i y_i(v) with fixed random weights r, and compare
+//   (a) calla's float forward y with the double reference y, and
+//   (b) calla's float backward (called with dout = r) with central differences of L in DOUBLE,
+//       (L(v + h e_k) - L(v - h e_k)) / 2h, h = 1e-6, for EVERY element k of v.
+// Error budget. The double difference is exact to far below what we test: truncation
+// h^2 |L'''| / 6 ~ 1e-13, rounding 1e-16 |L| / h ~ 1e-9 for |L| <= 10. The float side carries
+// float32 rounding (2^-24 ~ 6e-8 relative per operation) accumulated over sums of at most ~50
+// terms and, in the LSTM, fastmath.h's exp (relative error ~2e-7) propagated through a few time
+// steps: a few 1e-6 relative to the sum of |terms|, i.e. <= ~2e-6 absolute for O(1) values
+// (measured: at most 1.4e-6 on a forward, 8e-7 on a gradient entry).
+// We allow |float - double| <= 2e-5 + 2e-4 |double|: ten times that margin, yet a wrong term in
+// any backward (a dropped factor, a wrong gate, an off-by-one pad) changes entries by O(0.1),
+// and a forget-gate pre-activation shifted by 1e-3 in the reference already fails.
+// Inputs keep |x| >= 1e-2 away from the kinks of ReLU/SELU, and max-pool windows hold distinct
+// continuous values, so no kink lies inside [v-h, v+h].
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/blas.h"
+#include "common/rng.h"
+#include "network/activations.h"
+#include "network/conv2d.h"
+#include "network/dense.h"
+#include "network/losses.h"
+#include "network/model.h"
+#include "network/lstm.h"
+#include "network/pool.h"
+#include "testlib.h"
+
+#define FD_H 1e-6
+#define ATOL 2e-5
+#define RTOL 2e-4
+
+static Rng R;
+
+// ---------------------------------------------------------------------------------------------
+// Double-precision references.
+
+static double sigm(double x) { return 1.0 / (1.0 + exp(-x)); }
+static double selu(double x) {
+    return x >= 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * (exp(x) - 1.0);
+}
+
+// out [B, Co] = in [B, Ci] @ W [Ci, Co] + b
+static void ref_dense(double *out, const double *in, const double *W, const double *b, int B,
+                      int Ci, int Co) {
+    for (int n = 0; n < B; n++) {
+        double *o = out + (size_t)n * Co;
+        for (int j = 0; j < Co; j++) o[j] = b ? b[j] : 0.0;
+        for (int i = 0; i < Ci; i++)
+            for (int j = 0; j < Co; j++) o[j] += in[(size_t)n * Ci + i] * W[(size_t)i * Co + j];
+    }
+}
+
+// One LSTM direction, Keras: gates i, f, c, o in that order along 4H. h written at
+// h[(n*T + t) * ldh], indexed by time also for reverse.
+static void ref_lstm(double *h, const double *x, const double *Wk, const double *Wr,
+                     const double *b, int B, int T, int Ci, int H, int reverse, int ldh) {
+    double *hp = calloc((size_t)H, sizeof *hp), *cp = calloc((size_t)H, sizeof *cp);
+    double *z = malloc(sizeof(double) * 4 * H), *hn = malloc(sizeof(double) * H);
+    for (int n = 0; n < B; n++) {
+        memset(hp, 0, sizeof(double) * H);
+        memset(cp, 0, sizeof(double) * H);
+        for (int s = 0; s < T; s++) {
+            int t = reverse ? T - 1 - s : s;
+            const double *xt = x + ((size_t)n * T + t) * Ci;
+            for (int j = 0; j < 4 * H; j++) z[j] = b[j];
+            for (int i = 0; i < Ci; i++)
+                for (int j = 0; j < 4 * H; j++) z[j] += xt[i] * Wk[(size_t)i * 4 * H + j];
+            for (int k = 0; k < H; k++)
+                for (int j = 0; j < 4 * H; j++) z[j] += hp[k] * Wr[(size_t)k * 4 * H + j];
+            for (int k = 0; k < H; k++) {
+                double ig = sigm(z[k]), fg = sigm(z[H + k]), gg = tanh(z[2 * H + k]),
+                       og = sigm(z[3 * H + k]);
+                cp[k] = fg * cp[k] + ig * gg;
+                hn[k] = og * tanh(cp[k]);
+            }
+            memcpy(hp, hn, sizeof(double) * H);
+            for (int k = 0; k < H; k++) h[((size_t)n * T + t) * ldh + k] = hn[k];
+        }
+    }
+    free(hp), free(cp), free(z), free(hn);
+}
+
+// Bidirectional concat: [B, T, 2H], forward half first.
+static void ref_lstm_bi(double *out, const double *x, const double *const pf[3],
+                        const double *const pb[3], int B, int T, int Ci, int H) {
+    ref_lstm(out, x, pf[0], pf[1], pf[2], B, T, Ci, H, 0, 2 * H);
+    ref_lstm(out + H, x, pb[0], pb[1], pb[2], B, T, Ci, H, 1, 2 * H);
+}
+
+// Conv2d stride 1, TF "same": per axis pad floor((k-1)/2) before, rest after. NHWC.
+static void ref_conv(double *out, const double *x, const double *W, const double *b, int N,
+                     int Hh, int Wd, int Ci, int Co, int kh, int kw) {
+    int py = (kh - 1) / 2, px = (kw - 1) / 2;
+    for (int n = 0; n < N; n++)
+        for (int y = 0; y < Hh; y++)
+            for (int xx = 0; xx < Wd; xx++)
+                for (int o = 0; o < Co; o++) {
+                    double s = b[o];
+                    for (int ky = 0; ky < kh; ky++)
+                        for (int kx = 0; kx < kw; kx++) {
+                            int iy = y + ky - py, ix = xx + kx - px;
+                            if (iy < 0 || iy >= Hh || ix < 0 || ix >= Wd) continue;
+                            for (int c = 0; c < Ci; c++)
+                                s += x[(((size_t)n * Hh + iy) * Wd + ix) * Ci + c] *
+                                     W[((ky * kw + kx) * Ci + c) * Co + o];
+                        }
+                    out[(((size_t)n * Hh + y) * Wd + xx) * Co + o] = s;
+                }
+}
+
+// Max-pool (ph, 1) windows, stride 1, valid, along H only. NHWC.
+static void ref_pool(double *out, const double *x, int N, int Hh, int Wd, int C, int ph) {
+    int Ho = Hh - ph + 1;
+    for (int n = 0; n < N; n++)
+        for (int y = 0; y < Ho; y++)
+            for (int xx = 0; xx < Wd; xx++)
+                for (int c = 0; c < C; c++) {
+                    double m = -INFINITY;
+                    for (int k = 0; k < ph; k++)
+                        m = fmax(m, x[(((size_t)n * Hh + y + k) * Wd + xx) * C + c]);
+                    out[(((size_t)n * Ho + y) * Wd + xx) * C + c] = m;
+                }
+}
+
+static void ref_softmax(double *p, const double *z, int B, int C) {
+    for (int n = 0; n < B; n++) {
+        double m = z[n * C], s = 0.0;
+        for (int c = 1; c < C; c++) m = fmax(m, z[n * C + c]);
+        for (int c = 0; c < C; c++) s += (p[n * C + c] = exp(z[n * C + c] - m));
+        for (int c = 0; c < C; c++) p[n * C + c] /= s;
+    }
+}
+
+// Focal loss (gamma) on softmax(z), p clipped to [1e-9, 1-1e-9], summed over the batch.
+static double ref_focal(const double *z, const double *y, int B, int C, double gamma) {
+    double *p = malloc(sizeof(double) * B * C), L = 0.0;
+    ref_softmax(p, z, B, C);
+    for (int i = 0; i < B * C; i++) {
+        double q = fmin(fmax(p[i], FOCAL_EPS), 1.0 - FOCAL_EPS);
+        L += -y[i] * pow(1.0 - q, gamma) * log(q);
+    }
+    free(p);
+    return L;
+}
+
+static double ref_xent(const double *z, const double *y, int B, int C) {
+    double *p = malloc(sizeof(double) * B * C), L = 0.0;
+    ref_softmax(p, z, B, C);
+    for (int i = 0; i < B * C; i++) L += -y[i] * log(p[i]);
+    free(p);
+    return L;
+}
+
+static double ref_sse(const double *z, const double *y, int n) {
+    double L = 0.0;
+    for (int i = 0; i < n; i++) L += (sigm(z[i]) - y[i]) * (sigm(z[i]) - y[i]);
+    return L;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Harness: a layer is a function of the packed vector v giving nout outputs.
+
+typedef struct Layer Layer;
+struct Layer {
+    void (*fwd)(const Layer *l, const double *v, double *out);
+    int dims[8];  // meaning per layer
+    int nout;
+    const double *aux;  // targets for losses
+};
+
+static double Lr(const Layer *l, const double *v, const double *r, double *out) {
+    l->fwd(l, v, out);
+    double s = 0.0;
+    for (int i = 0; i < l->nout; i++) s += r[i] * out[i];
+    return s;
+}
+
+// Compares calla's float forward fout[nout] with the reference and calla's gradient an[nv]
+// (ordered like v) with double central differences of L = sum r_i out_i.
+static void check_layer(const char *name, const Layer *l, double *v, int nv, const double *r,
+                        const float *fout, const float *an) {
+    double *out = malloc(sizeof(double) * l->nout);
+    l->fwd(l, v, out);
+    int bad = 0;
+    double worst = 0.0;
+    for (int i = 0; fout && i < l->nout; i++) {
+        double e = fabs(fout[i] - out[i]);
+        if (!(e <= ATOL + RTOL * fabs(out[i]))) {
+            if (bad++ < 5)
+                fprintf(stderr, "%s: forward out[%d] = %.9g, reference %.9g\n", name, i, fout[i],
+                        out[i]);
+        }
+        worst = fmax(worst, e);
+    }
+    double worstg = 0.0;
+    for (int k = 0; k < nv; k++) {
+        double v0 = v[k];
+        v[k] = v0 + FD_H;
+        double lp = Lr(l, v, r, out);
+        v[k] = v0 - FD_H;
+        double lm = Lr(l, v, r, out);
+        v[k] = v0;
+        double fd = (lp - lm) / (2 * FD_H), e = fabs(an[k] - fd);
+        if (!(e <= ATOL + RTOL * fabs(fd))) {
+            if (bad++ < 10)
+                fprintf(stderr, "%s: grad[%d] = %.9g, double FD %.9g\n", name, k, an[k], fd);
+        }
+        worstg = fmax(worstg, e);
+    }
+    fprintf(stderr, "%-24s %4d grads, max |fwd err| %.2e, max |grad err| %.2e %s\n", name, nv,
+            worst, worstg, bad ? "FAIL" : "ok");
+    T_CHECK(bad == 0);
+    free(out);
+}
+
+// Random float-representable values in [lo, hi) with |x| >= 1e-2 (away from kinks).
+static void fillv(double *v, int n, double lo, double hi) {
+    for (int i = 0; i < n; i++) {
+        double x;
+        do x = (float)(lo + (hi - lo) * rng_uniform(&R));
+        while (fabs(x) < 1e-2);
+        v[i] = x;
+    }
+}
+static float *tof(const double *v, int n) {
+    float *f = malloc(sizeof(float) * (n > 0 ? n : 1));
+    for (int i = 0; i < n; i++) f[i] = (float)v[i];
+    return f;
+}
+static float *zf(int n) { return calloc((size_t)(n > 0 ? n : 1), sizeof(float)); }
+
+// ---- dense: v = [W (Ci*Co) | b (Co) | x (B*Ci)] ----
+static void f_dense(const Layer *l, const double *v, double *out) {
+    int B = l->dims[0], Ci = l->dims[1], Co = l->dims[2];
+    ref_dense(out, v + Ci * Co + Co, v, v + Ci * Co, B, Ci, Co);
+}
+static void test_dense(void) {
+    int B = 3, Ci = 5, Co = 4, nW = Ci * Co, nv = nW + Co + B * Ci;
+    Layer l = {f_dense, {B, Ci, Co}, B * Co, NULL};
+    double *v = malloc(sizeof(double) * nv), *r = malloc(sizeof(double) * l.nout);
+    fillv(v, nv, -1, 1), fillv(r, l.nout, -1, 1);
+    float *fv = tof(v, nv), *fr = tof(r, l.nout), *out = zf(l.nout), *g = zf(nv);
+    dense_forward(out, fv + nW + Co, fv, fv + nW, B, Ci, Co);
+    // parameter grads accumulate: start from 0.25 and subtract it after
+    for (int i = 0; i < nW + Co; i++) g[i] = 0.25f;
+    dense_backward(g + nW + Co, g, g + nW, fr, fv + nW + Co, fv, B, Ci, Co);
+    for (int i = 0; i < nW + Co; i++) g[i] -= 0.25f;
+    check_layer("dense", &l, v, nv, r, out, g);
+    free(v), free(r), free(fv), free(fr), free(out), free(g);
+}
+
+// ---- LSTM one direction: v = [Wk (Ci*4H) | Wr (H*4H) | b (4H) | x (B*T*Ci)] ----
+static void f_lstm(const Layer *l, const double *v, double *out) {
+    int B = l->dims[0], T = l->dims[1], Ci = l->dims[2], H = l->dims[3], rev = l->dims[4];
+    const double *Wk = v, *Wr = Wk + Ci * 4 * H, *b = Wr + H * 4 * H, *x = b + 4 * H;
+    ref_lstm(out, x, Wk, Wr, b, B, T, Ci, H, rev, H);
+}
+static void test_lstm(int rev) {
+    int B = 2, T = 4, Ci = 3, H = 3, np = Ci * 4 * H + H * 4 * H + 4 * H, nv = np + B * T * Ci;
+    Layer l = {f_lstm, {B, T, Ci, H, rev}, B * T * H, NULL};
+    double *v = malloc(sizeof(double) * nv), *r = malloc(sizeof(double) * l.nout);
+    fillv(v, nv, -1, 1), fillv(r, l.nout, -1, 1);
+    float *fv = tof(v, nv), *fr = tof(r, l.nout), *g = zf(nv);
+    float *h = zf(B * T * H), *c = zf(B * T * H), *gates = zf(B * T * 4 * H);
+    float *dgates = zf(B * T * 4 * H), *scr = zf(2 * B * H);
+    LstmParams p = {fv, fv + Ci * 4 * H, fv + Ci * 4 * H + H * 4 * H};
+    lstm_forward(h, c, gates, fv + np, p, B, T, Ci, H, rev, H);
+    for (int i = 0; i < np; i++) g[i] = 0.25f;
+    for (int i = np; i < nv; i++) g[i] = 7.0f;  // dx must be overwritten
+    LstmGrads gr = {g, g + Ci * 4 * H, g + Ci * 4 * H + H * 4 * H};
+    lstm_backward(g + np, gr, dgates, scr, fr, h, c, gates, fv + np, p, B, T, Ci, H, rev, H, 0.0f);
+    for (int i = 0; i < np; i++) g[i] -= 0.25f;
+    check_layer(rev ? "lstm reverse" : "lstm forward", &l, v, nv, r, h, g);
+    free(v), free(r), free(fv), free(fr), free(g), free(h), free(c), free(gates), free(dgates),
+        free(scr);
+}
+
+// ---- BiLSTM: v = [fwd Wk Wr b | bwd Wk Wr b | x] ----
+static void f_lstm_bi(const Layer *l, const double *v, double *out) {
+    int B = l->dims[0], T = l->dims[1], Ci = l->dims[2], H = l->dims[3];
+    int np = Ci * 4 * H + H * 4 * H + 4 * H;
+    const double *pf[3] = {v, v + Ci * 4 * H, v + Ci * 4 * H + H * 4 * H};
+    const double *pb[3] = {pf[0] + np, pf[1] + np, pf[2] + np};
+    ref_lstm_bi(out, v + 2 * np, pf, pb, B, T, Ci, H);
+}
+static void test_lstm_bi(void) {
+    int B = 2, T = 4, Ci = 3, H = 2, np = Ci * 4 * H + H * 4 * H + 4 * H, nv = 2 * np + B * T * Ci;
+    Layer l = {f_lstm_bi, {B, T, Ci, H}, B * T * 2 * H, NULL};
+    double *v = malloc(sizeof(double) * nv), *r = malloc(sizeof(double) * l.nout);
+    fillv(v, nv, -1, 1), fillv(r, l.nout, -1, 1);
+    float *fv = tof(v, nv), *fr = tof(r, l.nout), *g = zf(nv);
+    float *out = zf(l.nout), *c = zf(2 * B * T * H), *gates = zf(2 * B * T * 4 * H);
+    float *dgates = zf(B * T * 4 * H), *scr = zf(2 * B * H);
+    LstmParams pf = {fv, fv + Ci * 4 * H, fv + Ci * 4 * H + H * 4 * H};
+    LstmParams pb = {pf.Wk + np, pf.Wr + np, pf.b + np};
+    lstm_bi_forward(out, c, gates, fv + 2 * np, pf, pb, B, T, Ci, H);
+    for (int i = 0; i < 2 * np; i++) g[i] = 0.25f;
+    for (int i = 2 * np; i < nv; i++) g[i] = 7.0f;
+    LstmGrads gf = {g, g + Ci * 4 * H, g + Ci * 4 * H + H * 4 * H};
+    LstmGrads gb = {gf.dWk + np, gf.dWr + np, gf.db + np};
+    lstm_bi_backward(g + 2 * np, gf, gb, dgates, scr, fr, out, c, gates, fv + 2 * np, pf, pb, B, T,
+                     Ci, H);
+    for (int i = 0; i < 2 * np; i++) g[i] -= 0.25f;
+    check_layer("lstm bidirectional", &l, v, nv, r, out, g);
+    free(v), free(r), free(fv), free(fr), free(g), free(out), free(c), free(gates), free(dgates),
+        free(scr);
+}
+
+// ---- conv2d: v = [W (kh*kw*Ci*Co) | b (Co) | x (N*H*W*Ci)] ----
+static void f_conv(const Layer *l, const double *v, double *out) {
+    int N = l->dims[0], Hh = l->dims[1], Wd = l->dims[2], Ci = l->dims[3], Co = l->dims[4],
+        kh = l->dims[5], kw = l->dims[6], nW = kh * kw * Ci * Co;
+    ref_conv(out, v + nW + Co, v, v + nW, N, Hh, Wd, Ci, Co, kh, kw);
+}
+static void test_conv(const char *name, int N, int Hh, int Wd, int Ci, int Co, int kh, int kw,
+                      int full_width) {
+    int nW = kh * kw * Ci * Co, nx = N * Hh * Wd * Ci, nv = nW + Co + nx;
+    Layer l = {f_conv, {N, Hh, Wd, Ci, Co, kh, kw}, N * Hh * Wd * Co, NULL};
+    double *v = malloc(sizeof(double) * nv), *r = malloc(sizeof(double) * l.nout);
+    fillv(v, nv, -1, 1), fillv(r, l.nout, -1, 1);
+    float *fv = tof(v, nv), *fr = tof(r, l.nout), *g = zf(nv), *out = zf(l.nout);
+    float *cols = zf(N * Hh * Wd * kh * kw * Ci), *dcols = zf(N * Hh * Wd * kh * kw * Ci);
+    conv2d_use_full_width(full_width);
+    conv2d_forward(out, cols, fv + nW + Co, fv, fv + nW, N, Hh, Wd, Ci, Co, kh, kw);
+    for (int i = 0; i < nW + Co; i++) g[i] = 0.25f;
+    for (int i = nW + Co; i < nv; i++) g[i] = 7.0f;
+    conv2d_backward(g + nW + Co, g, g + nW, dcols, fr, cols, fv, N, Hh, Wd, Ci, Co, kh, kw);
+    conv2d_use_full_width(1);
+    for (int i = 0; i < nW + Co; i++) g[i] -= 0.25f;
+    check_layer(name, &l, v, nv, r, out, g);
+    free(v), free(r), free(fv), free(fr), free(g), free(out), free(cols), free(dcols);
+}
+
+// ---- max-pool (ph,1) stride 1: v = x ----
+static void f_pool(const Layer *l, const double *v, double *out) {
+    ref_pool(out, v, l->dims[0], l->dims[1], l->dims[2], l->dims[3], l->dims[4]);
+}
+static void test_pool(void) {
+    int N = 2, Hh = 7, Wd = 2, C = 3, ph = 3, Ho = Hh - ph + 1, nv = N * Hh * Wd * C;
+    Layer l = {f_pool, {N, Hh, Wd, C, ph}, N * Ho * Wd * C, NULL};
+    double *v = malloc(sizeof(double) * nv), *r = malloc(sizeof(double) * l.nout);
+    fillv(v, nv, -1, 1), fillv(r, l.nout, -1, 1);
+    float *fv = tof(v, nv), *fr = tof(r, l.nout), *g = zf(nv), *out = zf(l.nout);
+    int *am = calloc((size_t)l.nout, sizeof(int));
+    maxpool_forward(out, am, fv, N, Hh, Wd, C, ph, 1, 1, 1);
+    for (int i = 0; i < nv; i++) g[i] = 7.0f;
+    maxpool_backward(g, fr, am, N, Hh, Wd, C, ph, 1, 1, 1);
+    check_layer("maxpool (3,1)", &l, v, nv, r, out, g);
+    free(v), free(r), free(fv), free(fr), free(g), free(out), free(am);
+}
+
+// ---- elementwise activations and softmax: v = x ----
+enum { A_SELU, A_RELU, A_SIGMOID, A_TANH, A_SOFTMAX };
+static void f_act(const Layer *l, const double *v, double *out) {
+    int n = l->nout;
+    switch (l->dims[0]) {
+    case A_SELU:
+        for (int i = 0; i < n; i++) out[i] = selu(v[i]);
+        break;
+    case A_RELU:
+        for (int i = 0; i < n; i++) out[i] = v[i] > 0 ? v[i] : 0.0;
+        break;
+    case A_SIGMOID:
+        for (int i = 0; i < n; i++) out[i] = sigm(v[i]);
+        break;
+    case A_TANH:
+        for (int i = 0; i < n; i++) out[i] = tanh(v[i]);
+        break;
+    default:
+        ref_softmax(out, v, l->dims[1], l->dims[2]);
+    }
+}
+static void test_act(int kind, const char *name) {
+    int B = 3, C = 5, n = B * C;
+    Layer l = {f_act, {kind, B, C}, n, NULL};
+    double v[15], r[15];
+    fillv(v, n, -3, 3), fillv(r, n, -1, 1);
+    float *fv = tof(v, n), *fr = tof(r, n), *out = zf(n), *g = zf(n);
+    switch (kind) {
+    case A_SELU:
+        selu_forward(out, fv, n), selu_backward(g, fr, out, n);
+        break;
+    case A_RELU:
+        relu_forward(out, fv, n), relu_backward(g, fr, out, n);
+        break;
+    case A_SIGMOID:
+        sigmoid_forward(out, fv, n), sigmoid_backward(g, fr, out, n);
+        break;
+    case A_TANH:
+        tanh_forward(out, fv, n), tanh_backward(g, fr, out, n);
+        break;
+    default:
+        softmax_forward(out, fv, B, C), softmax_backward(g, fr, out, B, C);
+    }
+    check_layer(name, &l, v, n, r, out, g);
+    free(fv), free(fr), free(out), free(g);
+}
+
+// ---- losses of logits z (v = z); out[0] = loss summed over the batch, r = {scale} ----
+enum { L_FOCAL, L_XENT, L_SSE };
+static void f_loss(const Layer *l, const double *v, double *out) {
+    int B = l->dims[1], C = l->dims[2];
+    switch (l->dims[0]) {
+    case L_FOCAL:
+        out[0] = ref_focal(v, l->aux, B, C, 2.0);
+        break;
+    case L_XENT:
+        out[0] = ref_xent(v, l->aux, B, C);
+        break;
+    default:
+        out[0] = ref_sse(v, l->aux, B * C);
+    }
+}
+// soft != 0: soft targets (rows summing to 1 for softmax losses, any in [0,1] for SSE).
+static void test_loss(int kind, const char *name, int soft, double zscale) {
+    int B = 3, C = 4, n = B * C;
+    double z[12], y[12], r = 0.7;  // r = the backward's scale
+    fillv(z, n, -zscale, zscale);
+    for (int b = 0; b < B; b++) {
+        double s = 0.0;
+        for (int c = 0; c < C; c++) s += (y[b * C + c] = soft ? rng_uniform(&R) : 0.0);
+        if (!soft) y[b * C + (int)rng_below(&R, C)] = 1.0;
+        if (soft && kind != L_SSE)
+            for (int c = 0; c < C; c++) y[b * C + c] = (float)(y[b * C + c] / s);
+        else
+            for (int c = 0; c < C; c++) y[b * C + c] = (float)y[b * C + c];
+    }
+    Layer l = {f_loss, {kind, B, C}, 1, y};
+    float *fz = tof(z, n), *fy = tof(y, n), *p = zf(n), *g = zf(n);
+    float loss;
+    if (kind == L_SSE) {
+        sigmoid_forward(p, fz, n);
+        loss = (float)sigmoid_sse_forward(p, fy, B, C);
+        sigmoid_sse_backward(g, p, fy, B, C, r);
+    } else {
+        softmax_forward(p, fz, B, C);
+        if (kind == L_FOCAL) {
+            loss = (float)focal_loss_forward(p, fy, B, C, 2.0);
+            focal_loss_backward(g, p, fy, B, C, 2.0, r);
+        } else {
+            loss = (float)softmax_xent_forward(fz, fy, B, C);
+            softmax_xent_backward(g, p, fy, B, C, r);
+        }
+    }
+    check_layer(name, &l, z, n, &r, &loss, g);
+    free(fz), free(fy), free(p), free(g);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Full models end to end. The double compositions below follow src/network/model_clair3.c and
+// model_clairvoyante.c layer by layer, built from the references above; they read the model's
+// own parameter buffer (converted to double). Dropout is off (model_forward with train = 0,
+// which still takes labels, so model_backward runs on that forward; dropout is the identity).
+// Checks: (a) the double loss equals model_forward's float loss to 1e-5 relative (float
+// forward, losses accumulated in double: measured ~1e-7 relative); (b) for 6 random entries of
+// EVERY tensor, central differences of the double loss (h = 1e-6; for a loss of O(1) the
+// rounding term is ~1e-10) agree with model_backward's gradient within
+//   |an - fd| <= 1e-4 |fd| + 1e-4 gmax_t + 1e-7   (measured: err <= 8e-7 gmax_t),
+// gmax_t = the largest |gradient| in tensor t: the float backward's error on an entry is a
+// float rounding of the sums feeding that tensor, so it scales with the tensor's gradient size,
+// not the entry's (a tiny entry of a large-gradient tensor carries the same absolute error).
+// A wrong term (a missing dropout/SELU factor, a swapped gate) changes entries by O(gmax_t).
+
+typedef struct {
+    Model *m;
+    const double *P;  // params as double
+    const double *x, *lab;
+    int B;
+    double *buf[4];  // cached stages
+} Ref;
+
+static const double *tp(const Ref *r, const char *name) {
+    int t = model_find_tensor(r->m, name);
+    if (t < 0) {
+        fprintf(stderr, "no tensor %s\n", name);
+        exit(1);
+    }
+    return r->P + r->m->tensors[t].offset;
+}
+
+static void selu_v(double *v, size_t n) {
+    for (size_t i = 0; i < n; i++) v[i] = selu(v[i]);
+}
+
+// Clair3 pileup: stage 0 recomputes from the input, 1 from LSTM1's output, 2 from LSTM2's.
+static double clair3_ref(Ref *r, int stage) {
+    enum { T = 33, C0 = 18, H1 = 128, H2 = 160, F3 = T * 2 * H2, F4 = 128 };
+    const int B = r->B, nh[2] = {21, 3};
+    double *o1 = r->buf[0], *o2 = r->buf[1];
+    if (stage <= 0) {
+        const double *pf[3] = {tp(r, "lstm1.fwd.kernel"), tp(r, "lstm1.fwd.recurrent_kernel"),
+                               tp(r, "lstm1.fwd.bias")};
+        const double *pb[3] = {tp(r, "lstm1.bwd.kernel"), tp(r, "lstm1.bwd.recurrent_kernel"),
+                               tp(r, "lstm1.bwd.bias")};
+        ref_lstm_bi(o1, r->x, pf, pb, B, T, C0, H1);
+    }
+    if (stage <= 1) {
+        const double *pf[3] = {tp(r, "lstm2.fwd.kernel"), tp(r, "lstm2.fwd.recurrent_kernel"),
+                               tp(r, "lstm2.fwd.bias")};
+        const double *pb[3] = {tp(r, "lstm2.bwd.kernel"), tp(r, "lstm2.bwd.recurrent_kernel"),
+                               tp(r, "lstm2.bwd.bias")};
+        ref_lstm_bi(o2, o1, pf, pb, B, T, 2 * H1, H2);
+    }
+    double h4[2 * F4], h5[2 * F4], s[2 * 21], y[2 * 21], L = 0.0;
+    ref_dense(h4, o2, tp(r, "l4.kernel"), tp(r, "l4.bias"), B, F3, F4);
+    selu_v(h4, (size_t)B * F4);
+    const char *hid[2] = {"l5_1", "l5_2"}, *head[2] = {"gt21", "zygosity"};
+    char k1[64], k2[64];
+    for (int k = 0; k < 2; k++) {
+        snprintf(k1, sizeof k1, "%s.kernel", hid[k]), snprintf(k2, sizeof k2, "%s.bias", hid[k]);
+        ref_dense(h5, h4, tp(r, k1), tp(r, k2), B, F4, F4);
+        selu_v(h5, (size_t)B * F4);
+        snprintf(k1, sizeof k1, "%s.kernel", head[k]), snprintf(k2, sizeof k2, "%s.bias", head[k]);
+        ref_dense(s, h5, tp(r, k1), tp(r, k2), B, F4, nh[k]);
+        selu_v(s, (size_t)B * nh[k]);
+        for (int b = 0; b < B; b++)
+            for (int c = 0; c < nh[k]; c++)
+                y[b * nh[k] + c] = c == (int)r->lab[b * 4 + k];  // labels [B, 4]: class ids
+        L += ref_focal(s, y, B, nh[k], 2.0) / B;  // mean over the batch, heads summed
+    }
+    return L;
+}
+
+// Clairvoyante: stage 0 from the input, 1 from the flattened conv output.
+static double clv_ref(Ref *r, int stage) {
+    enum { NP = 33, NB = 4, F4 = 336, F5 = 168, NFLAT = 24 * 4 * 48 };
+    static const int KH[3] = {1, 2, 3}, CO[3] = {16, 32, 48}, PH[3] = {5, 4, 3},
+                     HIN[3] = {33, 29, 26}, CIN[3] = {4, 16, 32};
+    static const int HS[4] = {4, 2, 4, 6}, HO[4] = {0, 4, 6, 10};
+    const int B = r->B;
+    double *act = r->buf[0], *pool = r->buf[1], *flat = r->buf[2];
+    if (stage <= 0) {
+        const double *in = r->x;
+        char k1[64], k2[64];
+        for (int l = 0; l < 3; l++) {
+            snprintf(k1, sizeof k1, "conv%d.kernel", l + 1);
+            snprintf(k2, sizeof k2, "conv%d.bias", l + 1);
+            ref_conv(act, in, tp(r, k1), tp(r, k2), B, HIN[l], NB, CIN[l], CO[l], KH[l], NB);
+            selu_v(act, (size_t)B * HIN[l] * NB * CO[l]);
+            double *o = l == 2 ? flat : pool + (l & 1) * (size_t)B * 29 * NB * 48;
+            ref_pool(o, act, B, HIN[l], NB, CO[l], PH[l]);
+            in = o;
+        }
+    }
+    double h4[2 * F4], h5[2 * F5], s[2 * 6], L = 0.0;
+    ref_dense(h4, flat, tp(r, "fc4.kernel"), tp(r, "fc4.bias"), B, NFLAT, F4);
+    selu_v(h4, (size_t)B * F4);
+    ref_dense(h5, h4, tp(r, "fc5.kernel"), tp(r, "fc5.bias"), B, F4, F5);
+    selu_v(h5, (size_t)B * F5);
+    const char *hn[4] = {"base_change", "zygosity", "variant_type", "indel_length"};
+    for (int h = 0; h < 4; h++) {
+        char k1[64], k2[64];
+        double y[2 * 6];
+        snprintf(k1, sizeof k1, "%s.kernel", hn[h]), snprintf(k2, sizeof k2, "%s.bias", hn[h]);
+        ref_dense(s, h == 0 ? h4 : h5, tp(r, k1), tp(r, k2), B, h == 0 ? F4 : F5, HS[h]);
+        for (int b = 0; b < B; b++)
+            for (int c = 0; c < HS[h]; c++) y[b * HS[h] + c] = r->lab[b * 16 + HO[h] + c];
+        if (h == 0) {
+            L += ref_sse(s, y, B * HS[h]);  // sigmoid + squared errors, summed
+        } else {
+            selu_v(s, (size_t)B * HS[h]);
+            for (int i = 0; i < B * HS[h]; i++) s[i] += 1e-10;  // the spec's +1e-10 (no effect)
+            L += ref_xent(s, y, B, HS[h]);
+        }
+    }
+    return L;
+}
+
+// Stage to recompute from when tensor `name` changes.
+static int clair3_stage(const char *name) {
+    return strncmp(name, "lstm1", 5) == 0 ? 0 : strncmp(name, "lstm2", 5) == 0 ? 1 : 2;
+}
+static int clv_stage(const char *name) { return strncmp(name, "conv", 4) == 0 ? 0 : 1; }
+
+static void check_model(ModelArch arch, const char *what, double (*ref)(Ref *, int),
+                        int (*stage_of)(const char *), int B, uint64_t seed) {
+    Model m;
+    T_EQ_INT(model_create(&m, arch, B), 0);
+    model_init_params(&m, seed);
+    // Biases start at zero (or 1 for forget gates): give them small values too.
+    for (int t = 0; t < m.n_tensors; t++)
+        if (!m.tensors[t].decay)
+            for (size_t i = 0; i < m.tensors[t].numel; i++)
+                m.params[m.tensors[t].offset + i] += (float)(0.2 * (rng_uniform(&R) - 0.5));
+    int nx = m.n_pos * m.n_chan;
+    float *x = malloc(sizeof(float) * B * nx), *lab = calloc((size_t)B * m.n_labels, sizeof(float));
+    for (int i = 0; i < B * nx; i++) x[i] = (float)(2.0 * rng_uniform(&R) - 1.0);
+    for (int b = 0; b < B; b++) {
+        float *l = lab + (size_t)b * m.n_labels;
+        if (arch == ARCH_CLAIR3_PILEUP) {
+            l[0] = (float)rng_below(&R, 21), l[1] = (float)rng_below(&R, 3);
+        } else {  // soft base-change targets, one-hot softmax heads
+            l[(int)rng_below(&R, 4)] += 0.5f, l[(int)rng_below(&R, 4)] += 0.5f;
+            l[4 + rng_below(&R, 2)] = 1, l[6 + rng_below(&R, 4)] = 1, l[10 + rng_below(&R, 6)] = 1;
+        }
+    }
+    double Lf = model_forward(&m, x, lab, B, 0);
+    model_backward(&m);
+    double *P = malloc(sizeof(double) * m.n_params), *xd = malloc(sizeof(double) * B * nx);
+    double *ld = malloc(sizeof(double) * B * m.n_labels);
+    for (size_t i = 0; i < m.n_params; i++) P[i] = m.params[i];
+    for (int i = 0; i < B * nx; i++) xd[i] = x[i];
+    for (int i = 0; i < B * m.n_labels; i++) ld[i] = lab[i];
+    Ref r = {&m, P, xd, ld, B, {NULL}};
+    for (int k = 0; k < 4; k++) r.buf[k] = malloc(sizeof(double) * B * 33 * 4 * 48 * 2);
+    double L0 = ref(&r, 0);
+    fprintf(stderr, "%s: loss float %.9g, double %.9g\n", what, Lf, L0);
+    T_NEAR(Lf, L0, 1e-6, 1e-5);
+    int bad = 0;
+    for (int t = 0; t < m.n_tensors; t++) {
+        const ParamTensor *pt = &m.tensors[t];
+        const float *g = m.grads + pt->offset;
+        double gmax = 0.0, worst = 0.0;
+        for (size_t i = 0; i < pt->numel; i++) gmax = fmax(gmax, fabs(g[i]));
+        int st = stage_of(pt->name), tb = 0;
+        for (int j = 0; j < 6 && j < (int)pt->numel; j++) {
+            size_t i = pt->numel <= 6 ? (size_t)j : rng_below(&R, pt->numel);
+            double *w = P + pt->offset + i, w0 = *w;
+            *w = w0 + FD_H;
+            double lp = ref(&r, st);
+            *w = w0 - FD_H;
+            double lm = ref(&r, st);
+            *w = w0;
+            double fd = (lp - lm) / (2 * FD_H), e = fabs(g[i] - fd);
+            worst = fmax(worst, e / (gmax + 1e-30));
+            if (!(e <= 1e-4 * fabs(fd) + 1e-4 * gmax + 1e-7)) {
+                fprintf(stderr, "%s %s[%zu]: grad %.9g, double FD %.9g\n", what, pt->name, i,
+                        g[i], fd);
+                tb++;
+            }
+        }
+        ref(&r, 0);  // restore the cached stages
+        fprintf(stderr, "%s %-28s gmax %.3e, max err/gmax %.2e %s\n", what, pt->name, gmax, worst,
+                tb ? "FAIL" : "ok");
+        bad += tb;
+    }
+    T_CHECK(bad == 0);
+    for (int k = 0; k < 4; k++) free(r.buf[k]);
+    free(P), free(xd), free(ld), free(x), free(lab);
+    model_free(&m);
+}
+
+int main(void) {
+    rng_seed(&R, 20261128);
+    test_dense();
+    test_lstm(0);
+    test_lstm(1);
+    test_lstm_bi();
+    // even kernel sizes put the extra pad after; kw == W exercises the full-width fast path
+    test_conv("conv (2,3) general", 2, 5, 4, 2, 3, 2, 3, 1);
+    test_conv("conv (3,4) general", 1, 5, 4, 2, 2, 3, 4, 0);
+    test_conv("conv (3,4) full-width", 1, 5, 4, 2, 2, 3, 4, 1);
+    test_conv("conv (1,4) full-width", 2, 4, 4, 3, 2, 1, 4, 1);
+    test_pool();
+    test_act(A_SELU, "selu");
+    test_act(A_RELU, "relu");
+    test_act(A_SIGMOID, "sigmoid");
+    test_act(A_TANH, "tanh");
+    test_act(A_SOFTMAX, "softmax");
+    test_loss(L_FOCAL, "focal loss one-hot", 0, 3);
+    test_loss(L_FOCAL, "focal loss soft", 1, 3);
+    test_loss(L_FOCAL, "focal loss clipped", 0, 40);  // logit gaps > 21: the 1e-9 clip acts
+    test_loss(L_XENT, "softmax xent one-hot", 0, 3);
+    test_loss(L_XENT, "softmax xent soft", 1, 3);
+    test_loss(L_SSE, "sigmoid sse", 1, 3);
+    blas_set_threads(1);
+#ifdef _OPENMP
+    extern void omp_set_num_threads(int);
+    omp_set_num_threads(1);
+#endif
+    check_model(ARCH_CLAIR3_PILEUP, "clair3", clair3_ref, clair3_stage, 2, 5);
+    check_model(ARCH_CLAIRVOYANTE, "clairvoyante", clv_ref, clv_stage, 2, 6);
+    T_DONE();
+}
