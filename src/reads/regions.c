@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -203,28 +204,62 @@ Chunk *regions_chunks(const Region *regs, int n_regs, int64_t chunk, size_t *n_o
 
 int chunks_run(const Chunk *chunks, size_t n_chunks, int threads, void *slots, size_t slot_size,
                ChunkWorkFn work, ChunkSinkFn sink, void *ud) {
-    size_t batch = 2 * (size_t)threads;
-    int *rc = xcalloc(batch, sizeof *rc);
+    if (threads < 1) threads = 1;
+#ifndef _OPENMP
+    threads = 1;
+#endif
+    if (threads == 1) {
+        for (size_t i = 0; i < n_chunks; i++)
+            if (work(ud, 0, &chunks[i], slots) != 0 || sink(ud, &chunks[i], slots) != 0) return -1;
+        return 0;
+    }
+#ifdef _OPENMP
+    // A sliding window of W = 2 x threads chunks: chunk i uses slot i % W and may start once the
+    // chunk W places before it has been written. Whoever finishes a chunk writes every finished
+    // chunk that is next in order, so threads never wait for a batch to end.
+    const size_t W = 2 * (size_t)threads;
+    int *done = xcalloc(W, sizeof *done), *rc = xcalloc(W, sizeof *rc);
+    size_t next = 0, emitted = 0;
     int failed = 0;
-    for (size_t b0 = 0; b0 < n_chunks && !failed; b0 += batch) {
-        size_t nb = n_chunks - b0 < batch ? n_chunks - b0 : batch;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-#endif
-        for (size_t i = 0; i < nb; i++) {
-            int t = 0;
-#ifdef _OPENMP
-            t = omp_get_thread_num();
-#endif
-            rc[i] = work(ud, t, &chunks[b0 + i], (char *)slots + i * slot_size);
-        }
-        for (size_t i = 0; i < nb && !failed; i++) {
-            if (rc[i] != 0 || sink(ud, &chunks[b0 + i], (char *)slots + i * slot_size) != 0)
-                failed = 1;
+    omp_lock_t lk;
+    omp_init_lock(&lk);
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num();
+        for (;;) {
+            size_t i = 0;
+            int state;  // 0: got chunk i, 1: window full, 2: nothing left
+            omp_set_lock(&lk);
+            if (failed || next >= n_chunks)
+                state = 2;
+            else if (next < emitted + W)
+                state = 0, i = next++;
+            else
+                state = 1;
+            omp_unset_lock(&lk);
+            if (state == 2) break;
+            if (state == 1) {  // the oldest chunk is still being worked on elsewhere
+                struct timespec ts = {0, 200000};
+                nanosleep(&ts, NULL);
+                continue;
+            }
+            int r = work(ud, t, &chunks[i], (char *)slots + (i % W) * slot_size);
+            omp_set_lock(&lk);
+            rc[i % W] = r, done[i % W] = 1;
+            while (!failed && emitted < next && done[emitted % W]) {
+                size_t k = emitted % W;
+                if (rc[k] != 0 || sink(ud, &chunks[emitted], (char *)slots + k * slot_size) != 0)
+                    failed = 1;
+                done[k] = 0;
+                emitted++;
+            }
+            omp_unset_lock(&lk);
         }
     }
-    free(rc);
+    omp_destroy_lock(&lk);
+    free(done), free(rc);
     return failed ? -1 : 0;
+#endif
 }
 
 char *cmdline_without_threads(int argc, char **argv) {

@@ -35,11 +35,11 @@ int regions_build(const ScanInputs *in, char *const *region_args, int n_region_a
 Chunk *regions_chunks(const Region *regs, int n_regs, int64_t chunk_size, size_t *n_chunks,
                       int64_t *total_pos);
 
-// Ordered parallel runner. Chunks are taken in batches of 2 x threads; work() runs on the batch
-// in parallel (thread = 0..threads-1, one slot per chunk of the batch, slot i at
-// (char *)slots + i * slot_size, 2 x threads slots), then sink() is called for each chunk of the
-// batch in chunk order. work/sink return 0, or -1 after printing an error; the run stops at the
-// first failure (in chunk order). Returns 0 or -1.
+// Ordered parallel runner. work() runs on chunks in parallel (thread = 0..threads-1) through a
+// sliding window of 2 x threads slots (chunk i uses slot i % (2 x threads), at
+// (char *)slots + slot * slot_size), and sink() is called for each chunk in chunk order as soon as
+// it and all chunks before it are done. work/sink return 0, or -1 after printing an error; the run
+// stops at the first failure (in chunk order). Returns 0 or -1.
 typedef int (*ChunkWorkFn)(void *ud, int thread, const Chunk *ch, void *slot);
 typedef int (*ChunkSinkFn)(void *ud, const Chunk *ch, void *slot);
 int chunks_run(const Chunk *chunks, size_t n_chunks, int threads, void *slots, size_t slot_size,
