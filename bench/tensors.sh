@@ -10,17 +10,7 @@ SHARED=${SHARED:-$root/../shared}
 [[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-# best-of-REPS wall seconds and the peak RSS (KiB) of one command
-measure() {
-    local best="" rss=0 t r
-    for _ in $(seq "$REPS"); do
-        /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; return 1; }
-        read -r t r <"$tmp/time"
-        if [[ -z $best ]] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$t; fi
-        (( r > rss )) && rss=$r
-    done
-    echo "$best $rss"
-}
+source "$(dirname "$0")/lib.sh"  # measure
 
 echo "| slice | features | tool | threads | positions | candidates | seconds | positions/s | candidates/s | peak RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|---|---|"

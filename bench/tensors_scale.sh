@@ -14,16 +14,7 @@ DATA=${2:?usage: bench/tensors_scale.sh CALLA DATA_DIR [REPEATS]}
 REPS=${3:-3}
 [[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-measure() {  # best-of-REPS wall seconds and max peak RSS (KiB)
-    local best="" rss=0 t r
-    for _ in $(seq "$REPS"); do
-        /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; return 1; }
-        read -r t r <"$tmp/time"
-        if [[ -z $best ]] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$t; fi
-        (( r > rss )) && rss=$r
-    done
-    echo "$best $rss"
-}
+source "$(dirname "$0")/lib.sh"  # measure
 echo "| region | tool | threads | seconds | positions/s | candidates/s | speed-up vs 1 thread | peak RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|"
 for len in 500000 1000000 2000000; do

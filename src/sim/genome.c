@@ -38,7 +38,7 @@ static int geometric(Rng *r, double mean) {
     return k;
 }
 
-static char complement(char c) {
+char sim_complement(char c) {
     switch (c) {
     case 'A': return 'T';
     case 'C': return 'G';
@@ -58,7 +58,7 @@ static const double FAMILY_GC[N_FAMILIES] = {0.52, 0.45, 0.40, 0.38};
 // insertions/deletions at a tenth of it.
 static void put_diverged(Buf *b, const char *src, int64_t n, int rev, double div, Rng *r) {
     for (int64_t i = 0; i < n; i++) {
-        char c = rev ? complement(src[n - 1 - i]) : src[i];
+        char c = rev ? sim_complement(src[n - 1 - i]) : src[i];
         double u = rng_uniform(r);
         if (u < div) {
             char d;

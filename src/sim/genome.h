@@ -31,6 +31,8 @@ int sim_genome_find(const SimGenome *g, const char *name);
 // Writes FASTA (60 columns) to `path`. Returns 0 or -1 with a message printed.
 int sim_genome_write_fasta(const SimGenome *g, const char *path);
 
+// Watson-Crick complement of an upper-case base (N for anything else).
+char sim_complement(char c);
 void sim_genome_free(SimGenome *g);
 
 // Fraction of G/C among A/C/G/T bases of s[0..n).

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "sim/genome.h"
 
 int sim_platform_parse(const char *s, SimPlatform *p) {
     if (strcmp(s, "ilmn") == 0)
@@ -132,19 +133,9 @@ int64_t sim_apply_errors(const SimReadModel *m, const char *t, int64_t n, Rng *r
     return o;
 }
 
-static char comp(char c) {
-    switch (c) {
-    case 'A': return 'T';
-    case 'C': return 'G';
-    case 'G': return 'C';
-    case 'T': return 'A';
-    default: return 'N';
-    }
-}
-
 void sim_revcomp(char *s, int64_t n) {
     for (int64_t i = 0, j = n - 1; i <= j; i++, j--) {
-        char a = comp(s[i]), b = comp(s[j]);
+        char a = sim_complement(s[i]), b = sim_complement(s[j]);
         s[i] = b, s[j] = a;
     }
 }
