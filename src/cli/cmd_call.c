@@ -22,9 +22,11 @@
 
 #include "calling/genotype.h"
 #include "calling/genotype_clairvoyante.h"
+#include "calling/shipped.h"
 #include "calling/vcf_writer.h"
 #include "cli/commands.h"
 #include "common/util.h"
+#include "cuda/cuda_backend.h"
 #include "network/model.h"
 #include "network/gemm.h"
 #include "reads/candidates.h"
@@ -39,22 +41,25 @@
 
 static void usage(FILE *fp) {
     fprintf(fp,
-            "Usage: calla call -b in.bam -f ref.fa -m model.safetensors -o calls.vcf.gz [options]\n"
+            "Usage: calla call -b in.bam -f ref.fa (--platform ilmn|hifi|ont | -m MODEL) -o calls.vcf.gz [options]\n"
             "Calls germline variants at candidate sites with a trained model.\n\n"
             "Input/output:\n"
             "  -b, --bam FILE            coordinate-sorted, indexed BAM/CRAM\n"
             "  -f, --ref FILE            reference FASTA with .fai\n"
-            "  -m, --model FILE          model file (.safetensors) from `calla train`\n"
+            "  -m, --model MODEL         a model file (.safetensors) from `calla train`, or the name of a\n"
+            "                            shipped model (ilmn, hifi, ont, clairvoyante-ilmn; `calla model\n"
+            "                            --list`) [the shipped model of --platform]\n"
             "  -o, --output FILE         output VCF (bgzipped, with a .tbi index), written atomically\n"
             "  -r, --region REG          chr, chr:beg or chr:beg-end (1-based, inclusive); repeatable\n"
             "  -R, --regions-file BED    regions from a BED file (0-based, half-open)\n"
             "  -@, --threads N           worker threads [1]; the output does not depend on N\n"
             "  --sample NAME             sample name when the BAM has no @RG SM tag [BAM file name]\n"
             "Calling:\n"
-            "  --platform ilmn|hifi|ont  must match the model's platform [the model's]\n"
+            "  --platform ilmn|hifi|ont  picks the shipped model; must match the model's platform [the model's]\n"
             "  --qual Q                  FILTER LowQual below QUAL Q [2]\n"
             "  --ref-calls               also write reference calls (FILTER RefCall)\n"
             "  --batch N                 candidates per forward pass [%d]\n"
+            "  --device cpu|cuda|cuda:N  run the model on the CPU or on a GPU [cpu] (docs/cuda.md)\n"
             "Candidates (defaults from the platform, as in `calla tensors`):\n"
             "  --snp-af F                minimum SNP allele frequency\n"
             "  --indel-af F              minimum indel allele frequency\n"
@@ -80,6 +85,7 @@ typedef struct {
 typedef struct {
     Model model;
     int loaded;
+    CudaModel *cm;  // --device cuda: the model on the GPU (docs/cuda.md), else NULL
     ScanInputs *in;
     faidx_t *fai;
     float *x;  // [batch, n_in]
@@ -124,7 +130,10 @@ static void push_call(ChunkCalls *o, Call *c) {
 static void flush(CallRun *run, Worker *w) {
     if (w->n_pend == 0) return;
     Model *m = &w->model;
-    model_forward(m, w->x, NULL, w->n_pend, 0);
+    if (w->cm)
+        cuda_model_forward(w->cm, m, w->x, NULL, w->n_pend, 0);
+    else
+        model_forward(m, w->x, NULL, w->n_pend, 0);
     char *rbuf = xmalloc((size_t)run->max_ctx + 1);
     for (int k = 0; k < w->n_pend; k++) {
         const Candidate *c = &w->pend[k].c;
@@ -437,6 +446,7 @@ enum {
     OPT_SAMPLE = 1000, OPT_PLATFORM, OPT_QUAL, OPT_REF_CALLS, OPT_BATCH, OPT_SNP_AF, OPT_INDEL_AF,
     OPT_MIN_DEPTH, OPT_MIN_MAPQ, OPT_CHUNK
 };
+enum { OPT_DEVICE = 1100 };  // --device (docs/cuda.md)
 
 int main_call(int argc, char **argv) {
     calla_set_cmd("call");
@@ -459,6 +469,7 @@ int main_call(int argc, char **argv) {
         {"min-depth", required_argument, NULL, OPT_MIN_DEPTH},
         {"min-mapq", required_argument, NULL, OPT_MIN_MAPQ},
         {"chunk-size", required_argument, NULL, OPT_CHUNK},
+        {"device", required_argument, NULL, OPT_DEVICE},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
     const char *bed_path = NULL, *sample_opt = NULL, *platform_s = NULL;
@@ -466,6 +477,7 @@ int main_call(int argc, char **argv) {
     int n_region_args = 0, ref_calls = 0, c, bad = 0;
     long threads = 1, batch = DEFAULT_BATCH, chunk = DEFAULT_CHUNK, min_depth = -1, min_mapq = -1;
     double qual = 2, snp_af = -1, indel_af = -1;
+    int device = -1;  // --device: -1 CPU, else the CUDA device
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:f:m:o:r:R:@:h", lopts, NULL)) != -1) {
         long v;
@@ -506,6 +518,12 @@ int main_call(int argc, char **argv) {
             else if (c == OPT_MIN_MAPQ) min_mapq = v;
             else chunk = v;
             break;
+        case OPT_DEVICE:
+            if (calla_device_parse(optarg, &device) < 0) {
+                calla_err("bad device \"%s\" (cpu, cuda or cuda:N)", optarg);
+                bad = 1;
+            }
+            break;
         default: bad = 1; break;
         }
     }
@@ -513,8 +531,12 @@ int main_call(int argc, char **argv) {
         calla_err("unexpected argument \"%s\"", argv[optind]);
         bad = 1;
     }
-    if (!bad && (!bam_path || !ref_path || !model_path || !out_path)) {
-        calla_err("-b BAM, -f FASTA, -m MODEL and -o OUTPUT are required");
+    if (!bad && (!bam_path || !ref_path || !out_path)) {
+        calla_err("-b BAM, -f FASTA and -o OUTPUT are required");
+        bad = 1;
+    }
+    if (!bad && !model_path && !platform_s) {
+        calla_err("give --platform (to use its shipped model) or -m MODEL");
         bad = 1;
     }
     if (!bad) {  // the output is always bgzipped and indexed: say so in its name
@@ -537,6 +559,10 @@ int main_call(int argc, char **argv) {
         free(region_args);
         return CALLA_EXIT_USAGE;
     }
+    if (device >= 0 && cuda_device_check(device) < 0) {  // e.g. "built without CUDA"
+        free(region_args);
+        return CALLA_EXIT_RUNTIME;
+    }
     hts_set_log_level(HTS_LOG_OFF);  // our own one-line errors name the file and the problem
     // From here on every rank of an MPI job runs the same code; a failure ends the whole job.
     dist_init(&argc, &argv, "call", 0);
@@ -545,7 +571,7 @@ int main_call(int argc, char **argv) {
     int ret = CALLA_EXIT_RUNTIME;
     StFile st;
     int st_ok = 0;
-    char *desc = NULL, *sample = NULL, *cmdline = NULL;
+    char *desc = NULL, *sample = NULL, *cmdline = NULL, *model_file = NULL;
     CallRun run;
     memset(&run, 0, sizeof run);
     Worker *ws = xcalloc(threads, sizeof *ws);
@@ -558,12 +584,14 @@ int main_call(int argc, char **argv) {
     VcfWriter *vcf = NULL;
 
     // The model first: a wrong model is the cheapest thing to detect.
-    if (st_open(&st, model_path) < 0) goto out;
+    model_file = shipped_model_resolve(model_path, platform_s);
+    if (!model_file || st_open(&st, model_file) < 0) goto out;
     st_ok = 1;
     if (check_model_meta(&st, platform_s, &platform, &desc) < 0) goto out;
     for (long t = 0; t < threads; t++) {
         if (modelfile_load_st(&st, &ws[t].model, (int)batch, 0) < 0) goto out;
         ws[t].loaded = 1;
+        if (device >= 0 && !(ws[t].cm = cuda_model_new(&ws[t].model, device, 0))) goto out;
     }
     st_close(&st);
     st_ok = 0;
@@ -721,6 +749,7 @@ out:
         free(slots);
     }
     for (long t = 0; t < threads; t++) {
+        cuda_model_free(ws[t].cm);
         if (ws[t].loaded) model_free(&ws[t].model);
         if (ws[t].in) scan_inputs_close(ws[t].in);
         if (ws[t].fai) fai_destroy(ws[t].fai);
@@ -734,6 +763,7 @@ out:
     free(rc_.names);
     free(rc_.lens);
     free(desc);
+    free(model_file);
     free(sample);
     free(cmdline);
     free(region_args);

@@ -9,4 +9,5 @@ int main_plot(int argc, char **argv);
 int main_call(int argc, char **argv);
 int main_eval(int argc, char **argv);
 int main_simulate(int argc, char **argv);
+int main_model(int argc, char **argv);
 #endif

@@ -21,6 +21,7 @@ static const Command COMMANDS[] = {
     {"call", main_call, "call variants into a bgzipped, indexed VCF"},
     {"eval", main_eval, "compare calls against a truth VCF"},
     {"simulate", main_simulate, "simulate a genome, variants and aligned reads"},
+    {"model", main_model, "describe, list or convert models"},
     {NULL, NULL, NULL},
 };
 

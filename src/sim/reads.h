@@ -9,6 +9,20 @@
 
 typedef enum { SIM_ILMN = 0, SIM_HIFI = 1, SIM_ONT = 2 } SimPlatform;
 
+#define SIM_QN 64  // Phred values 0..63
+#define SIM_HPK 16  // per-run homopolymer probabilities for k = 0..SIM_HPK (longer runs: SIM_HPK)
+
+// A distribution of Phred values: cumulative weights over Q = 0..SIM_QN-1 (last = 1) and the
+// mean error probability E[10^(-Q/10)] under it.
+typedef struct {
+    double cum[SIM_QN];
+    double mean_p;
+} SimQDist;
+
+// Sets d from weights w[0..SIM_QN) (any scale, at least one > 0).
+void sim_qdist_set(SimQDist *d, const double *w);
+int sim_qdist_draw(const SimQDist *d, Rng *r);
+
 typedef struct {
     SimPlatform platform;
     int paired;  // Illumina-style pairs (interleaved FASTQ)
@@ -16,12 +30,23 @@ typedef struct {
     double len_sigma;  // lognormal sigma of long-read lengths
     int64_t len_min;  // shorter draws are redrawn (long reads)
     double insert_mean, insert_sd;  // fragment length ~ N(mean, sd), paired only
-    // Error model, probabilities per template base before the per-read multiplier:
-    double sub_start, sub_end;  // substitution probability, quadratic ramp from start to end
-    double ins, del;  // random single-base insertion / deletion
-    double hp_coef;  // base in a homopolymer run of length k >= 2: hp_coef*(k-1)
-    double read_sd;  // lognormal sigma of a per-read error multiplier (mean 1)
-    double q_jitter;  // sd of Gaussian noise on the Phred value before errors are drawn
+    // Error model (docs/simulate.md): each base draws its Phred Q from one of three components
+    // and is wrong with probability 10^(-Q/10), so qualities are calibrated by construction.
+    //   hp: bases of homopolymer runs, with the probability that makes the per-run length-change
+    //       probability hp_run[k]; an error there lengthens or shortens the run by one base;
+    //   lo: low-quality tail, share w_low * read multiplier * position ramp; errors are
+    //       substitution / insertion / deletion in proportion f_sub / f_ins / f_del;
+    //   hi: the high mode (all other bases), same error types as lo.
+    SimQDist q_hi, q_lo, q_hp;
+    double w_low;  // share of bases in the low tail for a median read at mid-read
+    double ramp;  // position ramp of w_low: factor (1 - ramp) + 3*ramp*x^2, x = pos in [0,1]
+    double f_sub, f_ins, f_del;  // error type mix outside homopolymer events (sum 1)
+    double len_p[3];  // indel length: P(1), P(2), P(3); the rest is 4 + Geometric(len_geo)
+    double len_geo;  // P(one more base) for indels of length >= 4
+    double hp_run[SIM_HPK + 1];  // P(run of length k changes length), per (run, read)
+    double hp_short;  // share of homopolymer errors that shorten the run
+    double read_sd;  // per-read multiplier of w_low: lognormal, median 1, sigma read_sd ...
+    double bad_frac, bad_mult;  // ... times bad_mult for a bad_frac share of reads
     int q_max;
 } SimReadModel;
 
@@ -31,6 +56,10 @@ void sim_read_model_defaults(SimReadModel *m, SimPlatform p);
 
 int64_t sim_draw_read_length(const SimReadModel *m, Rng *r);
 int64_t sim_draw_insert(const SimReadModel *m, Rng *r);
+// Length (>= 1) of one random insertion or deletion event.
+int sim_draw_indel_len(const SimReadModel *m, Rng *r);
+// The model's per-run length-change probability for a homopolymer of length k.
+double sim_hp_run_prob(const SimReadModel *m, int64_t k);
 
 typedef struct {
     int64_t bases;  // template bases processed
@@ -39,9 +68,11 @@ typedef struct {
     int64_t q_n[100], q_err[100];  // template bases / error events by assigned quality
 } SimErrStats;
 
-// Copies template t[0..n) to seq/qual (Phred+33) with sequencing errors; buffers must hold 2n+1.
+// Copies template t[0..n) to seq/qual (Phred+33) with sequencing errors; buffers must hold
+// 2n+64 (insertions are capped to fit).
 // The Phred value of each base is drawn first and the error decided with probability
-// 10^(-Q/10), so qualities are calibrated by construction. Returns the output length.
+// 10^(-Q/10), so qualities are calibrated by construction. Errors of one homopolymer run all
+// go the same way (all lengthen or all shorten it). Returns the output length.
 int64_t sim_apply_errors(const SimReadModel *m, const char *t, int64_t n, Rng *r, char *seq,
                          char *qual, SimErrStats *st);
 

@@ -103,9 +103,9 @@ int checkpoint_save(const char *path, const TrainConfig *c, const Model *m, cons
     b.kv[b.n++] = (StMeta){"ckpt.inputs", inputs};
     StTensorOut ex[3];
     int ne = 0;
-    ex[ne++] = (StTensorOut){"optim.m", o->m, 1, {(int64_t)o->n}};
-    ex[ne++] = (StTensorOut){"optim.v", o->v, 1, {(int64_t)o->n}};
-    if (o->slow) ex[ne++] = (StTensorOut){"optim.slow", o->slow, 1, {(int64_t)o->n}};
+    ex[ne++] = (StTensorOut){.name = "optim.m", .data = o->m, .ndim = 1, .shape = {(int64_t)o->n}};
+    ex[ne++] = (StTensorOut){.name = "optim.v", .data = o->v, .ndim = 1, .shape = {(int64_t)o->n}};
+    if (o->slow) ex[ne++] = (StTensorOut){.name = "optim.slow", .data = o->slow, .ndim = 1, .shape = {(int64_t)o->n}};
     return modelfile_save(path, m, b.kv, b.n, ex, ne);
 }
 

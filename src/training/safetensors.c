@@ -63,12 +63,14 @@ int st_write(const char *path, const StTensorOut *t, int n, const StMeta *meta, 
         char tmp[128];
         if (i || n_meta > 0) buf_add(&h, ",");
         buf_str(&h, t[i].name);
-        buf_add(&h, ":{\"dtype\":\"F32\",\"shape\":[");
+        buf_add(&h, ":{\"dtype\":\"");
+        buf_add(&h, DTYPE_NAMES[t[i].dtype]);
+        buf_add(&h, "\",\"shape\":[");
         for (int d = 0; d < t[i].ndim; d++) {
             snprintf(tmp, sizeof tmp, "%s%" PRId64, d ? "," : "", t[i].shape[d]);
             buf_add(&h, tmp);
         }
-        size_t bytes = numel_of(t[i].ndim, t[i].shape) * 4;
+        size_t bytes = numel_of(t[i].ndim, t[i].shape) * (t[i].dtype == ST_F32 ? 4 : 2);
         snprintf(tmp, sizeof tmp, "],\"data_offsets\":[%zu,%zu]}", off, off + bytes);
         buf_add(&h, tmp);
         off += bytes;
@@ -88,7 +90,17 @@ int st_write(const char *path, const StTensorOut *t, int n, const StMeta *meta, 
     if (ok) ok = fwrite(len8, 1, 8, f) == 8 && fwrite(h.s, 1, h.len, f) == h.len;
     for (int i = 0; ok && i < n; i++) {
         size_t ne = numel_of(t[i].ndim, t[i].shape);
-        ok = fwrite(t[i].data, 4, ne, f) == ne;  // little-endian hosts only (x86-64, aarch64)
+        if (t[i].dtype == ST_F32) {
+            ok = fwrite(t[i].data, 4, ne, f) == ne;  // little-endian hosts only (x86-64, aarch64)
+            continue;
+        }
+        uint8_t b[2];
+        for (size_t k = 0; ok && k < ne; k++) {
+            uint16_t v = t[i].dtype == ST_F16 ? st_float_to_f16(t[i].data[k])
+                                              : st_float_to_bf16(t[i].data[k]);
+            b[0] = (uint8_t)v, b[1] = (uint8_t)(v >> 8);
+            ok = fwrite(b, 1, 2, f) == 2;
+        }
     }
     if (f && fclose(f) != 0) ok = 0;
     free(h.s);
@@ -252,7 +264,7 @@ const char *st_meta(const StFile *f, const char *key) {
     return NULL;
 }
 
-static float half_to_float(uint16_t h) {
+float st_f16_to_float(uint16_t h) {
     int s = h >> 15, e = (h >> 10) & 31, m = h & 1023;
     float v;
     if (e == 0)
@@ -262,6 +274,35 @@ static float half_to_float(uint16_t h) {
     else
         v = ldexpf((float)(m | 1024), e - 25);
     return s ? -v : v;
+}
+
+uint16_t st_float_to_bf16(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40);  // quiet NaN
+    u += 0x7fffu + ((u >> 16) & 1);  // round to nearest, ties to even (overflow gives infinity)
+    return (uint16_t)(u >> 16);
+}
+
+uint16_t st_float_to_f16(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    uint16_t s = (uint16_t)((u >> 16) & 0x8000);
+    uint32_t a = u & 0x7fffffffu;
+    if (a > 0x7f800000u) return s | 0x7e00;  // NaN
+    if (a >= 0x477ff000u) return s | 0x7c00;  // >= 65520 rounds to infinity
+    int e = (int)(a >> 23) - 127;             // unbiased exponent
+    uint32_t m = (a & 0x7fffff) | 0x800000;   // 24-bit significand with the implicit bit
+    if (e < -25) return s;                    // below half the smallest subnormal: zero
+    // shift so that the result has 10 fraction bits: normal (e >= -14) or subnormal
+    int shift = e >= -14 ? 13 : 13 + (-14 - e);
+    uint32_t q = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (q & 1))) q++;
+    if (e >= -14) {
+        // q holds 1.f in 11 bits (may carry into 12 bits: the exponent field absorbs it)
+        return (uint16_t)(s | (((uint32_t)(e + 15) << 10) + (q - 0x400)));
+    }
+    return (uint16_t)(s | q);  // subnormal (a carry into bit 10 gives the smallest normal)
 }
 
 int st_read_f32(const StFile *f, const char *name, int ndim, const int64_t *shape, float *out) {
@@ -293,7 +334,7 @@ int st_read_f32(const StFile *f, const char *name, int ndim, const int64_t *shap
                 uint32_t u = (uint32_t)h << 16;
                 memcpy(&out[i], &u, 4);
             } else {
-                out[i] = half_to_float(h);
+                out[i] = st_f16_to_float(h);
             }
         }
     }

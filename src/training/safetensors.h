@@ -1,6 +1,7 @@
 // safetensors.h — the safetensors container (https://huggingface.co/docs/safetensors): an 8-byte
 // little-endian header length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__":
-// {string: string}}, then the tensor bytes. calla writes F32 only and reads F32, F16 and BF16.
+// {string: string}}, then the tensor bytes. calla writes and reads F32, F16 and BF16 (16-bit
+// storage: rounded to nearest, ties to even, from the float values).
 #ifndef CALLA_SAFETENSORS_H
 #define CALLA_SAFETENSORS_H
 #include <stddef.h>
@@ -10,13 +11,21 @@
 
 typedef enum { ST_F32 = 0, ST_F16 = 1, ST_BF16 = 2 } StDtype;
 
-// One tensor to write: numel floats at data, shape[0..ndim) (ndim 0 = scalar).
+// One tensor to write: numel floats at data, shape[0..ndim) (ndim 0 = scalar), stored as dtype
+// (zero-initialised: F32).
 typedef struct {
     const char *name;
     const float *data;
     int ndim;
     int64_t shape[ST_MAX_DIMS];
+    StDtype dtype;
 } StTensorOut;
+
+// IEEE binary16 and bfloat16 encodings of a float, rounded to nearest, ties to even; values
+// beyond the format's range become infinity, NaN stays NaN.
+uint16_t st_float_to_f16(float x);
+uint16_t st_float_to_bf16(float x);
+float st_f16_to_float(uint16_t h);
 
 typedef struct {
     const char *key, *value;

@@ -30,7 +30,7 @@ while read -r c p ref; do
 done < <(grep -v '^#' "$TMP/truth.vcf" | cut -f1,2,4 | head -40)
 [[ $bad -eq 0 ]] || fail "$bad REF alleles differ from ref.fa"
 
-# reads: pairs, error rate ~0.45% (substitutions rising 0.1% -> 1%) plus the het/hom variants
+# reads: pairs, error rate ~0.25% (empirical HG001 model, docs/read-fidelity.md) plus the het/hom variants
 samtools stats "$O/reads.bam" >"$TMP/stats"
 err=$(awk -F'\t' '$2=="error rate:"{print $3}' "$TMP/stats")
 awk -v e="$err" 'BEGIN{exit !(e > 0.003 && e < 0.009)}' || fail "error rate $err outside 0.003-0.009"

@@ -1,6 +1,7 @@
 // test_safetensors_io.c — safetensors round trip, the header read back as JSON by byte offsets
 // computed here, F16/BF16 decoding of a hand-built file, the JSON parser, and rejection of
 // truncated, corrupt and mismatched files.
+#include <math.h>
 #include <stdint.h>
 
 #include "testlib.h"
@@ -150,8 +151,70 @@ static void test_hand_built(void) {
     }
 }
 
+// 16-bit encodings against values worked out by hand from the IEEE 754 binary16 and bfloat16
+// layouts (sign | exponent | fraction), and a file written with F16/BF16 storage read back.
+static void test_half_encodings(void) {
+    // binary16: 1.0 = 0 01111 0000000000; 0.1 = 1.6 * 2^-4 -> fraction 0.6*1024 = 614.4 -> 614
+    // (0x266), exponent 11; 65504 = largest normal; 65520 = halfway to 2^16: ties to even ->
+    // infinity; 2^-24 = smallest subnormal (0x0001); 2^-25 = half of it: ties to even -> 0;
+    // 3 * 2^-25 = 1.5 subnormal units -> rounds to even 2 (0x0002); 1 + 2^-11 = halfway between 1
+    // and 1 + 2^-10 -> even (1.0); 1 + 3*2^-11 -> 1 + 2*2^-10 (0x3C02); -2.5 = -(1.25 * 2^1).
+    T_EQ_INT(st_float_to_f16(1.0f), 0x3C00);
+    T_EQ_INT(st_float_to_f16(0.1f), 0x2E66);
+    T_EQ_INT(st_float_to_f16(65504.0f), 0x7BFF);
+    T_EQ_INT(st_float_to_f16(65520.0f), 0x7C00);
+    T_EQ_INT(st_float_to_f16(ldexpf(1, -24)), 0x0001);
+    T_EQ_INT(st_float_to_f16(ldexpf(1, -25)), 0x0000);
+    T_EQ_INT(st_float_to_f16(3 * ldexpf(1, -25)), 0x0002);
+    T_EQ_INT(st_float_to_f16(1 + ldexpf(1, -11)), 0x3C00);
+    T_EQ_INT(st_float_to_f16(1 + 3 * ldexpf(1, -11)), 0x3C02);
+    T_EQ_INT(st_float_to_f16(-2.5f), 0xC100);
+    T_EQ_INT(st_float_to_f16(ldexpf(1, -14) * (1 - ldexpf(1, -11))), 0x0400);  // rounds up to the smallest normal
+    T_EQ_INT(st_float_to_f16(NAN) & 0x7C00, 0x7C00);
+    T_CHECK((st_float_to_f16(NAN) & 0x3FF) != 0);
+    // bfloat16 = the top 16 bits of the float, rounded: 1.0 = 0x3F80; 1 + 2^-8 is halfway
+    // between 1 and 1 + 2^-7 -> even (0x3F80); 1 + 3*2^-8 -> 0x3F82; -2.5 = 0xC020.
+    T_EQ_INT(st_float_to_bf16(1.0f), 0x3F80);
+    T_EQ_INT(st_float_to_bf16(1 + ldexpf(1, -8)), 0x3F80);
+    T_EQ_INT(st_float_to_bf16(1 + 3 * ldexpf(1, -8)), 0x3F82);
+    T_EQ_INT(st_float_to_bf16(-2.5f), 0xC020);
+    // every binary16 value survives decode -> encode
+    int bad = 0;
+    for (uint32_t h = 0; h < 0x10000; h++) {
+        if ((h & 0x7C00) == 0x7C00 && (h & 0x3FF)) continue;  // NaN payloads
+        if (st_float_to_f16(st_f16_to_float((uint16_t)h)) != h) bad++;
+    }
+    T_EQ_INT(bad, 0);
+
+    // a file with one tensor of each storage type
+    const char *p = tu_path("half.safetensors");
+    float v[3] = {0.1f, -2.5f, 1000.3f};
+    StTensorOut t[3] = {{.name = "a", .data = v, .ndim = 1, .shape = {3}, .dtype = ST_F16},
+                        {.name = "b", .data = v, .ndim = 1, .shape = {3}, .dtype = ST_BF16},
+                        {.name = "c", .data = v, .ndim = 1, .shape = {3}}};
+    T_EQ_INT(st_write(p, t, 3, NULL, 0), 0);
+    StFile f;
+    T_EQ_INT(st_open(&f, p), 0);
+    float o[3];
+    int64_t sh[1] = {3};
+    T_EQ_INT((int)f.size, (int)f.data_start + 3 * 2 + 3 * 2 + 3 * 4);
+    T_EQ_INT(st_read_f32(&f, "a", 1, sh, o), 0);
+    // 1000.3 in binary16: 1000.3 = 1.9537 * 2^9, spacing 2^-1 -> 1000.5
+    T_NEAR(o[0], 0.0999755859375, 0, 0);
+    T_NEAR(o[1], -2.5, 0, 0);
+    T_NEAR(o[2], 1000.5, 0, 0);
+    T_EQ_INT(st_read_f32(&f, "b", 1, sh, o), 0);
+    // bfloat16 keeps 8 significant bits: 0.1 -> 0.10009765625; 1000.3 -> spacing 4 -> 1000
+    T_NEAR(o[0], 0.10009765625, 0, 0);
+    T_NEAR(o[2], 1000, 0, 0);
+    T_EQ_INT(st_read_f32(&f, "c", 1, sh, o), 0);
+    T_NEAR(o[2], 1000.3f, 0, 0);
+    st_close(&f);
+}
+
 int main(void) {
     if (tu_mkdir() < 0) T_SKIP("no temporary directory");
+    test_half_encodings();
     test_json();
     test_roundtrip();
     test_hand_built();

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# bench/accuracy/run.sh — accuracy of calla's shipped models against `bcftools mpileup | bcftools
+# call -mv` and `freebayes`, in one run, on:
+#   real:  HG001 Illumina 2x101 52x (GRCh37 chr20:10.0-10.1 Mb) and HG002 ONT R10.4.1 54x
+#          (GRCh38 chr20:5.050-5.075 Mb), the slices in ../shared/data, scored inside eval.bed;
+#   sim:   the two evaluation windows chr20:4,900,000-5,200,000 and 8,900,000-9,200,000 of GRCh38
+#          (never used for training, models/recipe.sh), simulated per platform with planted
+#          variants at 4 SNPs + 1 indel per kb on the real sequence (thousands of variants, so
+#          small differences show), scored inside the windows less 1 kb at each end.
+# Every call set is scored by `calla eval` (normalised, allele and genotype level).
+# Writes OUTDIR/accuracy.md (the table) and OUTDIR/<dataset>/<caller>.{vcf.gz,json,time}.
+#
+# Usage: bench/accuracy/run.sh [OUTDIR]          (default bench-out/accuracy)
+#   env: CALLA [build/calla], SHARED [../shared], THREADS [2] (calla; the peers are
+#        single-threaded), FB_TIMEOUT seconds per freebayes run [900], SIM=0 skips the simulated
+#        sets, SIM_PLATFORMS ["ilmn hifi ont"], SIM_DEPTH_ilmn/hifi/ont [50/30/50]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${1:-bench-out/accuracy}
+CALLA=${CALLA:-$root/build/calla}
+SHARED=${SHARED:-$root/../shared}
+THREADS=${THREADS:-2}
+FB_TIMEOUT=${FB_TIMEOUT:-900}
+SIM=${SIM:-1}
+SIM_PLATFORMS=${SIM_PLATFORMS:-ilmn hifi ont}
+die() { echo "accuracy: $*" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || die "needs /usr/bin/time (apt-get install time)"
+[[ -x $CALLA ]] || die "no calla binary at $CALLA (make)"
+for t in samtools bcftools python3; do command -v $t >/dev/null || die "$t not in PATH"; done
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+TAB=$OUT/rows.tsv
+: >"$TAB"
+
+# timed NAME LOG cmd... : runs cmd under /usr/bin/time (and `timeout` for freebayes), keeps wall
+# seconds, peak RSS and exit status in LOG.time
+timed() {
+    local log=$1; shift
+    local st=0
+    /usr/bin/time -f '%e %M' -o "$log.time" "$@" 2>"$log.err" || st=$?
+    echo "$st" >"$log.status"
+}
+
+# score DATASET CALLER VCF TRUTH REF BED: calla eval -> one row of rows.tsv
+score() {
+    local ds=$1 caller=$2 vcf=$3 truth=$4 ref=$5 bed=$6 log=$OUT/$1/$2
+    local st; st=$(cat "$log.status")
+    local t rss; read -r t rss < <(tail -n 1 "$log.time") || true
+    if [[ $st -ne 0 || ! -s $vcf ]]; then
+        local why="exit $st"; [[ $st -eq 124 ]] && why="stopped at ${FB_TIMEOUT} s"
+        printf '%s\t%s\t-\t-\t%s\t%s\t%s\n' "$ds" "$caller" "${t:--}" "${rss:-0}" "$why" >>"$TAB"
+        return
+    fi
+    "$CALLA" eval -t "$truth" -q "$vcf" -f "$ref" -R "$bed" --json "$log.json" >/dev/null 2>"$log.eval.err" ||
+        die "calla eval failed on $vcf: $(tail -n 1 "$log.eval.err")"
+    printf '%s\t%s\t%s\t-\t%s\t%s\t\n' "$ds" "$caller" "$log.json" "$t" "$rss" >>"$TAB"
+}
+
+# run_callers DATASET BAM REF(bgzipped ok) REGIONS(bcftools -r list) BED(calla -R) TRUTH PLATFORM
+run_callers() {
+    local ds=$1 bam=$2 ref=$3 regs=$4 bed=$5 truth0=$6 plat=$7 d=$OUT/$1
+    mkdir -p "$d"
+    # the truth inside the scored regions only (the ONT slice's reference is N elsewhere)
+    local truth=$d/truth.scored.vcf.gz
+    bcftools view -R "$d/score.bed" -Oz -o "$truth" "$truth0" && bcftools index -f -t "$truth"
+    echo "[$ds] calla ($plat model, $THREADS threads)" >&2
+    timed "$d/calla" "$CALLA" call -b "$bam" -f "$ref" --platform "$plat" -R "$bed" -@ "$THREADS" \
+        -o "$d/calla.vcf.gz"
+    score "$ds" calla "$d/calla.vcf.gz" "$truth" "$ref" "$d/score.bed"
+    echo "[$ds] bcftools mpileup | call -mv" >&2
+    timed "$d/bcftools" bash -c 'bcftools mpileup -f "$1" -r "$2" "$3" 2>/dev/null | bcftools call -mv -Oz -o "$4"' \
+        _ "$ref" "$regs" "$bam" "$d/bcftools.vcf.gz"
+    score "$ds" bcftools "$d/bcftools.vcf.gz" "$truth" "$ref" "$d/score.bed"
+    if command -v freebayes >/dev/null; then
+        echo "[$ds] freebayes (timeout ${FB_TIMEOUT} s)" >&2
+        # freebayes needs a plain FASTA: the contig, extracted once (not timed)
+        local ctg=${regs%%:*}
+        [[ -s $d/fb.fa ]] || { samtools faidx "$ref" "$ctg" >"$d/fb.fa" && samtools faidx "$d/fb.fa"; }
+        timed "$d/freebayes" bash -c 'timeout "$1" freebayes -f "$2" -t "$3" "$4" >"$5.tmp" && mv "$5.tmp" "$5"' \
+            _ "$FB_TIMEOUT" "$d/fb.fa" "$bed" "$bam" "$d/freebayes.vcf"
+        score "$ds" freebayes "$d/freebayes.vcf" "$truth" "$ref" "$d/score.bed"
+    else
+        printf '%s\tfreebayes\t-\t-\t-\t0\tnot installed\n' "$ds" >>"$TAB"
+    fi
+}
+
+# --- real slices
+H=$SHARED/data/hg001_illumina_grch37_chr20_10.0-10.1Mb
+if [[ -d $H ]]; then
+    mkdir -p "$OUT/real-HG001-ilmn"
+    cp "$H/eval.bed" "$OUT/real-HG001-ilmn/score.bed"
+    run_callers real-HG001-ilmn "$H/NA12878_S1.chr20.10_10p1mb.bam" "$H/ucsc.hg19.chr20.unittest.fasta.gz" \
+        chr20:10000001-10100000 "$H/eval.bed" "$H/test_nist.b37_chr20_100kbp_at_10mb.vcf.gz" ilmn
+fi
+O=$SHARED/data/hg002_ont_r1041_grch38_chr20_5.050-5.075Mb
+if [[ -d $O ]]; then
+    mkdir -p "$OUT/real-HG002-ont"
+    cp "$O/eval.bed" "$OUT/real-HG002-ont/score.bed"
+    run_callers real-HG002-ont "$O/HG002_R10_chr20_5050000_5075000.bam" "$O/grch38.chr20_5050000_5075000.masked.fa.gz" \
+        chr20:5050001-5075000 "$O/eval.bed" "$O/HG002_GRCh38_1_22_v4.2.1_benchmark.chr20.vcf.gz" ont
+fi
+
+# --- simulated evaluation windows
+G=$SHARED/data/grch38_chr20_10Mb_hg002_truth
+if [[ $SIM == 1 && -d $G ]]; then
+    for p in $SIM_PLATFORMS; do
+        ds=sim-windows-$p d=$OUT/$ds
+        mkdir -p "$d"
+        dv=SIM_DEPTH_$p; depth=${!dv:-}
+        [[ -z $depth ]] && case $p in hifi) depth=30 ;; *) depth=50 ;; esac
+        if [[ ! -s $d/reads.bam ]]; then
+            # one simulation per window (calla simulate takes one region), merged; seeds differ
+            # from the training data's
+            i=0
+            for w in chr20:4900001-5200000 chr20:8900001-9200000; do
+                i=$((i + 1))
+                echo "[$ds] simulate $w, ${depth}x, planted variants" >&2
+                rm -rf "$d/w$i"
+                "$CALLA" simulate -o "$d/w$i" -f "$G/grch38.chr20_and_21_10M.fa.gz" -r "$w" --platform "$p" \
+                    --depth "$depth" --snp-rate 0.004 --indel-rate 0.001 --seed $((1000 + i)) -@ "$THREADS" 2>"$d/w$i.log"
+            done
+            samtools merge -f -@ "$THREADS" -o "$d/reads.bam" "$d/w1/reads.bam" "$d/w2/reads.bam"
+            samtools index "$d/reads.bam"
+            bcftools concat -Oz -o "$d/truth.vcf.gz" "$d/w1/truth.vcf.gz" "$d/w2/truth.vcf.gz"
+            bcftools index -t "$d/truth.vcf.gz"
+            cat "$d/w1/confident.bed" "$d/w2/confident.bed" >"$d/score.bed"
+            cp "$d/w1/ref.fa" "$d/ref.fa"; cp "$d/w1/ref.fa.fai" "$d/ref.fa.fai"
+        fi
+        run_callers "$ds" "$d/reads.bam" "$d/ref.fa" chr20:4900001-5200000,chr20:8900001-9200000 \
+            "$d/score.bed" "$d/truth.vcf.gz" "$p"
+    done
+fi
+
+# --- the table
+python3 - "$TAB" "$OUT/accuracy.md" <<'PY'
+import json, sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+out = []
+out.append("| dataset | caller | SNP P / R / F1 | SNP GT F1 | INDEL P / R / F1 | INDEL GT F1 | truth SNP / INDEL | wall s | peak RSS MiB | note |")
+out.append("|---|---|---|---|---|---|---|---|---|---|")
+def prf(c): return "%.4f / %.4f / **%.4f**" % (c["precision"], c["recall"], c["f1"])
+for ds, caller, js, _, t, rss, note in rows:
+    rss = "%.0f" % (float(rss) / 1024) if rss not in ("", "-") else "-"
+    if js == "-":
+        out.append("| %s | %s | - | - | - | - | - | %s | %s | %s |" % (ds, caller, t, rss, note))
+        continue
+    d = json.load(open(js))
+    s, i = d["SNP"], d["INDEL"]
+    ts = s["allele"]["tp"] + s["allele"]["fn"]; ti = i["allele"]["tp"] + i["allele"]["fn"]
+    out.append("| %s | %s | %s | %.4f | %s | %.4f | %d / %d | %s | %s | %s |" % (
+        ds, caller, prf(s["allele"]), s["genotype"]["f1"], prf(i["allele"]), i["genotype"]["f1"],
+        ts, ti, t, rss, note))
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+print("\n".join(out))
+PY
+echo "table: $OUT/accuracy.md" >&2
