@@ -61,10 +61,37 @@ endif
 endif
 ifeq ($(HAVE_CUDA),1)
 CFLAGS   += -DCALLA_CUDA -I$(CUDA_HOME)/include
-NVFLAGS  ?= -O3 -std=c++17 -Isrc -arch=sm_90 -DCALLA_CUDA
-LDLIBS   += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcublas -lcublasLt
+# CUDA_ARCH: sm_90 = H100/H200 (the benchmark cards); override e.g. CUDA_ARCH=sm_80.
+CUDA_ARCH ?= sm_90
+NVFLAGS  ?= -O3 -g -std=c++17 -Isrc -arch=$(CUDA_ARCH) -DCALLA_CUDA --extended-lambda \
+            -Xcompiler -Wall,-Wextra -MMD -MP
+LDLIBS   += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcublas -lcublasLt -lstdc++
 CU_OBJS  := $(patsubst src/%.cu,$(BUILD)/obj/%.o,$(CU_SRCS))
 endif
+# NCCL (docs/distributed.md; owner: the MPI/NCCL work): with MPI and CUDA both on and libnccl
+# found, -DCALLA_NCCL compiles src/training/dist_nccl.c (the DIST_NCCL gradient backend).
+# NO_NCCL=1 leaves it out (device gradients then go through host-staged MPI).
+ifeq ($(HAVE_CUDA),1)
+ifneq ($(strip $(MPI_LIBS)),)
+ifneq ($(NO_NCCL),1)
+NCCL_LIBDIR ?= $(patsubst %/,%,$(dir $(firstword $(wildcard $(CUDA_HOME)/lib/libnccl.so \
+               $(CUDA_HOME)/lib64/libnccl.so /usr/lib/x86_64-linux-gnu/libnccl.so))))
+ifneq ($(NCCL_LIBDIR),)
+CFLAGS  += -DCALLA_NCCL
+LDLIBS  += -L$(NCCL_LIBDIR) -Wl,-rpath,$(NCCL_LIBDIR) -lnccl
+endif
+endif
+endif
+endif
+# CUDA emulation build (docs/cuda.md): the same src/cuda/*.cu compiled by the host C++ compiler
+# with -DCALLA_CUDA_EMU (kernels become host loops, device memory host memory, cuBLAS the CPU
+# GEMM), linked only into tests/unit/test_cudaemu_*.c, so machines without a GPU (CI) run the
+# device code paths, plainly and under SAN=1. Built whenever src/cuda has sources; needs no nvcc.
+EMU_CXXFLAGS := -std=c++17 -x c++ -DCALLA_CUDA_EMU -Isrc -O2 -g -Wall -Wextra -MMD -MP
+ifeq ($(SAN),1)
+EMU_CXXFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+EMU_OBJS := $(patsubst src/%.cu,$(BUILD)/cuda-emu/%.o,$(CU_SRCS))
 
 SRCS     := $(wildcard src/*/*.c)
 MAIN_SRC := src/cli/main.c
@@ -77,7 +104,7 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-.PHONY: all test unit-tests clean demo
+.PHONY: all test unit-tests clean demo models model-ilmn model-hifi model-ont model-clairvoyante model-clairvoyante-ilmn
 all: $(BUILD)/calla
 
 $(BUILD)/calla: $(BUILD)/obj/cli/main.o $(LIB)
@@ -99,6 +126,30 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
+$(EMU_OBJS): $(BUILD)/cuda-emu/%.o: src/%.cu
+	@mkdir -p $(dir $@)
+	$(CXX) $(EMU_CXXFLAGS) -c -o $@ $<
+
+# Emulation tests: the emulated device objects come before the library, so they provide the
+# cuda_* functions (the library's CUDA objects or stubs are then not pulled in).
+EMU_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_cudaemu_*.c))
+$(EMU_TESTS): $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(EMU_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(EMU_OBJS) $(LIB) $(LDFLAGS) $(LDLIBS) -lstdc++
+
+# calla with the emulated device, for tests/cli/test_cuda_emu.sh: `--device cuda` then runs the
+# device code on the host, end to end through the command line.
+$(BUILD)/tools/calla-cudaemu: $(BUILD)/obj/cli/main.o $(EMU_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/cli/main.o $(EMU_OBJS) $(LIB) $(LDLIBS) -lstdc++
+ifneq ($(strip $(EMU_OBJS)),)
+test: $(BUILD)/tools/calla-cudaemu
+endif
+
+# GPU benchmark driver (bench/gpu/run.sh; meaningful in CUDA builds only).
+$(BUILD)/bench_gpu: bench/gpu/bench_gpu.c $(LIB)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
@@ -113,7 +164,14 @@ test: $(BUILD)/calla $(TEST_BINS) $(TOOL_BINS)
 demo:
 	@BUILD=$(BUILD) bash examples/demo.sh
 
+# The shipped models (models/recipe.sh: simulate HG002 chr20 reads, tensors, train on CPU,
+# evaluate on the held-out windows, install into models/). Hours on 2 cores; see docs/models.md.
+model-ilmn model-hifi model-ont model-clairvoyante-ilmn: model-%: $(BUILD)/calla
+	CALLA=$(abspath $(BUILD)/calla) bash models/recipe.sh $*
+model-clairvoyante: model-clairvoyante-ilmn
+models: model-ilmn model-hifi model-ont model-clairvoyante-ilmn
+
 clean:
 	rm -rf build build-san
 
--include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/cuda-emu -name '*.d' 2>/dev/null)

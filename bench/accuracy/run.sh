@@ -12,8 +12,10 @@
 #
 # Usage: bench/accuracy/run.sh [OUTDIR]          (default bench-out/accuracy)
 #   env: CALLA [build/calla], SHARED [../shared], THREADS [2] (calla; the peers are
-#        single-threaded), FB_TIMEOUT seconds per freebayes run [900], SIM=0 skips the simulated
-#        sets, SIM_PLATFORMS ["ilmn hifi ont"], SIM_DEPTH_ilmn/hifi/ont [50/30/50]
+#        single-threaded), FB_TIMEOUT seconds per freebayes run [900; ONT data sets 300: freebayes
+#        is known to be very slow on ONT], SIM=0 skips the simulated sets, SIM_PLATFORMS
+#        ["ilmn hifi ont"], SIM_DEPTH_ilmn/hifi/ont [50/30/50], CALLERS ["calla bcftools
+#        freebayes"]: a later run with fewer callers keeps the other callers' earlier rows
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-bench-out/accuracy}
@@ -29,8 +31,8 @@ die() { echo "accuracy: $*" >&2; exit 1; }
 for t in samtools bcftools python3; do command -v $t >/dev/null || die "$t not in PATH"; done
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-TAB=$OUT/rows.tsv
-: >"$TAB"
+CALLERS=${CALLERS:-calla bcftools freebayes}
+want() { [[ " $CALLERS " == *" $1 "* ]]; }
 
 # timed NAME LOG cmd... : runs cmd under /usr/bin/time (and `timeout` for freebayes), keeps wall
 # seconds, peak RSS and exit status in LOG.time
@@ -44,6 +46,8 @@ timed() {
 # score DATASET CALLER VCF TRUTH REF BED: calla eval -> one row of rows.tsv
 score() {
     local ds=$1 caller=$2 vcf=$3 truth=$4 ref=$5 bed=$6 log=$OUT/$1/$2
+    local TAB=$log.row
+    : >"$TAB"
     local st; st=$(cat "$log.status")
     local t rss; read -r t rss < <(tail -n 1 "$log.time") || true
     if [[ $st -ne 0 || ! -s $vcf ]]; then
@@ -63,14 +67,21 @@ run_callers() {
     # the truth inside the scored regions only (the ONT slice's reference is N elsewhere)
     local truth=$d/truth.scored.vcf.gz
     bcftools view -R "$d/score.bed" -Oz -o "$truth" "$truth0" && bcftools index -f -t "$truth"
-    echo "[$ds] calla ($plat model, $THREADS threads)" >&2
-    timed "$d/calla" "$CALLA" call -b "$bam" -f "$ref" --platform "$plat" -R "$bed" -@ "$THREADS" \
-        -o "$d/calla.vcf.gz"
-    score "$ds" calla "$d/calla.vcf.gz" "$truth" "$ref" "$d/score.bed"
-    echo "[$ds] bcftools mpileup | call -mv" >&2
-    timed "$d/bcftools" bash -c 'bcftools mpileup -f "$1" -r "$2" "$3" 2>/dev/null | bcftools call -mv -Oz -o "$4"' \
-        _ "$ref" "$regs" "$bam" "$d/bcftools.vcf.gz"
-    score "$ds" bcftools "$d/bcftools.vcf.gz" "$truth" "$ref" "$d/score.bed"
+    if want calla; then
+        echo "[$ds] calla ($plat model, $THREADS threads)" >&2
+        timed "$d/calla" "$CALLA" call -b "$bam" -f "$ref" --platform "$plat" -R "$bed" -@ "$THREADS" \
+            -o "$d/calla.vcf.gz"
+        score "$ds" calla "$d/calla.vcf.gz" "$truth" "$ref" "$d/score.bed"
+    fi
+    if want bcftools; then
+        echo "[$ds] bcftools mpileup | call -mv" >&2
+        timed "$d/bcftools" bash -c 'bcftools mpileup -f "$1" -r "$2" "$3" 2>/dev/null | bcftools call -mv -Oz -o "$4"' \
+            _ "$ref" "$regs" "$bam" "$d/bcftools.vcf.gz"
+        score "$ds" bcftools "$d/bcftools.vcf.gz" "$truth" "$ref" "$d/score.bed"
+    fi
+    want freebayes || return 0
+    local FB_TIMEOUT=$FB_TIMEOUT
+    [[ $plat == ont ]] && FB_TIMEOUT=${FB_TIMEOUT_ONT:-300}
     if command -v freebayes >/dev/null; then
         echo "[$ds] freebayes (timeout ${FB_TIMEOUT} s)" >&2
         # freebayes needs a plain FASTA: the contig, extracted once (not timed)
@@ -80,7 +91,7 @@ run_callers() {
             _ "$FB_TIMEOUT" "$d/fb.fa" "$bed" "$bam" "$d/freebayes.vcf"
         score "$ds" freebayes "$d/freebayes.vcf" "$truth" "$ref" "$d/score.bed"
     else
-        printf '%s\tfreebayes\t-\t-\t-\t0\tnot installed\n' "$ds" >>"$TAB"
+        printf '%s\tfreebayes\t-\t-\t-\t0\tnot installed\n' "$ds" >"$d/freebayes.row"
     fi
 }
 
@@ -131,8 +142,14 @@ if [[ $SIM == 1 && -d $G ]]; then
     done
 fi
 
-# --- the table
-python3 - "$TAB" "$OUT/accuracy.md" <<'PY'
+# --- the table: every row file, data sets in the order above, callers calla, bcftools, freebayes
+rows=()
+for ds in real-HG001-ilmn real-HG002-ont sim-windows-ilmn sim-windows-hifi sim-windows-ont; do
+    for c in calla bcftools freebayes; do [[ -s $OUT/$ds/$c.row ]] && rows+=("$OUT/$ds/$c.row"); done
+done
+[[ ${#rows[@]} -gt 0 ]] || die "no results"
+cat "${rows[@]}" >"$OUT/rows.tsv"
+python3 - "$OUT/rows.tsv" "$OUT/accuracy.md" <<'PY'
 import json, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 out = []

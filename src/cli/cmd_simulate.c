@@ -307,12 +307,12 @@ static int run(const Opts *o, const char *tmp) {
     fq = NULL;
     calla_info(
         "%lld %s reads, %lld bases; simulated error rate %.4f (%lld sub, %lld ins, %lld del, "
-        "%lld homopolymer)",
+        "%lld homopolymer; %lld of them at systematic-error hotspots)",
         (long long)n_reads, sim_platform_name(o->platform), (long long)n_bases,
         st.bases ? (double)(st.subs + st.ins + st.dels + st.hp_ins + st.hp_dels) / (double)st.bases
                  : 0.0,
         (long long)st.subs, (long long)st.ins, (long long)st.dels,
-        (long long)(st.hp_ins + st.hp_dels));
+        (long long)(st.hp_ins + st.hp_dels), (long long)st.hot_errs);
 
     if (sim_align(tmp, "reads.fq", o->aligner, o->platform, m.paired, o->sample, (int)o->threads) !=
         0)

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "common/util.h"
+#include "cuda/cuda_backend.h"
 #include "training/dist.h"
 #include "training/trainer.h"
 
@@ -45,6 +46,9 @@ static void usage(FILE *out) {
         "  --resume FILE          continue exactly from a checkpoint\n"
         "  --log FILE             one JSON line per epoch\n"
         "  -@, --threads N        threads [all]\n"
+        "  --device cpu|cuda|cuda:N  train on the CPU or a GPU, one per rank under mpirun [cpu]\n"
+        "                         (docs/cuda.md)\n"
+        "  --precision fp32|tf32|bf16  GPU matrix products (tf32/bf16: tensor cores) [fp32]\n"
         "  --max-steps N          stop after N updates, writing a checkpoint (for tests)\n"
         "Data parallelism (mpirun -np N calla train ...; docs/distributed.md):\n"
         "  --global-batch N       same as --batch: rows per update over all ranks\n"
@@ -55,6 +59,7 @@ static void usage(FILE *out) {
         "  --no-dropout           train without dropout (rank-count equivalence checks)\n"
         "  --bucket-size N        floats per gradient all-reduce bucket [1048576]\n"
         "  --mpi-timeout S        abort the job when a collective waits longer than S s [600]\n"
+        "  --zero 0|1             1: ZeRO-1, shard the optimizer state over the ranks [0]\n"
         "  (-@ is the thread count of each rank)\n"
         "  -h, --help             this text\n\n");
 }
@@ -86,8 +91,11 @@ enum {
     O_LRWARM,
     O_NODROP,
     O_BUCKET,
-    O_MPITO
+    O_MPITO,
+    O_ZERO
 };
+
+enum { O_DEVICE = 400, O_PRECISION };  // --device, --precision (docs/cuda.md)
 
 static int bad_value(const char *opt, const char *v) {
     calla_err("invalid value for %s: \"%s\"", opt, v);
@@ -127,12 +135,16 @@ int main_train(int argc, char **argv) {
                                        {"no-dropout", no_argument, 0, O_NODROP},
                                        {"bucket-size", required_argument, 0, O_BUCKET},
                                        {"mpi-timeout", required_argument, 0, O_MPITO},
+                                       {"zero", required_argument, 0, O_ZERO},
+                                       {"device", required_argument, 0, O_DEVICE},
+                                       {"precision", required_argument, 0, O_PRECISION},
                                        {0, 0, 0, 0}};
     TrainConfig c;
     memset(&c, 0, sizeof c);
     char **inputs = xcalloc(argc + 1, sizeof(char *)), **val = xcalloc(argc + 1, sizeof(char *));
     int ni = 0, nv = 0, have_model = 0, have_opt = 0, have_sched = 0, batch = 0, per_rank = 0;
     double mpi_timeout = 0;
+    int device = -1, precision = 0;  // --device, --precision
     double wd = NAN, minlr = NAN;
     c.val_fraction = 0.1;
     c.chunk = 250;
@@ -308,6 +320,26 @@ int main_train(int argc, char **argv) {
                 }
                 mpi_timeout = dv;
                 break;
+            case O_ZERO:  // ZeRO stages 2 and 3 (gradient, parameter sharding) are not offered
+                if (parse_int(optarg, &l) < 0 || l < 0 || l > 1) {
+                    rc = bad_value("--zero", optarg);
+                    goto out;
+                }
+                c.zero = (int)l;
+                break;
+            case O_DEVICE:
+                if (calla_device_parse(optarg, &device) < 0) {
+                    rc = bad_value("--device", optarg);
+                    goto out;
+                }
+                break;
+            case O_PRECISION:
+                if (strcmp(optarg, "fp32") && strcmp(optarg, "tf32") && strcmp(optarg, "bf16")) {
+                    rc = bad_value("--precision", optarg);
+                    goto out;
+                }
+                precision = optarg[0] == 'f' ? 0 : optarg[0] == 't' ? 1 : 2;
+                break;
             default: usage(stderr); goto out;
         }
     }
@@ -324,6 +356,12 @@ int main_train(int argc, char **argv) {
         usage(stderr);
         goto out;
     }
+    if (device >= 0 && cuda_device_check(device) < 0) {  // e.g. "built without CUDA"
+        rc = CALLA_EXIT_RUNTIME;
+        goto out;
+    }
+    calla_device_set(device);
+    calla_device_set_precision(precision);
     // From here on every rank of an MPI job runs the same code; errors end the whole job.
     dist_init(&argc, &argv, "train", mpi_timeout);
     if (per_rank) batch = per_rank * dist_world();

@@ -112,6 +112,11 @@ void sim_read_model_defaults(SimReadModel *m, SimPlatform p) {
         memcpy(m->hp_run, ILMN_HP, sizeof m->hp_run);
         m->hp_short = 0.45;
         m->read_sd = 0.3, m->q_max = 41;
+        // 1 in 1,000 contexts per strand; p up to 0.35 puts about half of them above the 0.08
+        // candidate allele-frequency threshold at 50x (one strand carries half of the depth).
+        // Real HG001 (52x) has ~1.4-2 candidates per true variant, the model without hotspots
+        // ~1.17; with them ~1.6 (docs/read-fidelity.md).
+        m->hot_rate = 1e-3, m->hot_pmin = 0.02, m->hot_pmax = 0.35, m->hot_del = 0.05;
         break;
     case SIM_HIFI:  // ~15 kb, ~Q30, errors mostly homopolymer length changes
         m->len_mean = 15000, m->len_sigma = 0.2, m->len_min = 1000;
@@ -126,6 +131,7 @@ void sim_read_model_defaults(SimReadModel *m, SimPlatform p) {
         m->f_sub = 0.3, m->f_ins = 0.35, m->f_del = 0.35;
         memcpy(m->hp_run, HIFI_HP, sizeof m->hp_run);
         m->read_sd = 0.3, m->bad_frac = 0.05, m->bad_mult = 4, m->q_max = 45;
+        m->hot_rate = 2e-4, m->hot_pmin = 0.02, m->hot_pmax = 0.25, m->hot_del = 0.5;  // no real HiFi to fit
         break;
     case SIM_ONT:  // R10.4.1 sup-like: lognormal lengths mean 20 kb, ~Q20, indel-heavy
         m->len_mean = 20000, m->len_sigma = 0.7, m->len_min = 500;
@@ -139,6 +145,8 @@ void sim_read_model_defaults(SimReadModel *m, SimPlatform p) {
         m->hp_short = 0.75;  // random indels in runs lean to insertions; real total 57% shorter
         // heavy tail of bad reads (10% with 8x): mean multiplier ~2x the median
         m->read_sd = 0.6, m->bad_frac = 0.10, m->bad_mult = 8, m->q_max = 50;
+        // real HG002 ONT (54x): 1.9 candidates per true variant; without hotspots 1.18
+        m->hot_rate = 1e-3, m->hot_pmin = 0.02, m->hot_pmax = 0.40, m->hot_del = 0.5;
         break;
     }
 }
@@ -181,6 +189,32 @@ static char other_base(Rng *r, char c) {
     return d;
 }
 
+static int base_code(char c) {
+    return c == 'A' ? 0 : c == 'C' ? 1 : c == 'G' ? 2 : c == 'T' ? 3 : -1;
+}
+
+double sim_hotspot(const SimReadModel *m, const char *t, int64_t i, char *alt) {
+    if (m->hot_rate <= 0 || i < SIM_HOT_K - 1) return 0;
+    uint64_t key = 0x9e3779b97f4a7c15ULL;
+    for (int64_t j = i - SIM_HOT_K + 1; j <= i; j++) {
+        int b = base_code(t[j]);
+        if (b < 0) return 0;
+        key = (key << 2) | (uint64_t)b;
+    }
+    // a fixed property of the "chemistry", the same for every run and seed
+    uint64_t x = key ^ 0x5ca1ab1e0ddba11ULL;
+    uint64_t h = rng_splitmix64(&x), h2 = rng_splitmix64(&x);
+    if ((double)(h >> 11) * (1.0 / 9007199254740992.0) >= m->hot_rate) return 0;
+    double u = (double)(h2 >> 11) * (1.0 / 9007199254740992.0);
+    if ((double)(h2 & 0xffff) / 65536.0 < m->hot_del) {
+        *alt = '-';
+    } else {
+        int c = base_code(t[i]), k = (int)((h2 >> 16) % 3);
+        *alt = BASES[(c + 1 + k) % 4];
+    }
+    return m->hot_pmin + (m->hot_pmax - m->hot_pmin) * u;
+}
+
 int64_t sim_apply_errors(const SimReadModel *m, const char *t, int64_t n, Rng *r, char *seq,
                          char *qual, SimErrStats *st) {
     double mult = 1.0;
@@ -208,6 +242,21 @@ int64_t sim_apply_errors(const SimReadModel *m, const char *t, int64_t n, Rng *r
                 if (pi_hp > 1) pi_hp = 1;
                 run_short = rng_uniform(r) < m->hp_short;
             }
+        }
+        char alt;
+        double ph = sim_hotspot(m, t, i, &alt);
+        if (ph > 0 && rng_uniform(r) < ph) {  // systematic error: low-tail quality
+            int q = sim_qdist_draw(&m->q_lo, r);
+            if (q < 2) q = 2;
+            if (q > m->q_max) q = m->q_max;
+            st->hot_errs++;
+            if (alt == '-') {
+                st->dels++;
+            } else {
+                st->subs++;
+                seq[o] = alt, qual[o++] = (char)(33 + q);
+            }
+            continue;
         }
         double x = n > 1 ? (double)i / (double)(n - 1) : 0.0;
         double w = m->w_low * mult * ((1.0 - m->ramp) + 3.0 * m->ramp * x * x);

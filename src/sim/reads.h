@@ -48,7 +48,22 @@ typedef struct {
     double read_sd;  // per-read multiplier of w_low: lognormal, median 1, sigma read_sd ...
     double bad_frac, bad_mult;  // ... times bad_mult for a bad_frac share of reads
     int q_max;
+    // Systematic, sequence-specific errors (Illumina's GGC-type motifs, ONT's strand-specific
+    // k-mer errors): a fixed hash of the SIM_HOT_K template bases ending at a position, read in
+    // the read's own direction, makes that position a hotspot with probability hot_rate; there
+    // every read errs with probability p in [hot_pmin, hot_pmax] (also from the hash), always
+    // the same way (a substitution to one base, or with probability hot_del a 1-bp deletion).
+    // The context is strand-specific, so a hotspot's errors sit on one strand only: the noise
+    // candidates with strand bias that real data have and a caller must learn to reject.
+    double hot_rate, hot_pmin, hot_pmax, hot_del;
 } SimReadModel;
+
+#define SIM_HOT_K 12  // context length (bases) of a systematic-error hotspot
+
+// The hotspot at template position i (i >= SIM_HOT_K-1, context t[i-K+1..i] all ACGT): returns
+// its error probability (0 when i is not a hotspot) and sets *alt to the substituted base, or
+// to '-' for a deletion.
+double sim_hotspot(const SimReadModel *m, const char *t, int64_t i, char *alt);
 
 int sim_platform_parse(const char *s, SimPlatform *p);
 const char *sim_platform_name(SimPlatform p);
@@ -64,6 +79,7 @@ double sim_hp_run_prob(const SimReadModel *m, int64_t k);
 typedef struct {
     int64_t bases;  // template bases processed
     int64_t subs, ins, dels, hp_ins, hp_dels;
+    int64_t hot_errs;  // errors at systematic-error hotspots (also counted in subs / dels)
     double sum_p;  // sum of the per-base error probabilities used
     int64_t q_n[100], q_err[100];  // template bases / error events by assigned quality
 } SimErrStats;

@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "training/zero.h"
+#ifdef CALLA_NCCL
+#include "training/dist_nccl.h"
+#endif
 
 #ifdef CALLA_MPI
 #include <mpi.h>
@@ -78,25 +82,31 @@ noreturn void dist_abort(const char *fmt, ...) {
     exit(CALLA_EXIT_RUNTIME);
 }
 
-struct DistReducer {
-    int n_buckets;
-};
-DistReducer *dist_reducer_new(float *buf, size_t n, size_t bucket) {
-    (void)buf;
-    DistReducer *r = xcalloc(1, sizeof *r);
-    r->n_buckets = bucket ? (int)((n + bucket - 1) / bucket) : 1;
-    return r;
+int dist_local_rank(void) { return 0; }
+int dist_local_world(void) { return 1; }
+void dist_shard_allgather(float *buf, size_t n, const char *what) {
+    (void)buf, (void)n, (void)what;
 }
-void dist_reducer_ready(DistReducer *r, size_t lo, size_t hi) { (void)r, (void)lo, (void)hi; }
-void dist_reducer_finish(DistReducer *r) { (void)r; }
-int dist_reducer_buckets(const DistReducer *r) { return r->n_buckets; }
-void dist_reducer_free(DistReducer *r) { free(r); }
+void dist_shard_gather(const float *mine, float *full, size_t n, int root, const char *what) {
+    (void)root, (void)what;
+    if (full != mine) memcpy(full, mine, n * sizeof(float));
+}
+
+typedef int CollReq;
+#define COLL_REQ_NULL 0
+static void coll_iallreduce(float *buf, size_t n, CollReq *req) { (void)buf, (void)n, (void)req; }
+static void coll_ireduce_scatter(const float *send, float *recv, const int *counts, CollReq *req) {
+    (void)send, (void)recv, (void)counts, (void)req;
+}
+static void coll_testall(int n, CollReq *req) { (void)n, (void)req; }
+static void coll_waitall(int n, CollReq *req, const char *what) { (void)n, (void)req, (void)what; }
 
 #else  // CALLA_MPI
 
 int dist_have_mpi(void) { return 1; }
 
 static MPI_Comm g_comm = MPI_COMM_NULL;
+static void find_local_rank(void);
 static double g_timeout = 600;
 // The collective in progress: its name and start time (0 = none), read by the watchdog.
 static _Atomic(const char *) g_what = NULL;
@@ -197,6 +207,7 @@ void dist_init(int *argc, char ***argv, const char *cmd, double timeout_s) {
     check(MPI_Comm_size(g_comm, &g_world), "MPI_Comm_size", "init");
     const char *env = getenv("CALLA_MPI_TIMEOUT");
     g_timeout = timeout_s > 0 ? timeout_s : env && atof(env) > 0 ? atof(env) : 600;
+    find_local_rank();
     if (g_world > 1) {
         snprintf(g_cmd, sizeof g_cmd, "%s rank %d/%d", cmd, g_rank, g_world);
         calla_set_cmd(g_cmd);
@@ -209,6 +220,9 @@ void dist_init(int *argc, char ***argv, const char *cmd, double timeout_s) {
 
 void dist_finalize(void) {
     if (!g_up) return;
+#ifdef CALLA_NCCL
+    dist_nccl_finalize();
+#endif
     if (g_have_watchdog) {
         atomic_store(&g_stop_watchdog, 1);
         pthread_join(g_watchdog, NULL);
@@ -285,27 +299,173 @@ void dist_recv(void *buf, size_t n, int src, int tag) {
     leave();
 }
 
+static int g_local_rank = 0, g_local_world = 1;
+int dist_local_rank(void) { return g_local_rank; }
+int dist_local_world(void) { return g_local_world; }
+
+// Ranks on this node (shared memory), for one GPU per rank.
+static void find_local_rank(void) {
+    MPI_Comm node;
+    check(MPI_Comm_split_type(g_comm, MPI_COMM_TYPE_SHARED, g_rank, MPI_INFO_NULL, &node),
+          "MPI_Comm_split_type", "local rank");
+    check(MPI_Comm_rank(node, &g_local_rank), "MPI_Comm_rank", "local rank");
+    check(MPI_Comm_size(node, &g_local_world), "MPI_Comm_size", "local rank");
+    check(MPI_Comm_free(&node), "MPI_Comm_free", "local rank");
+}
+
+// Per-rank counts and displacements of the shards of n floats (int: n < 2^31 checked).
+static void shard_counts(size_t n, int *counts, int *displs, const char *what) {
+    if (n > (size_t)INT32_MAX) dist_abort("%s: %zu floats is too many for one MPI call", what, n);
+    for (int r = 0; r < g_world; r++) {
+        size_t lo, hi;
+        zero_shard_range(n, g_world, r, ZERO_ALIGN, &lo, &hi);
+        counts[r] = (int)(hi - lo);
+        displs[r] = (int)lo;
+    }
+}
+
+void dist_shard_allgather(float *buf, size_t n, const char *what) {
+    if (g_world == 1) return;
+    int *counts = xmalloc(2 * (size_t)g_world * sizeof *counts), *displs = counts + g_world;
+    shard_counts(n, counts, displs, what);
+    enter(what);
+    check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, displs, MPI_FLOAT,
+                         g_comm),
+          "MPI_Allgatherv", what);
+    leave();
+    free(counts);
+}
+
+void dist_shard_gather(const float *mine, float *full, size_t n, int root, const char *what) {
+    if (g_world == 1) {
+        if (full != mine) memcpy(full, mine, n * sizeof(float));
+        return;
+    }
+    int *counts = xmalloc(2 * (size_t)g_world * sizeof *counts), *displs = counts + g_world;
+    shard_counts(n, counts, displs, what);
+    enter(what);
+    check(MPI_Gatherv(mine, counts[g_rank], MPI_FLOAT, full, counts, displs, MPI_FLOAT, root,
+                      g_comm),
+          "MPI_Gatherv", what);
+    leave();
+    free(counts);
+}
+
+typedef MPI_Request CollReq;
+#define COLL_REQ_NULL MPI_REQUEST_NULL
+static void coll_iallreduce(float *buf, size_t n, CollReq *req) {
+    check(MPI_Iallreduce(MPI_IN_PLACE, buf, (int)n, MPI_FLOAT, MPI_SUM, g_comm, req),
+          "MPI_Iallreduce", "gradient bucket");
+}
+// send: the bucket; recv: this rank's piece of it; counts: every rank's piece (rank order).
+static void coll_ireduce_scatter(const float *send, float *recv, const int *counts, CollReq *req) {
+    check(MPI_Ireduce_scatter(send, recv, counts, MPI_FLOAT, MPI_SUM, g_comm, req),
+          "MPI_Ireduce_scatter", "gradient bucket");
+}
+// Open MPI moves non-blocking collectives forward only inside MPI calls: poke them.
+static void coll_testall(int n, CollReq *req) {
+    int flag;
+    check(MPI_Testall(n, req, &flag, MPI_STATUSES_IGNORE), "MPI_Testall", "gradient bucket");
+}
+static void coll_waitall(int n, CollReq *req, const char *what) {
+    enter(what);
+    check(MPI_Waitall(n, req, MPI_STATUSES_IGNORE), "MPI_Waitall", what);
+    leave();
+}
+
+#endif  // CALLA_MPI
+
+// ---- the gradient reducer (all backends) ----------------------------------------------------
+
+int dist_device_index(int n_devices) { return n_devices < 1 ? 0 : dist_local_rank() % n_devices; }
+
+const char *dist_backend_name(DistBackend b) {
+    return b == DIST_HOST ? "mpi" : b == DIST_STAGED ? "mpi-staged" : b == DIST_NCCL ? "nccl" : "?";
+}
+
+int dist_have_nccl(void) {
+#ifdef CALLA_NCCL
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 struct DistReducer {
-    float *buf;
-    size_t n, bucket;
+    DistBackend backend;
+    int zero;
+    float *buf;    // gradients: host (DIST_HOST) or device
+    float *shard;  // zero: this rank's reduced shard (same memory kind as buf)
+    size_t n, bucket, lo, hi;  // lo, hi: this rank's shard
     int n_buckets;
     size_t *ready;  // floats of each bucket marked ready this step
-    MPI_Request *req;
     char *started;
+    CollReq *req;
+    int *counts;  // zero: n_buckets x world pieces of each bucket per rank (kept until completion)
+    DistDeviceCopy copy;
+    float *host, *host_shard;  // DIST_STAGED: staging buffers (n and hi - lo floats)
+    void *stream;              // DIST_NCCL
 };
 
-DistReducer *dist_reducer_new(float *buf, size_t n, size_t bucket) {
+DistReducer *dist_reducer_open(float *grads, float *grad_shard, size_t n,
+                               const DistReducerOpts *o) {
+    const int W = dist_world();
     DistReducer *r = xcalloc(1, sizeof *r);
-    r->buf = buf;
+    r->backend = o->backend;
+    r->zero = o->zero ? 1 : 0;
+    r->buf = grads;
+    r->shard = grad_shard;
     r->n = n;
-    r->bucket = bucket ? bucket : n ? n : 1;
+    r->bucket = o->bucket ? o->bucket : (size_t)1 << 20;
     if (r->bucket > (1u << 30)) r->bucket = 1u << 30;
     r->n_buckets = (int)((n + r->bucket - 1) / r->bucket);
     r->ready = xcalloc(r->n_buckets + 1, sizeof *r->ready);
-    r->req = xcalloc(r->n_buckets + 1, sizeof *r->req);
     r->started = xcalloc(r->n_buckets + 1, 1);
-    for (int i = 0; i < r->n_buckets; i++) r->req[i] = MPI_REQUEST_NULL;
+    r->req = xcalloc(r->n_buckets + 1, sizeof *r->req);
+    for (int i = 0; i <= r->n_buckets; i++) r->req[i] = COLL_REQ_NULL;
+    zero_shard_range(n, W, dist_rank(), ZERO_ALIGN, &r->lo, &r->hi);
+    if (r->zero && !grad_shard) dist_abort("ZeRO-1 reducer without a gradient shard buffer");
+    if (r->zero && n > (size_t)INT32_MAX) dist_abort("ZeRO-1 over %zu floats: too many", n);
+    if (r->zero) {
+        r->counts = xcalloc((size_t)(r->n_buckets + 1) * W, sizeof *r->counts);
+        size_t *c = xmalloc((size_t)W * sizeof *c);
+        for (int b = 0; b < r->n_buckets; b++) {
+            size_t blo = (size_t)b * r->bucket, bhi = blo + r->bucket;
+            zero_bucket_counts(n, W, ZERO_ALIGN, blo, bhi > n ? n : bhi, c);
+            for (int k = 0; k < W; k++) r->counts[(size_t)b * W + k] = (int)c[k];
+        }
+        free(c);
+    }
+    switch (r->backend) {
+    case DIST_HOST:
+        break;
+    case DIST_STAGED:
+        if (!o->copy.to_host || !o->copy.to_device)
+            dist_abort("host-staged reducer without device copy functions");
+        r->copy = o->copy;
+        r->host = xmalloc((n ? n : 1) * sizeof(float));
+        r->host_shard = xmalloc((r->hi - r->lo + 1) * sizeof(float));
+        break;
+    case DIST_NCCL:
+#ifdef CALLA_NCCL
+        r->stream = o->stream;
+        dist_nccl_init();
+#else
+        dist_abort("the NCCL backend was asked for but calla was built without NCCL "
+                   "(needs MPI, CUDA and libnccl; see docs/distributed.md)");
+#endif
+        break;
+    default:
+        dist_abort("unknown communication backend %d", (int)r->backend);
+    }
     return r;
+}
+
+DistReducer *dist_reducer_new(float *buf, size_t n, size_t bucket) {
+    DistReducerOpts o;
+    memset(&o, 0, sizeof o);
+    o.bucket = bucket;
+    return dist_reducer_open(buf, NULL, n, &o);
 }
 
 static size_t bucket_len(const DistReducer *r, int b) {
@@ -314,11 +474,31 @@ static size_t bucket_len(const DistReducer *r, int b) {
 }
 
 static void start_bucket(DistReducer *r, int b) {
-    if (r->started[b] || g_world == 1) return;
+    if (r->started[b] || dist_world() == 1) return;
     r->started[b] = 1;
-    check(MPI_Iallreduce(MPI_IN_PLACE, r->buf + (size_t)b * r->bucket, (int)bucket_len(r, b),
-                         MPI_FLOAT, MPI_SUM, g_comm, &r->req[b]),
-          "MPI_Iallreduce", "gradient bucket");
+    size_t blo = (size_t)b * r->bucket, len = bucket_len(r, b);
+#ifdef CALLA_NCCL
+    if (r->backend == DIST_NCCL) {
+        dist_nccl_reduce_bucket(r->buf, r->zero ? r->shard : NULL, r->n, blo, blo + len,
+                                r->stream);
+        return;
+    }
+#endif
+    float *base = r->buf, *shard = r->shard;
+    if (r->backend == DIST_STAGED) {
+        r->copy.to_host(r->copy.ctx, r->host + blo, r->buf + blo, len);
+        base = r->host;
+        shard = r->host_shard;
+    }
+    if (!r->zero) {
+        coll_iallreduce(base + blo, len, &r->req[b]);
+    } else {
+        // This rank's piece of the bucket lands at its place in the shard (pieces are in rank
+        // order and concatenate to the bucket: zero_bucket_counts).
+        size_t at = blo > r->lo ? blo : r->lo;
+        float *recv = at < r->hi ? shard + (at - r->lo) : shard;
+        coll_ireduce_scatter(base + blo, recv, r->counts + (size_t)b * dist_world(), &r->req[b]);
+    }
 }
 
 void dist_reducer_ready(DistReducer *r, size_t lo, size_t hi) {
@@ -331,23 +511,54 @@ void dist_reducer_ready(DistReducer *r, size_t lo, size_t hi) {
         if (r->ready[b] >= bucket_len(r, b)) start_bucket(r, b);
         lo = e;
     }
-    // Open MPI moves non-blocking collectives forward only inside MPI calls: poke them.
-    int flag;
-    if (g_world > 1)
-        check(MPI_Testall(r->n_buckets, r->req, &flag, MPI_STATUSES_IGNORE), "MPI_Testall",
-              "gradient bucket");
+    if (dist_world() > 1 && r->backend != DIST_NCCL) coll_testall(r->n_buckets, r->req);
 }
 
 void dist_reducer_finish(DistReducer *r) {
-    if (g_world > 1) {
+    const size_t k = r->hi - r->lo;
+    if (dist_world() > 1) {
         for (int b = r->n_buckets - 1; b >= 0; b--) start_bucket(r, b);  // last layers first
-        enter("gradient all-reduce");
-        check(MPI_Waitall(r->n_buckets, r->req, MPI_STATUSES_IGNORE), "MPI_Waitall",
-              "gradient all-reduce");
-        leave();
+#ifdef CALLA_NCCL
+        if (r->backend == DIST_NCCL) dist_nccl_finish(r->stream);
+#endif
+        if (r->backend != DIST_NCCL) coll_waitall(r->n_buckets, r->req, "gradient reduction");
+        if (r->backend == DIST_STAGED) {
+            if (r->zero)
+                r->copy.to_device(r->copy.ctx, r->shard, r->host_shard, k);
+            else
+                r->copy.to_device(r->copy.ctx, r->buf, r->host, r->n);
+        }
+    } else if (r->zero && r->shard != r->buf) {  // one rank: the shard is the whole buffer
+        if (r->backend == DIST_HOST) {
+            memcpy(r->shard, r->buf, k * sizeof(float));
+        } else if (r->backend == DIST_STAGED) {
+            r->copy.to_host(r->copy.ctx, r->host, r->buf, k);
+            r->copy.to_device(r->copy.ctx, r->shard, r->host, k);
+        }
+#ifdef CALLA_NCCL
+        else
+            dist_nccl_copy(r->shard, r->buf, k, r->stream);
+#endif
     }
     memset(r->ready, 0, r->n_buckets * sizeof *r->ready);
     memset(r->started, 0, r->n_buckets);
+}
+
+void dist_reducer_gather_params(DistReducer *r, float *params) {
+    if (!r->zero || dist_world() == 1) return;
+#ifdef CALLA_NCCL
+    if (r->backend == DIST_NCCL) {
+        dist_nccl_allgather(params, r->n, r->stream);
+        return;
+    }
+#endif
+    if (r->backend == DIST_STAGED) {
+        r->copy.to_host(r->copy.ctx, r->host + r->lo, params + r->lo, r->hi - r->lo);
+        dist_shard_allgather(r->host, r->n, "parameter all-gather");
+        r->copy.to_device(r->copy.ctx, params, r->host, r->n);
+    } else {
+        dist_shard_allgather(params, r->n, "parameter all-gather");
+    }
 }
 
 int dist_reducer_buckets(const DistReducer *r) { return r->n_buckets; }
@@ -357,7 +568,8 @@ void dist_reducer_free(DistReducer *r) {
     free(r->ready);
     free(r->req);
     free(r->started);
+    free(r->counts);
+    free(r->host);
+    free(r->host_shard);
     free(r);
 }
-
-#endif

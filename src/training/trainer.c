@@ -17,6 +17,8 @@
 #include "training/dist.h"
 #include "training/metrics.h"
 #include "training/modelfile.h"
+#include "cuda/cuda_backend.h"  // --device cuda (docs/cuda.md)
+#include "training/zero.h"
 
 // Messages about the run come from rank 0 only; errors from the rank that meets them.
 #define INFO(...)                                    \
@@ -27,7 +29,8 @@
 // Validation over the held-out rows in batches of up to bmax: rank r of N takes the contiguous
 // rows [r*n/N, (r+1)*n/N) and the sums and counts are added over all ranks, so every rank ends
 // with the metrics of the whole validation set.
-static void validate(const Dataset *d, Model *m, int bmax, float *x, float *labels, Metrics *out) {
+static void validate(const Dataset *d, Model *m, CudaModel *cm, int bmax, float *x, float *labels,
+                     Metrics *out) {
     memset(out, 0, sizeof *out);
     const int W = dist_world(), R = dist_rank();
     const int64_t lo = d->n_val * R / W, hi = d->n_val * (R + 1) / W;
@@ -36,7 +39,7 @@ static void validate(const Dataset *d, Model *m, int bmax, float *x, float *labe
         int B = (int)(hi - at < bmax ? hi - at : bmax);
         memcpy(rows, d->val_rows + at, (size_t)B * sizeof *rows);
         dataset_fill(d, m, rows, B, x, labels);
-        double loss = model_forward(m, x, labels, B, 0);
+        double loss = cm ? cuda_model_forward(cm, m, x, labels, B, 0) : model_forward(m, x, labels, B, 0);
         metrics_add(out, m, labels, B, loss);
     }
     free(rows);
@@ -84,6 +87,28 @@ static void grads_ready(void *ud, size_t lo, size_t hi) {
     dist_reducer_ready(g->red, lo, hi);
 }
 
+// The same on the device (--device cuda on several ranks): the scaling is a kernel on the
+// model's stream, enqueued after the kernels that produced the range (the same float multiply).
+typedef struct {
+    GradReady g;
+    CudaModel *cm;
+} DevGradReady;
+
+static void dev_grads_ready(void *ud, size_t lo, size_t hi) {
+    DevGradReady *d = ud;
+    if (d->g.m->arch == ARCH_CLAIR3_PILEUP) cuda_model_scale_grads(d->cm, lo, hi, d->g.share);
+    dist_reducer_ready(d->g.red, lo, hi);
+}
+
+// Multi-GPU reduction backend: NCCL in a real CUDA build with NCCL, else host-staged MPI (the
+// emulation build, whose device memory is host memory, always stages). CALLA_DIST_BACKEND=staged
+// forces the staged path on GPUs (to compare the two).
+static DistBackend device_backend(void) {
+    const char *e = getenv("CALLA_DIST_BACKEND");
+    if (e && !strcmp(e, "staged")) return DIST_STAGED;
+    return cuda_backend_kind() == 1 && dist_have_nccl() ? DIST_NCCL : DIST_STAGED;
+}
+
 // FNV-1a over the parameter bytes: every rank must hold the same model after each update.
 static uint64_t params_hash(const Model *m) {
     uint64_t h = 1469598103934665603ULL;
@@ -125,6 +150,19 @@ static int params_finite(const Model *m) {
     for (size_t i = 0; i < m->n_params; i++)
         if (!isfinite(m->params[i])) return 0;
     return 1;
+}
+
+// Writes the checkpoint (rank 0). With ZeRO-1 every rank must call it: the shards of the optimizer
+// state are gathered to rank 0 first, so the file is the one an unsharded run writes (any rank
+// count and --zero setting can resume it).
+static int save_checkpoint(const TrainConfig *c, const Model *m, const Optimizer *o,
+                           const Schedule *s, const TrainState *st) {
+    if (!c->zero) return dist_rank() == 0 ? checkpoint_save(c->ckpt, c, m, o, s, st) : 0;
+    Optimizer full;
+    zero_optim_gather(o, &full, m->n_params, 0);
+    int rc = dist_rank() == 0 ? checkpoint_save(c->ckpt, c, m, &full, s, st) : 0;
+    if (dist_rank() == 0) optim_free(&full);
+    return rc;
 }
 
 // Model-file metadata: provenance of the best model.
@@ -199,7 +237,12 @@ int train_run(TrainConfig *c) {
     int ckpt_exists = c->resume != NULL;  // for the NaN message
     int agreed = 0;  // the error is one that every rank reached together (no abort needed)
     DistReducer *red = NULL;
+    CudaModel *cm = NULL;  // --device cuda: the model on the GPU (docs/cuda.md)
     const int W = dist_world(), R = dist_rank();
+    // ZeRO-1: this rank updates (and keeps optimizer state for) params[z_lo, z_hi) only, from
+    // the reduced gradient shard g_shard; without it the shard is everything.
+    size_t z_lo = 0, z_hi = 0;
+    float *g_shard = NULL;  // allocated with ZeRO-1 on several ranks, else m.grads is used
 
     // OpenMP threads partition the work; OpenBLAS itself stays single-threaded (network/gemm.h).
     network_set_threads(c->threads);
@@ -243,12 +286,65 @@ int train_run(TrainConfig *c) {
                   c->resume, st.batch_in_epoch, spe);
         goto done;
     }
+    z_hi = m.n_params;
+    if (c->zero) {  // every rank built (or read) the whole state: keep only its shard
+        zero_shard_range(m.n_params, W, R, ZERO_ALIGN, &z_lo, &z_hi);
+        Optimizer sh;
+        zero_optim_slice(&sh, &o, z_lo, z_hi);
+        optim_free(&o);
+        o = sh;
+        if (W > 1 && calla_device_get() < 0)  // (on a GPU the shard is a device buffer)
+            g_shard = xmalloc((z_hi - z_lo + 1) * sizeof(float));
+    }
     mask = xmalloc(m.n_params ? m.n_params : 1);
     for (int i = 0; i < m.n_tensors; i++)
         memset(mask + m.tensors[i].offset, m.tensors[i].decay ? 1 : 0, m.tensors[i].numel);
+    float *dev_shard = NULL;  // --device cuda with ZeRO-1: the device gradient shard
+    if (calla_device_get() >= 0) {  // --device cuda: parameters, gradients, state on the GPU
+        int dev = calla_device_get();
+        if (W > 1) {  // one GPU per rank: the local rank's (docs/cuda.md "Several GPUs")
+            if (dev > 0) {
+                agreed = 1;
+                if (R == 0)
+                    calla_err("--device cuda:%d names one GPU; with %d ranks give --device cuda "
+                              "(rank -> GPU by local rank; CUDA_VISIBLE_DEVICES picks the set)",
+                              dev, W);
+                goto done;
+            }
+            int ndev = cuda_device_count(NULL, 0);
+            dev = dist_device_index(ndev);
+            if (device_backend() == DIST_NCCL && dist_local_world() > ndev) {
+                agreed = 1;
+                if (R == 0)
+                    calla_err("%d ranks on a node with %d GPU%s: NCCL needs one GPU per rank "
+                              "(fewer ranks, or CALLA_DIST_BACKEND=staged)",
+                              dist_local_world(), ndev, ndev == 1 ? "" : "s");
+                goto done;
+            }
+        }
+        cm = cuda_model_new(&m, dev, calla_device_get_precision());
+        if (!cm) goto done;
+        if (W > 1 && c->zero)  // optimizer on the shard, on the device
+            dev_shard = cuda_optim_attach_shard(cm, &o, mask, z_lo,
+                                                zero_padded_len(m.n_params, W, ZERO_ALIGN));
+        else
+            cuda_optim_attach(cm, &o, mask);
+    }
     x = xmalloc((size_t)b_max * m.n_pos * m.n_chan * sizeof(float));
     labels = xmalloc((size_t)b_max * m.n_labels * sizeof(float));
-    if (W > 1) red = dist_reducer_new(m.grads, m.n_params, c->bucket ? c->bucket : (size_t)1 << 20);
+    if (W > 1) {
+        DistReducerOpts ro = {.backend = DIST_HOST, .zero = c->zero,
+                              .bucket = c->bucket ? c->bucket : (size_t)1 << 20};
+        if (cm) {  // the device gradient buffer, on the model's stream or staged through the host
+            ro.backend = device_backend();
+            ro.copy.to_host = cuda_copy_to_host, ro.copy.to_device = cuda_copy_to_device;
+            ro.copy.ctx = cm;
+            ro.stream = cuda_model_stream(cm);
+            red = dist_reducer_open(cuda_model_grads_dev(cm), dev_shard, m.n_params, &ro);
+        } else {
+            red = dist_reducer_open(m.grads, g_shard, m.n_params, &ro);
+        }
+    }
     perm = xmalloc((size_t)d.n_train_chunks * sizeof *perm);
     rows = xmalloc((size_t)c->batch * sizeof *rows);
     if (c->log && R == 0) {
@@ -263,9 +359,14 @@ int train_run(TrainConfig *c) {
                model_arch_name(c->arch), m.n_params, d.n_train_chunks, spe, c->batch, d.n_val,
                optim_kind_name(c->opt), c->lr, schedule_kind_name(c->sched));
     if (W > 1)
-        INFO("%d ranks x %d rows of each global batch of %d; gradient all-reduce in %d bucket(s)%s",
+        INFO("%d ranks x %d rows of each global batch of %d; gradient all-reduce in %d bucket(s)%s%s%s",
              W, b_max, c->batch, dist_reducer_buckets(red),
-             c->lr_scaling ? "; linear learning-rate scaling" : "");
+             c->lr_scaling ? "; linear learning-rate scaling" : "", cm ? "; GPU per rank, " : "",
+             cm ? dist_backend_name(device_backend()) : "");
+    if (W > 1 && c->zero)
+        INFO("ZeRO-1: gradients reduce-scattered, each rank updates a shard of %zu parameters "
+             "(rank 0: [%zu, %zu)), parameters all-gathered",
+             zero_shard_size(m.n_params, W, ZERO_ALIGN), z_lo, z_hi);
 
     const char *nan_env = getenv("CALLA_TEST_NAN_AT_STEP");  // tests: inject a NaN loss
     const int64_t nan_at = nan_env ? atoll(nan_env) : -1;
@@ -290,7 +391,14 @@ int train_run(TrainConfig *c) {
             // Every rank holds the same m.rng (one draw per step seeds the dropout streams) and
             // masks are keyed by the row's place in the global batch: the masks of a one-process run.
             m.row0 = lo_row;
-            double loss = model_forward(&m, x, labels, b_local, !c->no_dropout);
+            // --device cuda: forward, backward and update in one device step (one host wait)
+            // (on several ranks the device step is split around the gradient reduction)
+            double loss = cm && W == 1
+                              ? cuda_train_step(cm, &m, &o, x, labels, b_local, !c->no_dropout,
+                                                schedule_lr(&s, st.step + 1) * lr_factor(c, st.step + 1),
+                                                s.scale)
+                          : cm ? cuda_train_forward(cm, &m, x, labels, b_local, !c->no_dropout)
+                               : model_forward(&m, x, labels, b_local, !c->no_dropout);
             if (st.step + 1 == nan_at) loss = NAN;
             // [summed loss of the global batch, ranks asking to stop]
             double agg[2] = {metrics_batch_sum(&m, loss, b_local), cleanup_stop_requested()};
@@ -307,12 +415,19 @@ int train_run(TrainConfig *c) {
             // With several ranks, each finished bucket of gradients starts its all-reduce while
             // the backward pass goes on through the earlier layers.
             GradReady gr = {&m, red, (float)((double)b_local / c->batch)};
+            DevGradReady dgr = {gr, cm};
             if (W > 1) m.grad_ready = grads_ready, m.grad_ready_ud = &gr;
-            model_backward(&m);
+            if (!cm) model_backward(&m);
+            else if (W > 1) cuda_model_backward_ready(cm, dev_grads_ready, &dgr);
             m.grad_ready = NULL, m.grad_ready_ud = NULL;
             if (W > 1) dist_reducer_finish(red);
             double lr = schedule_lr(&s, st.step + 1) * lr_factor(c, st.step + 1);
-            optim_step(&o, m.params, m.grads, mask, lr, s.scale);
+            if (!cm)
+                optim_step(&o, m.params + z_lo, g_shard ? g_shard : m.grads, mask + z_lo, lr,
+                           s.scale);
+            else if (W > 1)
+                cuda_optim_step(cm, &o, lr, s.scale);
+            if (red && c->zero) dist_reducer_gather_params(red, cm ? cuda_model_params_dev(cm) : m.params);
             st.step++;
             st.batch_in_epoch = b + 1;
             st.train_loss_sum += agg[0];
@@ -341,6 +456,7 @@ int train_run(TrainConfig *c) {
         int mid = stop > 0;
         if (stop < 0) stop = -stop;
         st.wall_s = wall0 + (now_seconds() - t_run);
+        if (cm) cuda_model_get_params(cm, m.params), cuda_optim_get_state(cm, &o);  // to the host
         if (!params_finite(&m)) {
             agreed = 1;
             if (R == 0)
@@ -353,14 +469,14 @@ int train_run(TrainConfig *c) {
         }
         if (mid) {  // interrupted inside the epoch: checkpoint the position within it
             st.data_rng = epoch_rng;
-            if (R == 0 && checkpoint_save(c->ckpt, c, &m, &o, &s, &st) < 0) goto done;
+            if (save_checkpoint(c, &m, &o, &s, &st) < 0) goto done;
             ckpt_exists = 1;
             break;
         }
         // End of epoch: validate, log, keep the best model, checkpoint.
         double tr_rate = samples_epoch / fmax(now_seconds() - t_epoch, 1e-9);
         Metrics v;
-        validate(&d, &m, b_max, x, labels, &v);
+        validate(&d, &m, cm, b_max, x, labels, &v);
         check_same_params(&m, st.epoch + 1);
         double lr_now = schedule_lr(&s, st.step) * lr_factor(c, st.step);
         st.epoch++;
@@ -387,7 +503,7 @@ int train_run(TrainConfig *c) {
         }
         int sr = v.n ? schedule_epoch_end(&s, v.loss_sum) : 0;
         if (sr == 1) INFO("validation loss plateaued: learning rate and L2 now x%g", s.scale);
-        if (R == 0 && checkpoint_save(c->ckpt, c, &m, &o, &s, &st) < 0) goto done;
+        if (save_checkpoint(c, &m, &o, &s, &st) < 0) goto done;
         ckpt_exists = 1;
         int sq = cleanup_stop_requested();
         dist_max_int(&sq, "stop flag");
@@ -421,6 +537,8 @@ int train_run(TrainConfig *c) {
 done:
     if (rc != 0 && W > 1 && !agreed) dist_abort("stopping the whole job after the error above");
     dist_reducer_free(red);
+    cuda_model_free(cm);
+    free(g_shard);
     cleanup_set_graceful(0);
     if (lf && fclose(lf) != 0) {
         calla_err("failed to write log \"%s\"", c->log);

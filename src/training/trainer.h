@@ -32,6 +32,7 @@ typedef struct {
     int lr_base_batch;        // reference batch of the scaling (0: the per-rank batch, so x world)
     int64_t lr_scale_warmup;  // updates over which the scale factor ramps from 1 to its value
     size_t bucket;            // floats per gradient all-reduce bucket (0: 1 Mi floats)
+    int zero;                 // 1: ZeRO-1, optimizer state sharded over ranks (training/zero.h)
 } TrainConfig;
 
 // Everything besides the model and optimizer tensors that a checkpoint restores.

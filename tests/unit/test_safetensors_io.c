@@ -46,7 +46,8 @@ static void test_json(void) {
 static void test_roundtrip(void) {
     const char *p = tu_path("rt.safetensors");
     float w[6] = {1.5f, -2.0f, 3.25f, 0, 1e-30f, -7.0f}, b[2] = {0.125f, 9.0f}, w2[6], b2[2];
-    StTensorOut t[2] = {{"layer.kernel", w, 2, {2, 3}}, {"layer.bias", b, 1, {2}}};
+    StTensorOut t[2] = {{.name = "layer.kernel", .data = w, .ndim = 2, .shape = {2, 3}},
+                        {.name = "layer.bias", .data = b, .ndim = 1, .shape = {2}}};
     StMeta md[2] = {{"architecture", "test \"arch\""}, {"epochs", "3"}};
     T_EQ_INT(st_write(p, t, 2, md, 2), 0);
     // Header by hand: 8-byte LE length, JSON, tensors back to back in the given order.

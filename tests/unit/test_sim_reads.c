@@ -48,12 +48,6 @@ static char *random_template(Rng *r, int64_t n) {
     return t;
 }
 
-static double qdist_mean_q(const SimQDist *d) {
-    double s = 0, prev = 0;
-    for (int q = 0; q < SIM_QN; q++) s += q * (d->cum[q] - prev), prev = d->cum[q];
-    return s;
-}
-
 // Q distributions: draws follow the weights, mean_p is E[10^(-Q/10)].
 static void test_qdist(void) {
     double w[SIM_QN] = {0};
@@ -82,7 +76,7 @@ static void test_indel_lengths(void) {
     for (int i = 0; i < N; i++) {
         int L = sim_draw_indel_len(&m, &r);
         T_CHECK(L >= 1);
-        c[L >= 4 ? 3 : L - 1]++;
+        c[L >= 4 ? 3 : L <= 1 ? 0 : L - 1]++;
         if (L >= 4) long_sum += L;
     }
     double e[4] = {0.70, 0.19, 0.06, 0.05};
@@ -152,7 +146,8 @@ static void test_error_models(void) {
             }
             free(t);
         }
-        int64_t events = st.subs + st.ins + st.dels + st.hp_ins + st.hp_dels;
+        // systematic-error hotspots (test_hotspots) are outside the calibrated draw: not in sum_p
+        int64_t events = st.subs + st.ins + st.dels + st.hp_ins + st.hp_dels - st.hot_errs;
         double rate = (double)events / (double)st.bases, pm = st.sum_p / (double)st.bases;
         double mean_q = (double)sq / (double)nq, mism_mean_q = mism ? (double)mism_q / mism : 0;
         fprintf(stderr,
@@ -284,7 +279,84 @@ static void test_determinism(void) {
     free(t);
 }
 
+// Systematic-error hotspots: their share of positions is hot_rate; at a hotspot every read errs
+// with the hotspot's own p, always to the same base; elsewhere a read with all random errors
+// switched off is error-free; the reverse complement of a template has its own, different set of
+// hotspots (strand-specific). Counted here from the reads' bases against the template.
+static void test_hotspots(void) {
+    SimReadModel m;
+    sim_read_model_defaults(&m, SIM_ILMN);
+    m.hot_rate = 0.01, m.hot_pmin = 0.1, m.hot_pmax = 0.5, m.hot_del = 0;  // substitutions only
+    // no random errors: high mode at Q63 (p = 5e-7), no low tail, no homopolymer events
+    double w[SIM_QN] = {0};
+    w[SIM_QN - 1] = 1;
+    sim_qdist_set(&m.q_hi, w);
+    m.q_max = SIM_QN - 1, m.w_low = 0, m.read_sd = 0, m.bad_frac = 0;
+    memset(m.hp_run, 0, sizeof m.hp_run);
+    Rng tr;
+    rng_seed(&tr, 5);
+    const int64_t L = 20000;
+    char *t = random_template(&tr, L);
+    char *rc = malloc((size_t)L + 1);
+    memcpy(rc, t, (size_t)L + 1);
+    sim_revcomp(rc, L);
+    int64_t n_hot = 0, shared = 0;
+    double *p = calloc((size_t)L, sizeof *p);
+    char *alt = calloc((size_t)L, 1);
+    for (int64_t i = 0; i < L; i++) {
+        p[i] = sim_hotspot(&m, t, i, &alt[i]);
+        if (p[i] > 0) {
+            n_hot++;
+            T_CHECK(p[i] >= 0.1 && p[i] <= 0.5 && alt[i] != t[i] && alt[i] != '-');
+            // the same genomic base seen from the other strand: position L-1-i of rc
+            char a2;
+            if (sim_hotspot(&m, rc, L - 1 - i, &a2) > 0) shared++;
+        }
+    }
+    // share of hotspots: binomial(L - K + 1, 0.01): 199.9 +- 14
+    T_CHECK(n_hot > 200 - 5 * 14 && n_hot < 200 + 5 * 14);
+    // other strand: a hotspot there too only by chance (rate 0.01)
+    T_CHECK(shared < 12);
+    // 400 reads of the whole template: per-hotspot error fractions ~ p (binomial), none elsewhere
+    Rng r;
+    rng_seed(&r, 6);
+    char *seq = malloc((size_t)L * 2 + 64), *qual = malloc((size_t)L * 2 + 64);
+    int *errs = calloc((size_t)L, sizeof *errs);
+    int64_t wrong_alt = 0, bad_len = 0;
+    SimErrStats st = {0};
+    const int R = 400;
+    for (int k = 0; k < R; k++) {
+        int64_t o = sim_apply_errors(&m, t, L, &r, seq, qual, &st);
+        if (o != L) {
+            bad_len++;
+            continue;
+        }
+        for (int64_t i = 0; i < L; i++)
+            if (seq[i] != t[i]) {
+                errs[i]++;
+                if (p[i] == 0 || seq[i] != alt[i]) wrong_alt++;
+            }
+    }
+    T_EQ_INT(bad_len, 0);
+    // the only other errors are the random ones at Q63: 400 * 20000 * 5e-7 = 4 expected
+    // (Poisson; more than 20 has probability < 1e-8)
+    T_CHECK(wrong_alt <= 20);
+    int off = 0;
+    double z2 = 0;
+    for (int64_t i = 0; i < L; i++) {
+        if (p[i] == 0) continue;
+        double e = R * p[i], sd = sqrt(R * p[i] * (1 - p[i]));
+        if (fabs(errs[i] - e) > 5 * sd) off++;
+        z2 += (errs[i] - e) * (errs[i] - e) / (sd * sd);
+    }
+    T_EQ_INT(off, 0);
+    T_CHECK(z2 / (double)n_hot < 1.5);  // mean squared z ~ 1
+    T_CHECK(st.hot_errs <= st.subs && st.subs - st.hot_errs <= 20);
+    free(t), free(rc), free(p), free(alt), free(seq), free(qual), free(errs);
+}
+
 int main(void) {
+    test_hotspots();
     test_lengths();
     test_qdist();
     test_indel_lengths();

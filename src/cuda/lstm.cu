@@ -1,0 +1,99 @@
+// lstm.cu — LSTM / BiLSTM on the device, the same algorithm as network/lstm.c over the whole
+// batch at once: the input projection of all B*T rows is one GEMM; each step adds the recurrent
+// term with one GEMM over the batch (rows strided by T*4H, no copies) and then runs a pointwise
+// body over [B, H] (Keras gate order i, f, g, o). Backward mirrors lstm_backward: per step a
+// pointwise body writes dz and the carried dL/dc, a GEMM gives the carried dL/dh; then dx, dWk,
+// db and dWr are single GEMMs over all rows (dWr pairs each dz row with the h row one step
+// earlier in processing order, the first step's dz rows zeroed so pairs across samples add 0).
+#include "cuda/cu_internal.cuh"
+
+void cu_lstm_forward(CuCtx *c, float *h, float *cs, float *gates, const float *x, LstmParams p,
+                     int B, int T, int C_in, int H, int reverse, int ldh) {
+    const int G = 4 * H;
+    const size_t rows = (size_t)B * T;
+    const float *bias = p.b;
+    launch(rows * G, c->stream, [=] CALLA_HD(size_t i) { gates[i] = bias[i % G]; });
+    cu_gemm(c, 0, 0, (int)rows, G, C_in, 1.0f, x, C_in, p.Wk, G, 1.0f, gates, G);
+    for (int s = 0; s < T; s++) {
+        const int t = reverse ? T - 1 - s : s;
+        const int tp = reverse ? t + 1 : t - 1;  // previous step in processing order
+        const int has_prev = s > 0;
+        if (has_prev)
+            cu_gemm(c, 0, 0, B, G, H, 1.0f, h + (size_t)tp * ldh, T * ldh, p.Wr, G, 1.0f,
+                    gates + (size_t)t * G, T * G);
+        launch((size_t)B * H, c->stream, [=] CALLA_HD(size_t k) {
+            const size_t b = k / H, j = k % H;
+            float *z = gates + (b * T + t) * G;
+            float i = dev_sigmoid(z[j]), f = dev_sigmoid(z[H + j]), g = tanhf(z[2 * H + j]),
+                  o = dev_sigmoid(z[3 * H + j]);
+            float cc = i * g;
+            if (has_prev) cc += f * cs[(b * T + tp) * H + j];
+            z[j] = i, z[H + j] = f, z[2 * H + j] = g, z[3 * H + j] = o;
+            cs[(b * T + t) * H + j] = cc;
+            h[(b * T + t) * ldh + j] = o * tanhf(cc);
+        });
+    }
+}
+
+void cu_lstm_backward(CuCtx *c, float *dx, LstmGrads g, float *dgates, float *scratch,
+                      const float *dh, const float *h, const float *cs, const float *gates,
+                      const float *x, LstmParams p, int B, int T, int C_in, int H, int reverse,
+                      int ldh, float dx_beta) {
+    const int G = 4 * H;
+    const size_t rows = (size_t)B * T;
+    float *dh_rec = scratch;                   // [B, H]: dL/dh_t through step t+1
+    float *dc_next = scratch + (size_t)B * H;  // [B, H]: dL/dc_t through step t+1
+    cu_zero(c, scratch, sizeof(float) * 2 * (size_t)B * H);
+    for (int s = T - 1; s >= 0; s--) {
+        const int t = reverse ? T - 1 - s : s;
+        const int tp = reverse ? t + 1 : t - 1;
+        const int first = s == 0;
+        launch((size_t)B * H, c->stream, [=] CALLA_HD(size_t k) {
+            const size_t b = k / H, j = k % H, row = b * T + t;
+            const float *z = gates + row * G;
+            float *dz = dgates + row * G;
+            float i = z[j], f = z[H + j], gg = z[2 * H + j], o = z[3 * H + j];
+            float tc = tanhf(cs[row * H + j]);
+            float dhj = dh[row * ldh + j] + dh_rec[k];
+            float dc = dhj * o * (1.0f - tc * tc) + dc_next[k];
+            float cprev = first ? 0.0f : cs[(b * T + tp) * H + j];
+            dz[j] = dc * gg * i * (1.0f - i);
+            dz[H + j] = dc * cprev * f * (1.0f - f);
+            dz[2 * H + j] = dc * i * (1.0f - gg * gg);
+            dz[3 * H + j] = dhj * tc * o * (1.0f - o);
+            dc_next[k] = dc * f;
+        });
+        if (!first)
+            cu_gemm(c, 0, 1, B, H, G, 1.0f, dgates + (size_t)t * G, T * G, p.Wr, G, 0.0f, dh_rec,
+                    H);
+    }
+    if (dx) cu_gemm(c, 0, 1, (int)rows, C_in, G, 1.0f, dgates, G, p.Wk, G, dx_beta, dx, C_in);
+    cu_gemm(c, 1, 0, C_in, G, (int)rows, 1.0f, x, C_in, dgates, G, 1.0f, g.dWk, G);
+    cu_colsum_add(c, g.db, dgates, (int)rows, G, G);
+    const int tfirst = reverse ? T - 1 : 0;
+    launch((size_t)B * G, c->stream, [=] CALLA_HD(size_t k) {
+        const size_t b = k / G, j = k % G;
+        dgates[(b * T + tfirst) * G + j] = 0.0f;
+    });
+    if (rows > 1)
+        cu_gemm(c, 1, 0, H, G, (int)rows - 1, 1.0f, reverse ? h + ldh : h, ldh,
+                reverse ? dgates : dgates + G, G, 1.0f, g.dWr, G);
+}
+
+void cu_lstm_bi_forward(CuCtx *c, float *out, float *cs, float *gates, const float *x,
+                        LstmParams fwd, LstmParams bwd, int B, int T, int C_in, int H) {
+    const size_t n = (size_t)B * T * H;
+    cu_lstm_forward(c, out, cs, gates, x, fwd, B, T, C_in, H, 0, 2 * H);
+    cu_lstm_forward(c, out + H, cs + n, gates + 4 * n, x, bwd, B, T, C_in, H, 1, 2 * H);
+}
+
+void cu_lstm_bi_backward(CuCtx *c, float *dx, LstmGrads gf, LstmGrads gb, float *dgates,
+                         float *scratch, const float *dout, const float *out, const float *cs,
+                         const float *gates, const float *x, LstmParams fwd, LstmParams bwd, int B,
+                         int T, int C_in, int H) {
+    const size_t n = (size_t)B * T * H;
+    cu_lstm_backward(c, dx, gf, dgates, scratch, dout, out, cs, gates, x, fwd, B, T, C_in, H, 0,
+                     2 * H, 0.0f);
+    cu_lstm_backward(c, dx, gb, dgates, scratch, dout + H, out + H, cs + n, gates + 4 * n, x, bwd,
+                     B, T, C_in, H, 1, 2 * H, 1.0f);
+}

@@ -1,0 +1,597 @@
+// model_cuda.cu — the Clair3 pileup and Clairvoyante models on one GPU (cuda_backend.h), layer
+// for layer the forward and backward of network/model_clair3.c and model_clairvoyante.c with the
+// device kernels of cuda_layers.h. Parameters and gradients are one device buffer each with the
+// host Model's layout (m->tensors offsets); the optimizer state is one more (m | v | slow).
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cuda/cu_host.h"
+#include "cuda/cu_internal.cuh"
+#include "cuda/cuda_backend.h"
+
+#define MAX_BUFS 96
+
+struct CudaModel {
+    CuCtx *c;
+    ModelArch arch;
+    int bmax, n_in, n_labels, n_out, n_heads;
+    HeadInfo heads[MODEL_MAX_HEADS];
+    size_t n_params;
+    float *params, *grads;  // device, n_params each, the host layout
+    float *ostate;          // device optimizer state: m [n], v [n], slow [n] (Lookahead)
+    uint8_t *mask;          // device decay mask
+    int has_opt;
+    // ZeRO-1 (cuda_optim_attach_shard): the optimizer updates params[opt_lo, opt_lo + opt_n)
+    // from gshard (the reduced gradient shard); otherwise opt_lo 0, opt_n n_params, grads.
+    size_t opt_lo, opt_n;
+    float *gshard;
+    // cuda_model_backward_ready: called once the kernels that finish a tensor's gradient are
+    // enqueued (the reducer's overlap with backward, as Model.grad_ready on the CPU)
+    void (*ready)(void *, size_t, size_t);
+    void *ready_ud;
+    void *bufs[MAX_BUFS];  // every device activation buffer, for freeing
+    int nbufs;
+    // staging (page-locked) and the per-batch device inputs/outputs
+    float *hx, *hlab;
+    double *hloss;
+    float *x, *lab, *out;
+    double *rows, *loss;  // per-row losses [bmax], per-head totals [MODEL_MAX_HEADS]
+    int B, labelled;
+    // parameter / gradient pointers, resolved by tensor name
+    const Model *host;
+    // Clair3
+    float *o1, *c1, *g1, *o2, *c2, *g2, *d3, *m3, *h4, *d4, *m4, *h5[2], *d5[2], *m5[2];
+    float *s[4], *p[4], *y[4];
+    float *dgates, *dscr, *dx1, *dx2, *dd4, *dtmp, *dh5, *dlog;
+    // Clairvoyante
+    float *cols[3], *act[3], *pool[3], *dpool[3], *dact[3], *dcols, *h5v, *d5v, *m5v, *dd5;
+    int *arg[3];
+};
+
+static float *dbuf(CudaModel *cm, size_t n) {
+    if (cm->nbufs == MAX_BUFS) calla_die("internal error: too many device buffers");
+    float *d = (float *)cu_malloc(sizeof(float) * (n ? n : 1));
+    cm->bufs[cm->nbufs++] = d;
+    return d;
+}
+
+static size_t toff(const CudaModel *cm, const char *name) {
+    int t = model_find_tensor(cm->host, name);
+    if (t < 0) calla_die("internal error: model has no tensor \"%s\"", name);
+    return cm->host->tensors[t].offset;
+}
+static float *P(const CudaModel *cm, const char *name) { return cm->params + toff(cm, name); }
+static float *G(const CudaModel *cm, const char *name) { return cm->grads + toff(cm, name); }
+
+// Reports the gradients of every tensor whose name starts with `prefix` ("l4.", "lstm2.") as
+// final: called right after the last kernel that writes them is enqueued (no later kernel of
+// the step writes them), each tensor exactly once per backward pass.
+// A layer whose tensors are contiguous in the buffer (all of them, as laid out by model.c) is
+// reported as one range, like the CPU model's grad_ready.
+static void ready_prefix(CudaModel *cm, const char *prefix) {
+    if (!cm->ready) return;
+    const size_t k = strlen(prefix);
+    const Model *m = cm->host;
+    size_t lo = (size_t)-1, hi = 0, sum = 0;
+    for (int t = 0; t < m->n_tensors; t++)
+        if (!strncmp(m->tensors[t].name, prefix, k)) {
+            const size_t a = m->tensors[t].offset, e = a + m->tensors[t].numel;
+            lo = a < lo ? a : lo, hi = e > hi ? e : hi, sum += e - a;
+        }
+    if (sum && sum == hi - lo) {
+        cm->ready(cm->ready_ud, lo, hi);
+        return;
+    }
+    for (int t = 0; t < m->n_tensors; t++)
+        if (!strncmp(m->tensors[t].name, prefix, k))
+            cm->ready(cm->ready_ud, m->tensors[t].offset,
+                      m->tensors[t].offset + m->tensors[t].numel);
+}
+
+// ---------------------------------------------------------------- Clair3 pileup
+enum { T_ = 33, C0 = 18, H1 = 128, H2 = 160, F3 = T_ * 2 * H2, F4 = 128, NGT = 21, NZY = 3 };
+
+static void clair3_alloc(CudaModel *cm) {
+    const size_t B = (size_t)cm->bmax;
+    cm->o1 = dbuf(cm, B * T_ * 2 * H1), cm->c1 = dbuf(cm, 2 * B * T_ * H1);
+    cm->g1 = dbuf(cm, 8 * B * T_ * H1);
+    cm->o2 = dbuf(cm, B * T_ * 2 * H2), cm->c2 = dbuf(cm, 2 * B * T_ * H2);
+    cm->g2 = dbuf(cm, 8 * B * T_ * H2);
+    cm->d3 = dbuf(cm, B * F3), cm->m3 = dbuf(cm, B * F3);
+    cm->h4 = dbuf(cm, B * F4), cm->d4 = dbuf(cm, B * F4), cm->m4 = dbuf(cm, B * F4);
+    for (int k = 0; k < 2; k++) {
+        const int n = k == 0 ? NGT : NZY;
+        cm->h5[k] = dbuf(cm, B * F4), cm->d5[k] = dbuf(cm, B * F4), cm->m5[k] = dbuf(cm, B * F4);
+        cm->s[k] = dbuf(cm, B * n), cm->p[k] = dbuf(cm, B * n), cm->y[k] = dbuf(cm, B * n);
+    }
+    cm->dgates = dbuf(cm, B * T_ * 4 * H2), cm->dscr = dbuf(cm, 2 * B * H2);
+    cm->dx1 = dbuf(cm, B * T_ * 2 * H1), cm->dx2 = dbuf(cm, B * F3);
+    cm->dd4 = dbuf(cm, B * F4), cm->dtmp = dbuf(cm, B * F4), cm->dh5 = dbuf(cm, B * F4);
+    cm->dlog = dbuf(cm, B * NGT);
+}
+
+static LstmParams lp(const CudaModel *cm, const char *l, const char *d) {
+    char k[64], r[64], b[64];
+    snprintf(k, sizeof k, "%s.%s.kernel", l, d);
+    snprintf(r, sizeof r, "%s.%s.recurrent_kernel", l, d);
+    snprintf(b, sizeof b, "%s.%s.bias", l, d);
+    return LstmParams{P(cm, k), P(cm, r), P(cm, b)};
+}
+static LstmGrads lg(const CudaModel *cm, const char *l, const char *d) {
+    char k[64], r[64], b[64];
+    snprintf(k, sizeof k, "%s.%s.kernel", l, d);
+    snprintf(r, sizeof r, "%s.%s.recurrent_kernel", l, d);
+    snprintf(b, sizeof b, "%s.%s.bias", l, d);
+    return LstmGrads{G(cm, k), G(cm, r), G(cm, b)};
+}
+
+// Scatters head k's probabilities [B, n] into the output rows [B, n_out] at offset off.
+static void to_out(CudaModel *cm, const float *p, int B, int n, int off) {
+    float *out = cm->out;
+    const int n_out = cm->n_out;
+    launch((size_t)B * n, cm->c->stream,
+           [=] CALLA_HD(size_t i) { out[(i / n) * n_out + off + i % n] = p[i]; });
+}
+
+static void clair3_forward(CudaModel *cm, int B, int train, uint64_t seed, int64_t row0) {
+    CuCtx *c = cm->c;
+    const float r3 = train ? 0.2f : 0.0f, r4 = train ? 0.5f : 0.0f, r5 = train ? 0.2f : 0.0f;
+    cu_lstm_bi_forward(c, cm->o1, cm->c1, cm->g1, cm->x, lp(cm, "lstm1", "fwd"),
+                       lp(cm, "lstm1", "bwd"), B, T_, C0, H1);
+    cu_lstm_bi_forward(c, cm->o2, cm->c2, cm->g2, cm->o1, lp(cm, "lstm2", "fwd"),
+                       lp(cm, "lstm2", "bwd"), B, T_, 2 * H1, H2);
+    cu_dropout_forward(c, cm->d3, cm->m3, cm->o2, B, F3, r3, seed, 0, row0);
+    cu_dense_forward(c, cm->h4, cm->d3, P(cm, "l4.kernel"), P(cm, "l4.bias"), B, F3, F4);
+    cu_selu_forward(c, cm->h4, cm->h4, (size_t)B * F4);
+    cu_dropout_forward(c, cm->d4, cm->m4, cm->h4, B, F4, r4, seed, 1, row0);
+    for (int k = 0; k < 2; k++) {
+        const int n = k == 0 ? NGT : NZY;
+        const char *wl = k == 0 ? "l5_1" : "l5_2", *hl = k == 0 ? "gt21" : "zygosity";
+        char wk[64], wb[64], hk[64], hb[64];
+        snprintf(wk, sizeof wk, "%s.kernel", wl), snprintf(wb, sizeof wb, "%s.bias", wl);
+        snprintf(hk, sizeof hk, "%s.kernel", hl), snprintf(hb, sizeof hb, "%s.bias", hl);
+        cu_dense_forward(c, cm->h5[k], cm->d4, P(cm, wk), P(cm, wb), B, F4, F4);
+        cu_selu_forward(c, cm->h5[k], cm->h5[k], (size_t)B * F4);
+        cu_dropout_forward(c, cm->d5[k], cm->m5[k], cm->h5[k], B, F4, r5, seed, 2 + k, row0);
+        cu_dense_forward(c, cm->s[k], cm->d5[k], P(cm, hk), P(cm, hb), B, F4, n);
+        cu_selu_forward(c, cm->s[k], cm->s[k], (size_t)B * n);
+        cu_softmax_forward(c, cm->p[k], cm->s[k], B, n);
+        to_out(cm, cm->p[k], B, n, cm->heads[k].offset);
+        if (cm->labelled) {
+            float *y = cm->y[k];
+            const float *lab = cm->lab;
+            const int nl = cm->n_labels;
+            launch((size_t)B * n, c->stream, [=] CALLA_HD(size_t i) {  // one-hot targets
+                y[i] = (int)lab[(i / n) * nl + k] == (int)(i % n) ? 1.0f : 0.0f;
+            });
+            cu_focal_loss_rows(c, cm->rows, cm->p[k], cm->y[k], B, n, 2.0);
+            cu_sum_rows(c, cm->loss + k, cm->rows, B, 1.0);
+        }
+    }
+}
+
+static void clair3_backward(CudaModel *cm) {
+    CuCtx *c = cm->c;
+    const int B = cm->B;
+    for (int k = 0; k < 2; k++) {
+        const int n = k == 0 ? NGT : NZY;
+        const char *wl = k == 0 ? "l5_1" : "l5_2", *hl = k == 0 ? "gt21" : "zygosity";
+        char wk[64], wb[64], hk[64], hb[64];
+        snprintf(wk, sizeof wk, "%s.kernel", wl), snprintf(wb, sizeof wb, "%s.bias", wl);
+        snprintf(hk, sizeof hk, "%s.kernel", hl), snprintf(hb, sizeof hb, "%s.bias", hl);
+        cu_focal_loss_backward(c, cm->dlog, cm->p[k], cm->y[k], B, n, 2.0, 1.0 / B);
+        cu_selu_backward(c, cm->dlog, cm->dlog, cm->s[k], (size_t)B * n);
+        cu_dense_backward(c, cm->dh5, G(cm, hk), G(cm, hb), cm->dlog, cm->d5[k], P(cm, hk), B, F4,
+                          n);
+        snprintf(hk, sizeof hk, "%s.", hl);
+        ready_prefix(cm, hk);
+        cu_dropout_backward(c, cm->dh5, cm->dh5, cm->m5[k], (size_t)B * F4);
+        cu_selu_backward(c, cm->dh5, cm->dh5, cm->h5[k], (size_t)B * F4);
+        cu_dense_backward(c, k == 0 ? cm->dd4 : cm->dtmp, G(cm, wk), G(cm, wb), cm->dh5, cm->d4,
+                          P(cm, wk), B, F4, F4);
+        snprintf(wk, sizeof wk, "%s.", wl);
+        ready_prefix(cm, wk);
+    }
+    cu_add(c, cm->dd4, cm->dtmp, (size_t)B * F4);
+    cu_dropout_backward(c, cm->dd4, cm->dd4, cm->m4, (size_t)B * F4);
+    cu_selu_backward(c, cm->dd4, cm->dd4, cm->h4, (size_t)B * F4);
+    cu_dense_backward(c, cm->dx2, G(cm, "l4.kernel"), G(cm, "l4.bias"), cm->dd4, cm->d3,
+                      P(cm, "l4.kernel"), B, F3, F4);
+    ready_prefix(cm, "l4.");
+    cu_dropout_backward(c, cm->dx2, cm->dx2, cm->m3, (size_t)B * F3);
+    cu_lstm_bi_backward(c, cm->dx1, lg(cm, "lstm2", "fwd"), lg(cm, "lstm2", "bwd"), cm->dgates,
+                        cm->dscr, cm->dx2, cm->o2, cm->c2, cm->g2, cm->o1, lp(cm, "lstm2", "fwd"),
+                        lp(cm, "lstm2", "bwd"), B, T_, 2 * H1, H2);
+    ready_prefix(cm, "lstm2.");
+    cu_lstm_bi_backward(c, NULL, lg(cm, "lstm1", "fwd"), lg(cm, "lstm1", "bwd"), cm->dgates,
+                        cm->dscr, cm->dx1, cm->o1, cm->c1, cm->g1, cm->x, lp(cm, "lstm1", "fwd"),
+                        lp(cm, "lstm1", "bwd"), B, T_, C0, H1);
+    ready_prefix(cm, "lstm1.");
+}
+
+// ---------------------------------------------------------------- Clairvoyante
+enum { NP = 33, NB = 4, NC = 4, VF4 = 336, VF5 = 168, NFLAT = 24 * 4 * 48 };
+static const int KH[3] = {1, 2, 3}, CO[3] = {16, 32, 48}, PH[3] = {5, 4, 3}, HIN[3] = {33, 29, 26};
+static const int CIN[3] = {4, 16, 32};
+enum { H_BC, H_ZY, H_TY, H_LN };
+static const int HSIZE[4] = {4, 2, 4, 6}, HOFF[4] = {0, 4, 6, 10};
+static const char *HNAME[4] = {"base_change", "zygosity", "variant_type", "indel_length"};
+
+static void clv_alloc(CudaModel *cm) {
+    const size_t B = (size_t)cm->bmax;
+    for (int l = 0; l < 3; l++) {
+        size_t pix = B * HIN[l] * NB, hout = HIN[l] - PH[l] + 1;
+        cm->cols[l] = dbuf(cm, pix * KH[l] * NB * CIN[l]);
+        cm->act[l] = dbuf(cm, pix * CO[l]), cm->dact[l] = dbuf(cm, pix * CO[l]);
+        cm->pool[l] = dbuf(cm, B * hout * NB * CO[l]), cm->dpool[l] = dbuf(cm, B * hout * NB * CO[l]);
+        cm->arg[l] = (int *)dbuf(cm, B * hout * NB * CO[l]);  // int and float are both 4 bytes
+    }
+    cm->h4 = dbuf(cm, B * VF4), cm->d4 = dbuf(cm, B * VF4), cm->m4 = dbuf(cm, B * VF4);
+    cm->h5v = dbuf(cm, B * VF5), cm->d5v = dbuf(cm, B * VF5), cm->m5v = dbuf(cm, B * VF5);
+    for (int h = 0; h < 4; h++)
+        cm->s[h] = dbuf(cm, B * HSIZE[h]), cm->p[h] = dbuf(cm, B * HSIZE[h]),
+        cm->y[h] = dbuf(cm, B * HSIZE[h]);
+    cm->dd4 = dbuf(cm, B * VF4), cm->dd5 = dbuf(cm, B * VF5), cm->dtmp = dbuf(cm, B * VF4);
+    cm->dlog = dbuf(cm, B * 6);
+    cm->dcols = dbuf(cm, B * HIN[2] * NB * KH[2] * NB * CIN[2]);  // conv3's, the largest
+}
+
+static void convname(char *k, char *b, int l) {
+    snprintf(k, 64, "conv%d.kernel", l + 1);
+    snprintf(b, 64, "conv%d.bias", l + 1);
+}
+
+static void clv_forward(CudaModel *cm, int B, int train, uint64_t seed, int64_t row0) {
+    CuCtx *c = cm->c;
+    const float *in = cm->x;
+    char k[64], b[64];
+    for (int l = 0; l < 3; l++) {
+        size_t n = (size_t)B * HIN[l] * NB * CO[l];
+        convname(k, b, l);
+        cu_conv2d_forward(c, cm->act[l], cm->cols[l], in, P(cm, k), P(cm, b), B, HIN[l], NB,
+                          CIN[l], CO[l], KH[l], NB);
+        cu_selu_forward(c, cm->act[l], cm->act[l], n);
+        cu_maxpool_forward(c, cm->pool[l], cm->arg[l], cm->act[l], B, HIN[l], NB, CO[l], PH[l], 1,
+                           1, 1);
+        in = cm->pool[l];
+    }
+    cu_dense_forward(c, cm->h4, in, P(cm, "fc4.kernel"), P(cm, "fc4.bias"), B, NFLAT, VF4);
+    cu_selu_forward(c, cm->h4, cm->h4, (size_t)B * VF4);
+    cu_alpha_dropout_forward(c, cm->d4, cm->m4, cm->h4, B, VF4, train ? 0.5f : 0.0f, seed, 0, row0);
+    cu_dense_forward(c, cm->h5v, cm->d4, P(cm, "fc5.kernel"), P(cm, "fc5.bias"), B, VF4, VF5);
+    cu_selu_forward(c, cm->h5v, cm->h5v, (size_t)B * VF5);
+    cu_alpha_dropout_forward(c, cm->d5v, cm->m5v, cm->h5v, B, VF5, 0.0f, seed, 1, row0);
+    for (int h = 0; h < 4; h++) {
+        const int n = HSIZE[h];
+        snprintf(k, sizeof k, "%s.kernel", HNAME[h]), snprintf(b, sizeof b, "%s.bias", HNAME[h]);
+        cu_dense_forward(c, cm->s[h], h == H_BC ? cm->d4 : cm->d5v, P(cm, k), P(cm, b), B,
+                         h == H_BC ? VF4 : VF5, n);
+        if (h == H_BC) {
+            cu_sigmoid_forward(c, cm->p[h], cm->s[h], (size_t)B * n);
+        } else {
+            cu_selu_forward(c, cm->s[h], cm->s[h], (size_t)B * n);
+            cu_softmax_forward(c, cm->p[h], cm->s[h], B, n);
+        }
+        to_out(cm, cm->p[h], B, n, HOFF[h]);
+        if (cm->labelled) {
+            float *y = cm->y[h];
+            const float *lab = cm->lab;
+            const int nl = cm->n_labels, off = HOFF[h];
+            launch((size_t)B * n, c->stream,
+                   [=] CALLA_HD(size_t i) { y[i] = lab[(i / n) * nl + off + i % n]; });
+            if (h == H_BC)
+                cu_sigmoid_sse_rows(c, cm->rows, cm->p[h], cm->y[h], B, n);
+            else
+                cu_softmax_xent_rows(c, cm->rows, cm->s[h], cm->y[h], B, n);
+            cu_sum_rows(c, cm->loss + h, cm->rows, B, 1.0);
+        }
+    }
+}
+
+static void clv_backward(CudaModel *cm) {
+    CuCtx *c = cm->c;
+    const int B = cm->B;
+    char k[64], b[64];
+    for (int h = 0; h < 4; h++) {
+        const int n = HSIZE[h], cin = h == H_BC ? VF4 : VF5;
+        if (h == H_BC) {
+            cu_sigmoid_sse_backward(c, cm->dlog, cm->p[h], cm->y[h], B, n, 1.0);
+        } else {
+            cu_softmax_xent_backward(c, cm->dlog, cm->p[h], cm->y[h], B, n, 1.0);
+            cu_selu_backward(c, cm->dlog, cm->dlog, cm->s[h], (size_t)B * n);
+        }
+        float *din = h == H_BC ? cm->dd4 : (h == H_ZY ? cm->dd5 : cm->dtmp);
+        snprintf(k, sizeof k, "%s.kernel", HNAME[h]), snprintf(b, sizeof b, "%s.bias", HNAME[h]);
+        cu_dense_backward(c, din, G(cm, k), G(cm, b), cm->dlog, h == H_BC ? cm->d4 : cm->d5v,
+                          P(cm, k), B, cin, n);
+        snprintf(k, sizeof k, "%s.", HNAME[h]);
+        ready_prefix(cm, k);
+        if (h > H_ZY) cu_add(c, cm->dd5, cm->dtmp, (size_t)B * VF5);
+    }
+    cu_dropout_backward(c, cm->dd5, cm->dd5, cm->m5v, (size_t)B * VF5);
+    cu_selu_backward(c, cm->dd5, cm->dd5, cm->h5v, (size_t)B * VF5);
+    cu_dense_backward(c, cm->dtmp, G(cm, "fc5.kernel"), G(cm, "fc5.bias"), cm->dd5, cm->d4,
+                      P(cm, "fc5.kernel"), B, VF4, VF5);
+    ready_prefix(cm, "fc5.");
+    cu_add(c, cm->dd4, cm->dtmp, (size_t)B * VF4);
+    cu_dropout_backward(c, cm->dd4, cm->dd4, cm->m4, (size_t)B * VF4);
+    cu_selu_backward(c, cm->dd4, cm->dd4, cm->h4, (size_t)B * VF4);
+    cu_dense_backward(c, cm->dpool[2], G(cm, "fc4.kernel"), G(cm, "fc4.bias"), cm->dd4,
+                      cm->pool[2], P(cm, "fc4.kernel"), B, NFLAT, VF4);
+    ready_prefix(cm, "fc4.");
+    for (int l = 2; l >= 0; l--) {
+        size_t n = (size_t)B * HIN[l] * NB * CO[l];
+        convname(k, b, l);
+        cu_maxpool_backward(c, cm->dact[l], cm->dpool[l], cm->arg[l], B, HIN[l], NB, CO[l], PH[l],
+                            1, 1, 1);
+        cu_selu_backward(c, cm->dact[l], cm->dact[l], cm->act[l], n);
+        cu_conv2d_backward(c, l > 0 ? cm->dpool[l - 1] : NULL, G(cm, k), G(cm, b), cm->dcols,
+                           cm->dact[l], cm->cols[l], P(cm, k), B, HIN[l], NB, CIN[l], CO[l], KH[l],
+                           NB);
+        snprintf(k, sizeof k, "conv%d.", l + 1);
+        ready_prefix(cm, k);
+    }
+}
+
+// ---------------------------------------------------------------- cuda_backend.h
+
+CudaModel *cuda_model_new(const Model *m, int dev, int precision) {
+    if (cuda_device_check(dev) < 0) return NULL;
+    if (precision < 0 || precision > 2) {
+        calla_err("unknown GPU precision %d", precision);
+        return NULL;
+    }
+    CudaModel *cm = (CudaModel *)xcalloc(1, sizeof *cm);
+    cm->c = cu_ctx_new(dev, (CuPrecision)precision);
+    cm->arch = m->arch;
+    cm->host = m;
+    cm->bmax = m->batch_max;
+    cm->n_in = m->n_pos * m->n_chan;
+    cm->n_labels = m->n_labels, cm->n_out = m->n_out, cm->n_heads = m->n_heads;
+    memcpy(cm->heads, m->heads, sizeof cm->heads);
+    cm->n_params = m->n_params;
+    cm->params = dbuf(cm, m->n_params);
+    cm->opt_n = m->n_params;
+    cm->grads = dbuf(cm, m->n_params);
+    const size_t B = (size_t)cm->bmax;
+    cm->x = dbuf(cm, B * cm->n_in);
+    cm->lab = dbuf(cm, B * cm->n_labels);
+    cm->out = dbuf(cm, B * cm->n_out);
+    cm->rows = (double *)dbuf(cm, 2 * B);
+    cm->loss = (double *)dbuf(cm, 2 * MODEL_MAX_HEADS);
+    cm->hx = (float *)cu_host_alloc(sizeof(float) * B * cm->n_in);
+    cm->hlab = (float *)cu_host_alloc(sizeof(float) * B * cm->n_labels);
+    cm->hloss = (double *)cu_host_alloc(sizeof(double) * MODEL_MAX_HEADS);
+    if (m->arch == ARCH_CLAIR3_PILEUP)
+        clair3_alloc(cm);
+    else
+        clv_alloc(cm);
+    // Column sums (bias gradients) use a ones vector as long as the most rows summed (B*33*4
+    // conv pixels, Clairvoyante; B*33 LSTM rows, Clair3): sized here so that no step reallocates.
+    cu_ensure_ones(cm->c, B * NP * NB);
+    cuda_model_set_params(cm, m->params);
+    cu_sync(cm->c);
+    return cm;
+}
+
+void cuda_model_free(CudaModel *cm) {
+    if (!cm) return;
+    cu_ctx_bind(cm->c);
+    cu_sync(cm->c);
+    for (int i = 0; i < cm->nbufs; i++) cu_free(cm->bufs[i]);
+    cu_free(cm->ostate);
+    cu_free(cm->mask);
+    cu_free(cm->gshard);
+    cu_host_free(cm->hx);
+    cu_host_free(cm->hlab);
+    cu_host_free(cm->hloss);
+    cu_ctx_free(cm->c);
+    free(cm);
+}
+
+void cuda_model_set_params(CudaModel *cm, const float *params) {
+    cu_ctx_bind(cm->c);
+    cu_upload(cm->c, cm->params, params, sizeof(float) * cm->n_params);
+    cu_sync(cm->c);  // the caller may reuse its buffer at once
+}
+
+void cuda_model_get_params(CudaModel *cm, float *params) {
+    cu_ctx_bind(cm->c);
+    cu_download(cm->c, params, cm->params, sizeof(float) * cm->n_params);
+}
+
+void cuda_model_get_grads(CudaModel *cm, float *grads) {
+    cu_ctx_bind(cm->c);
+    cu_download(cm->c, grads, cm->grads, sizeof(float) * cm->n_params);
+}
+
+// Enqueues the forward pass (inputs staged through page-locked memory); no host wait.
+static void forward_async(CudaModel *cm, Model *m, const float *x, const float *labels, int B,
+                          int train) {
+    if (B < 1 || B > cm->bmax)
+        calla_die("model_forward: batch of %d samples outside [1, %d]", B, cm->bmax);
+    if (labels && m->arch == ARCH_CLAIR3_PILEUP)  // the CPU model's check, on the host
+        for (int b = 0; b < B; b++)
+            for (int k = 0; k < 2; k++) {
+                const int n = k == 0 ? NGT : NZY, v = (int)labels[(size_t)b * cm->n_labels + k];
+                if (v < 0 || v >= n)
+                    calla_die("clair3: label %d of sample %d is %d, outside [0, %d)", k, b, v, n);
+            }
+    cu_ctx_bind(cm->c);
+    cm->B = B;
+    cm->labelled = labels != NULL;
+    const uint64_t seed = train ? rng_u64(&m->rng) : 0;  // this step's dropout streams
+    memcpy(cm->hx, x, sizeof(float) * B * cm->n_in);
+    cu_upload(cm->c, cm->x, cm->hx, sizeof(float) * B * cm->n_in);
+    if (labels) {
+        memcpy(cm->hlab, labels, sizeof(float) * B * cm->n_labels);
+        cu_upload(cm->c, cm->lab, cm->hlab, sizeof(float) * B * cm->n_labels);
+    }
+    if (cm->arch == ARCH_CLAIR3_PILEUP)
+        clair3_forward(cm, B, train, seed, m->row0);
+    else
+        clv_forward(cm, B, train, seed, m->row0);
+}
+
+// Waits for the stream and turns the device's per-head sums into the model's losses.
+static double collect_loss(CudaModel *cm, Model *m) {
+    double total = 0.0;
+    for (int h = 0; h < cm->n_heads; h++) m->head_loss[h] = 0.0;
+    if (!cm->labelled) {
+        cu_sync(cm->c);
+        return 0.0;
+    }
+    cu_download(cm->c, cm->hloss, cm->loss, sizeof(double) * cm->n_heads);
+    for (int h = 0; h < cm->n_heads; h++) {
+        // Clair3: focal loss, mean over the batch; Clairvoyante: sums over the batch.
+        m->head_loss[h] = cm->arch == ARCH_CLAIR3_PILEUP ? cm->hloss[h] / cm->B : cm->hloss[h];
+        total += m->head_loss[h];
+    }
+    return total;
+}
+
+double cuda_model_forward(CudaModel *cm, Model *m, const float *x, const float *labels, int B,
+                          int train) {
+    forward_async(cm, m, x, labels, B, train);
+    cu_download(cm->c, m->out, cm->out, sizeof(float) * B * cm->n_out);
+    return collect_loss(cm, m);
+}
+
+void cuda_model_backward(CudaModel *cm) {
+    if (!cm->labelled) calla_die("backward after a forward without labels");
+    cu_ctx_bind(cm->c);
+    cu_zero(cm->c, cm->grads, sizeof(float) * cm->n_params);
+    if (cm->arch == ARCH_CLAIR3_PILEUP)
+        clair3_backward(cm);
+    else
+        clv_backward(cm);
+}
+
+// The state of elements [lo, lo + o->n) of the parameters (the whole buffer, or a ZeRO-1 shard).
+static void optim_upload(CudaModel *cm, const Optimizer *o, const uint8_t *decay_mask, size_t lo) {
+    const size_t n = o->n;
+    cu_ctx_bind(cm->c);
+    if (lo + n > cm->n_params)
+        calla_die("internal error: optimizer of [%zu, %zu) for a model of %zu", lo, lo + n,
+                  cm->n_params);
+    if (cm->has_opt && n != cm->opt_n)
+        calla_die("internal error: optimizer of %zu, attached with %zu", n, cm->opt_n);
+    cm->opt_lo = lo, cm->opt_n = n;
+    if (!cm->ostate) cm->ostate = (float *)cu_malloc(sizeof(float) * 3 * (n ? n : 1));
+    if (!cm->mask) cm->mask = (uint8_t *)cu_malloc(n ? n : 1);
+    if (decay_mask) decay_mask += lo;
+    cu_upload(cm->c, cm->ostate, o->m, sizeof(float) * n);
+    cu_upload(cm->c, cm->ostate + n, o->v, sizeof(float) * n);
+    if (o->slow) cu_upload(cm->c, cm->ostate + 2 * n, o->slow, sizeof(float) * n);
+    if (decay_mask)
+        cu_upload(cm->c, cm->mask, decay_mask, n);
+    else {
+        uint8_t *mk = cm->mask;
+        launch(n, cm->c->stream, [=] CALLA_HD(size_t i) { mk[i] = 1; });
+    }
+    cu_sync(cm->c);
+    cm->has_opt = 1;
+}
+
+void cuda_optim_attach(CudaModel *cm, const Optimizer *o, const uint8_t *decay_mask) {
+    if (o->n != cm->n_params)
+        calla_die("internal error: optimizer of %zu for a model of %zu", o->n, cm->n_params);
+    optim_upload(cm, o, decay_mask, 0);
+}
+
+float *cuda_optim_attach_shard(CudaModel *cm, const Optimizer *o, const uint8_t *decay_mask,
+                               size_t lo, size_t padded) {
+    cu_ctx_bind(cm->c);
+    if (padded > cm->n_params) {  // room for an in-place equal-count all-gather (NCCL)
+        for (int i = 0; i < cm->nbufs; i++)
+            if (cm->bufs[i] == cm->params) {
+                float *p = (float *)cu_malloc(sizeof(float) * padded);
+                cu_copy(cm->c, p, cm->params, sizeof(float) * cm->n_params);
+                cu_sync(cm->c);
+                cu_free(cm->params);
+                cm->bufs[i] = cm->params = p;
+            }
+    }
+    optim_upload(cm, o, decay_mask, lo);
+    if (!cm->gshard) cm->gshard = (float *)cu_malloc(sizeof(float) * (o->n ? o->n : 1));
+    return cm->gshard;
+}
+
+void cuda_optim_step(CudaModel *cm, Optimizer *o, double lr, double wd_scale) {
+    if (!cm->has_opt) calla_die("internal error: cuda_optim_step before cuda_optim_attach");
+    cu_ctx_bind(cm->c);
+    const size_t n = cm->opt_n;
+    if (o->n != n) calla_die("internal error: optimizer of %zu, attached with %zu", o->n, n);
+    cu_optim_step(cm->c, o, cm->params + cm->opt_lo, cm->gshard ? cm->gshard : cm->grads,
+                  cm->ostate, cm->ostate + n, o->slow ? cm->ostate + 2 * n : NULL, cm->mask, lr,
+                  wd_scale);
+}
+
+void cuda_optim_get_state(CudaModel *cm, Optimizer *o) {
+    cu_ctx_bind(cm->c);
+    const size_t n = cm->opt_n;
+    if (o->n != n) calla_die("internal error: optimizer of %zu, attached with %zu", o->n, n);
+    cu_download(cm->c, o->m, cm->ostate, sizeof(float) * n);
+    cu_download(cm->c, o->v, cm->ostate + n, sizeof(float) * n);
+    if (o->slow) cu_download(cm->c, o->slow, cm->ostate + 2 * n, sizeof(float) * n);
+}
+
+double cuda_train_step(CudaModel *cm, Model *m, Optimizer *o, const float *x, const float *labels,
+                       int B, int train, double lr, double wd_scale) {
+    forward_async(cm, m, x, labels, B, train);
+    cuda_model_backward(cm);
+    cuda_optim_step(cm, o, lr, wd_scale);
+    return collect_loss(cm, m);
+}
+
+// ---------------------------------------------------------------- several GPUs (MPI ranks)
+
+double cuda_train_forward(CudaModel *cm, Model *m, const float *x, const float *labels, int B,
+                          int train) {
+    if (!labels) calla_die("cuda_train_forward without labels");
+    forward_async(cm, m, x, labels, B, train);
+    return collect_loss(cm, m);
+}
+
+void cuda_model_backward_ready(CudaModel *cm, void (*ready)(void *, size_t, size_t), void *ud) {
+    cm->ready = ready, cm->ready_ud = ud;
+    cuda_model_backward(cm);
+    cm->ready = NULL, cm->ready_ud = NULL;
+}
+
+void cuda_model_scale_grads(CudaModel *cm, size_t lo, size_t hi, float s) {
+    if (hi > cm->n_params) hi = cm->n_params;
+    if (lo >= hi) return;
+    cu_ctx_bind(cm->c);
+    float *g = cm->grads + lo;
+    launch(hi - lo, cm->c->stream, [=] CALLA_HD(size_t i) { g[i] *= s; });
+}
+
+float *cuda_model_params_dev(CudaModel *cm) { return cm->params; }
+float *cuda_model_grads_dev(CudaModel *cm) { return cm->grads; }
+
+void *cuda_model_stream(CudaModel *cm) {
+#ifdef CALLA_CUDA
+    return (void *)cm->c->stream;
+#else
+    (void)cm;
+    return NULL;
+#endif
+}
+
+// DistDeviceCopy hooks (ctx = the CudaModel): copies on the model's stream, so ordered after the
+// kernels already enqueued there, and synchronised before returning (the reducer reuses the host
+// buffer and the device buffer as soon as they return).
+void cuda_copy_to_host(void *ctx, float *host, const float *dev, size_t n) {
+    CudaModel *cm = (CudaModel *)ctx;
+    cu_ctx_bind(cm->c);
+    cu_download(cm->c, host, dev, sizeof(float) * n);  // waits
+}
+
+void cuda_copy_to_device(void *ctx, float *dev, const float *host, size_t n) {
+    CudaModel *cm = (CudaModel *)ctx;
+    cu_ctx_bind(cm->c);
+    cu_upload(cm->c, dev, host, sizeof(float) * n);
+    cu_sync(cm->c);
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# test_cuda_emu.sh — `--device cuda` end to end through the command line, with calla-cudaemu
+# (calla linked with the emulated device: the src/cuda code run on the host, docs/cuda.md):
+# - `calla train --device cuda` on synthetic data (mksynth) logs the CPU run's losses and metrics
+#   epoch by epoch (relative 1e-3; Clair3, whose training is not chaotic: test_cuda_train_checks.h);
+# - `calla call --device cuda` with that model on the real Illumina slice writes the CPU run's
+#   records: same sites, alleles and genotypes, QUAL within 0.01 (docs/calling.md's tolerance;
+#   near-ties could differ, none are expected on this small slice and model).
+source "$(dirname "$0")/lib.sh"
+EMU=$CALLA_TOOLS/calla-cudaemu
+[[ -x $EMU ]] || { fail "no $EMU (make test builds it)"; done_test; }
+[[ -x $CALLA_TOOLS/mksynth ]] || { fail "no $CALLA_TOOLS/mksynth"; done_test; }
+"$CALLA_TOOLS/mksynth" "$TMP/s.ctf" clair3-pileup 300 3 || fail "mksynth"
+args=(-i "$TMP/s.ctf" --model clair3-pileup --batch 50 --chunk 25 --epochs 2 --seed 4 -@ 1)
+"$CALLA" train "${args[@]}" -o "$TMP/cpu.st" --log "$TMP/cpu.jsonl" 2>"$TMP/cpu.err" ||
+    { cat "$TMP/cpu.err"; fail "CPU training"; }
+"$EMU" train "${args[@]}" --device cuda -o "$TMP/dev.st" --log "$TMP/dev.jsonl" 2>"$TMP/dev.err" ||
+    { cat "$TMP/dev.err"; fail "device training"; }
+[[ $(wc -l <"$TMP/dev.jsonl") -eq 2 ]] || fail "device log has $(wc -l <"$TMP/dev.jsonl") lines"
+for k in train_loss val_loss val_f1 val_precision val_recall; do
+    a=$(grep -o "\"$k\":[-0-9.e]*" "$TMP/cpu.jsonl" | cut -d: -f2 | tr '\n' ' ')
+    b=$(grep -o "\"$k\":[-0-9.e]*" "$TMP/dev.jsonl" | cut -d: -f2 | tr '\n' ' ')
+    awk -v a="$a" -v b="$b" 'BEGIN { n = split(a, x, " "); m = split(b, y, " "); if (n != 2 || m != 2) exit 1;
+        for (i = 1; i <= n; i++) { d = x[i] - y[i]; if (d < 0) d = -d; s = x[i] < 0 ? -x[i] : x[i];
+        if (d > 1e-3 * s + 1e-9) exit 1 } }' || fail "$k: CPU $a, device $b"
+done
+
+D=$CALLA_SHARED/data/hg001_illumina_grch37_chr20_10.0-10.1Mb
+if [[ -d $D ]] && command -v bcftools >/dev/null; then
+    BAM=$D/NA12878_S1.chr20.10_10p1mb.bam
+    REF=$D/ucsc.hg19.chr20.unittest.fasta.gz
+    REG=chr20:10000001-10030000
+    "$CALLA" call -b "$BAM" -f "$REF" -m "$TMP/cpu.st" -r "$REG" --batch 64 --ref-calls \
+        -o "$TMP/cpu.vcf.gz" 2>"$TMP/c1.err" || { cat "$TMP/c1.err"; fail "CPU call"; }
+    "$EMU" call -b "$BAM" -f "$REF" -m "$TMP/cpu.st" -r "$REG" --batch 64 --ref-calls --device cuda \
+        -o "$TMP/dev.vcf.gz" 2>"$TMP/c2.err" || { cat "$TMP/c2.err"; fail "device call"; }
+    q='%CHROM %POS %REF %ALT %FILTER [%GT] %QUAL\n'
+    bcftools query -f "$q" "$TMP/cpu.vcf.gz" >"$TMP/cpu.txt" || fail "query"
+    bcftools query -f "$q" "$TMP/dev.vcf.gz" >"$TMP/dev.txt" || fail "query"
+    n=$(wc -l <"$TMP/cpu.txt")
+    [[ $n -ge 20 ]] || fail "only $n records from the CPU call"
+    cmp -s <(cut -d' ' -f1-6 "$TMP/cpu.txt") <(cut -d' ' -f1-6 "$TMP/dev.txt") ||
+        fail "device calls differ: $(diff <(cut -d' ' -f1-6 "$TMP/cpu.txt") <(cut -d' ' -f1-6 "$TMP/dev.txt") | head -4)"
+    paste -d' ' "$TMP/cpu.txt" "$TMP/dev.txt" | awk '{ d = $7 - $14; if (d < 0) d = -d; if (d > 0.0100001) bad++ }
+        END { exit bad > 0 }' || fail "QUAL differs by more than 0.01"
+fi
+echo "checked: $(wc -l <"$TMP/dev.jsonl") epochs; ${n:-0} call records"
+done_test
