@@ -21,7 +21,9 @@
 #   WORKDIR: where the simulated data and logs go [model-work/NAME]
 # Environment: CALLA (binary) [build/calla], SHARED [../shared], THREADS [2],
 #   EPOCHS, LR, BATCH, DEPTH, SEED: override the recipe (recorded in the metadata),
-#   INSTALL=0: leave models/ alone (train into WORKDIR only).
+#   INSTALL=0: leave models/ alone (train into WORKDIR only),
+#   RESUME=1: continue the last training from its checkpoint up to EPOCHS (exact resume: the same
+#   result as training EPOCHS from the start), then evaluate and install.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 NAME=${1:?usage: bash models/recipe.sh ilmn|hifi|ont|clairvoyante-ilmn [WORKDIR]}
@@ -119,11 +121,17 @@ echo "tensors: $("$CALLA" view -H "$W/train_a.ctf" | awk '/^records:/{print $2}'
     "$("$CALLA" view -H "$W/train_b.ctf" | awk '/^records:/{print $2}') (down-sampled); none within 100 kb of an evaluation window" >&2
 
 # --- 4. training
+if [[ ${RESUME:-0} == 1 && -s $W/model.safetensors.ckpt ]]; then
+    say "resume training up to $EPOCHS epochs"
+    "$CALLA" train -i "$W/train_a.ctf" "$W/train_b.ctf" --resume "$W/model.safetensors.ckpt" --epochs "$EPOCHS" -@ "$THREADS" \
+        --log "$W/train.jsonl" -o "$W/model.safetensors"
+else
 say "train $ARCH on CPU: $EPOCHS epochs, batch $BATCH, lr $LR, $THREADS threads"
 rm -f "$W/train.jsonl" "$W/model.safetensors.ckpt"
 "$CALLA" train -i "$W/train_a.ctf" "$W/train_b.ctf" --model "$ARCH" --platform "$PLAT" \
     --epochs "$EPOCHS" --batch "$BATCH" --chunk 100 --lr "$LR" --seed "$SEED" --early-stop 4 \
     -@ "$THREADS" --log "$W/train.jsonl" -o "$W/model.safetensors"
+fi
 "$CALLA" plot "$W/train.jsonl" -o "$W/curves.svg" --title "calla $NAME model ($ARCH)"
 
 # --- 6. simulated evaluation on the windows
