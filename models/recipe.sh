@@ -20,7 +20,8 @@
 #   NAME: ilmn | hifi | ont (Clair3 pileup model) | clairvoyante-ilmn (Clairvoyante, Illumina)
 #   WORKDIR: where the simulated data and logs go [model-work/NAME]
 # Environment: CALLA (binary) [build/calla], SHARED [../shared], THREADS [2],
-#   EPOCHS, LR, BATCH, DEPTH, SEED: override the recipe (recorded in the metadata),
+#   EPOCHS, LR, BATCH, DEPTH, SEED, SCHED (--schedule), EARLY_STOP: override the recipe
+#   (recorded in the metadata),
 #   INSTALL=0: leave models/ alone (train into WORKDIR only),
 #   RESUME=1: continue the last training from its checkpoint up to EPOCHS (exact resume: the same
 #   result as training EPOCHS from the start), then evaluate and install.
@@ -44,9 +45,10 @@ say() { printf '\n=== [%ds] %s: %s\n' $(($(date +%s) - T0)) "$NAME" "$*" >&2; }
 # The recipe per model. DEPTH: simulated depth; SPLIT: the first training part (chr20 < SPLIT)
 # uses the full depth, the rest a copy down-sampled to FRAC. Illumina and ONT at ~50x because the
 # real GIAB slices we evaluate on are 52x and 54x; FRAC puts the second part at ~25-30x.
-ARCH=clair3-pileup FEAT=clair3-pileup PLAT=$NAME
+ARCH=clair3-pileup FEAT=clair3-pileup PLAT=$NAME SCHED=${SCHED:-} EARLY=${EARLY_STOP:-4}
 case $NAME in
-ilmn) DEPTH=${DEPTH:-50} FRAC=0.5 EPOCHS=${EPOCHS:-12} LR=${LR:-1e-3} BATCH=${BATCH:-200} ;;
+ilmn) DEPTH=${DEPTH:-50} FRAC=0.5 EPOCHS=${EPOCHS:-16} LR=${LR:-1e-3} BATCH=${BATCH:-200}
+    SCHED=${SCHED:-warmup-cosine} EARLY=${EARLY_STOP:-0} ;;
 hifi) DEPTH=${DEPTH:-30} FRAC=0.6 EPOCHS=${EPOCHS:-12} LR=${LR:-1e-3} BATCH=${BATCH:-200} ;;
 ont) DEPTH=${DEPTH:-50} FRAC=0.6 EPOCHS=${EPOCHS:-12} LR=${LR:-1e-3} BATCH=${BATCH:-200} ;;
 clairvoyante-ilmn)
@@ -129,7 +131,8 @@ else
 say "train $ARCH on CPU: $EPOCHS epochs, batch $BATCH, lr $LR, $THREADS threads"
 rm -f "$W/train.jsonl" "$W/model.safetensors.ckpt"
 "$CALLA" train -i "$W/train_a.ctf" "$W/train_b.ctf" --model "$ARCH" --platform "$PLAT" \
-    --epochs "$EPOCHS" --batch "$BATCH" --chunk 100 --lr "$LR" --seed "$SEED" --early-stop 4 \
+    --epochs "$EPOCHS" --batch "$BATCH" --chunk 100 --lr "$LR" --seed "$SEED" --early-stop "$EARLY" \
+    ${SCHED:+--schedule "$SCHED"} \
     -@ "$THREADS" --log "$W/train.jsonl" -o "$W/model.safetensors"
 fi
 "$CALLA" plot "$W/train.jsonl" -o "$W/curves.svg" --title "calla $NAME model ($ARCH)"
@@ -150,7 +153,7 @@ if [[ $INSTALL == 1 ]]; then
         --meta recipe="models/recipe.sh $NAME (calla commit $commit)" \
         --meta training.data="calla simulate: GRCh38 chr20:1-10,000,000 + HG002 GIAB v4.2.1, $PLAT ${DEPTH}x (second part down-sampled to $FRAC); evaluation windows chr20:4.9-5.2 Mb and 8.9-9.2 Mb +-100 kb excluded" \
         --meta training.inputs="train_a.ctf train_b.ctf" \
-        --meta training.recipe="$ARCH, epochs $EPOCHS, batch $BATCH, lr $LR, seed $SEED, early stop 4" \
+        --meta training.recipe="$ARCH, epochs $EPOCHS, batch $BATCH, lr $LR${SCHED:+ $SCHED}, seed $SEED, early stop $EARLY" \
         --meta eval.sim_windows="$evalsum" \
         "$W/model.safetensors" >/dev/null
     cp "$W/curves.svg" "$root/models/$NAME.curves.svg"

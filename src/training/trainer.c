@@ -224,7 +224,7 @@ int train_run(TrainConfig *c) {
     Schedule s;
     TrainState st;
     Dataset d;
-    int rc = CALLA_EXIT_RUNTIME;
+    int rc = CALLA_EXIT_RUNTIME, wrote_model = 0;
     memset(&m, 0, sizeof m);
     memset(&o, 0, sizeof o);
     memset(&st, 0, sizeof st);
@@ -498,6 +498,7 @@ int train_run(TrainConfig *c) {
             st.best_epoch = st.epoch;
             st.since_best = 0;
             if (R == 0 && save_model(c, &m, st.epoch, &v) < 0) goto done;
+            wrote_model = 1;
         } else {
             st.since_best++;
         }
@@ -528,6 +529,10 @@ int train_run(TrainConfig *c) {
     if (stop == 3)
         INFO("stopped after %" PRId64 " steps (--max-steps); checkpoint \"%s\"", st.step,
                    c->ckpt);
+    else if (isfinite(st.best_val) && !wrote_model)  // a resume that beat nothing (or ran no epoch)
+        INFO("done: no epoch of this run beat epoch %d (val loss %.5f); \"%s\" was not rewritten "
+             "(the best model is what the earlier run wrote there)",
+             st.best_epoch, st.best_val, c->out);
     else if (isfinite(st.best_val))
         INFO("done: best epoch %d (val loss %.5f), model \"%s\"", st.best_epoch,
                    st.best_val, c->out);
