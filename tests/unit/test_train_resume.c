@@ -12,34 +12,7 @@
 #include "unit/train_util.h"
 
 static TrainConfig base(ModelArch arch, OptKind opt, SchedKind sched, char **inputs, int epochs) {
-    TrainConfig c;
-    memset(&c, 0, sizeof c);
-    c.inputs = inputs;
-    c.n_inputs = 1;
-    c.val_fraction = 0.1;
-    c.arch = arch;
-    c.batch = 50;
-    c.chunk = 25;
-    c.epochs = epochs;
-    c.early_stop = 0;
-    c.threads = 1;
-    c.lr = 1e-3;
-    c.opt = opt;
-    c.sched = sched;
-    c.weight_decay = 1e-4;
-    c.min_lr_ratio = opt == OPT_RADAM_LOOKAHEAD ? 0.75 : 0;
-    c.warmup = -1;
-    c.seed = 11;
-    return c;
-}
-
-static int same_bytes(const char *a, const char *b) {
-    size_t la, lb;
-    char *x = tu_slurp(a, &la), *y = tu_slurp(b, &lb);
-    int same = x && y && la == lb && memcmp(x, y, la) == 0;
-    free(x);
-    free(y);
-    return same;
+    return tu_train_config(arch, opt, sched, inputs, epochs, 11);
 }
 
 static void check(const char *tag, ModelArch arch, OptKind opt, SchedKind sched, int n, int epochs,
@@ -76,7 +49,7 @@ static void check(const char *tag, ModelArch arch, OptKind opt, SchedKind sched,
     r.threads = 1;
     r.resume = cb, r.out = ob, r.ckpt = cb, r.log = lb;
     T_EQ_INT(train_run(&r), 0);
-    T_CHECK(same_bytes(oa, ob));
+    T_CHECK(tu_same_bytes(oa, ob));
     StFile fa, fb;
     T_EQ_INT(st_open(&fa, ca), 0);
     T_EQ_INT(st_open(&fb, cb), 0);
@@ -111,7 +84,7 @@ static void check(const char *tag, ModelArch arch, OptKind opt, SchedKind sched,
     c = base(arch, opt, sched, inputs, 1);
     c.seed = 12, c.out = oc, c.ckpt = cc, c.max_steps = 2;
     T_EQ_INT(train_run(&c), 0);
-    T_CHECK(!same_bytes(cc, cb));
+    T_CHECK(!tu_same_bytes(cc, cb));
     fprintf(stderr, "%s: resumed run matches\n", tag);
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "training/json.h"
+#include "training/trainer.h"
 
 static char tu_dir[256];
 
@@ -73,6 +74,41 @@ static inline int tu_jsonl_line(const char *path, int idx, JsonVal *v, int *n_li
 static inline double tu_num(const JsonVal *o, const char *key) {
     const JsonVal *v = json_get(o, key);
     return v && v->type == JSON_NUM ? v->num : -1e300;
+}
+
+// The small configuration the training tests share: one input, 10% validation, batch 50 in
+// chunks of 25, one thread, lr 1e-3, weight decay 1e-4, no early stop, default warm-up; the
+// caller sets out/ckpt/log and changes what its test needs.
+static inline TrainConfig tu_train_config(ModelArch arch, OptKind opt, SchedKind sched,
+                                          char **inputs, int epochs, uint64_t seed) {
+    TrainConfig c;
+    memset(&c, 0, sizeof c);
+    c.inputs = inputs;
+    c.n_inputs = 1;
+    c.val_fraction = 0.1;
+    c.arch = arch;
+    c.batch = 50;
+    c.chunk = 25;
+    c.epochs = epochs;
+    c.threads = 1;
+    c.lr = 1e-3;
+    c.opt = opt;
+    c.sched = sched;
+    c.weight_decay = 1e-4;
+    c.min_lr_ratio = opt == OPT_RADAM_LOOKAHEAD ? 0.75 : 0;
+    c.warmup = -1;
+    c.seed = seed;
+    return c;
+}
+
+// 1 when the two files have identical bytes.
+static inline int tu_same_bytes(const char *a, const char *b) {
+    size_t la, lb;
+    char *x = tu_slurp(a, &la), *y = tu_slurp(b, &lb);
+    int same = x && y && la == lb && memcmp(x, y, la) == 0;
+    free(x);
+    free(y);
+    return same;
 }
 
 #endif
