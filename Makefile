@@ -104,7 +104,7 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-.PHONY: all test unit-tests clean demo models model-ilmn model-hifi model-ont model-clairvoyante model-clairvoyante-ilmn
+.PHONY: all test unit-tests seed-sweep clean demo models model-ilmn model-hifi model-ont model-clairvoyante model-clairvoyante-ilmn
 all: $(BUILD)/calla
 
 $(BUILD)/calla: $(BUILD)/obj/cli/main.o $(LIB)
@@ -159,6 +159,11 @@ unit-tests: $(TEST_BINS) $(TOOL_BINS)
 # Runs every unit test binary and every tests/cli/test_*.sh; prints "N passed, N failed, N skipped".
 test: $(BUILD)/calla $(TEST_BINS) $(TOOL_BINS)
 	@BUILD=$(BUILD) bash tests/run.sh $(T)
+
+# The randomized device-vs-CPU tests over many seeds (make test runs one fixed seed): SEEDS=N.
+SWEEP_TESTS := $(addprefix $(BUILD)/tests/,test_cudaemu_layers test_cudaemu_model test_cuda_layers test_cuda_model)
+seed-sweep: $(SWEEP_TESTS)
+	BUILD=$(BUILD) bash scripts/seed-sweep.sh $(or $(SEEDS),50) $(notdir $(filter-out %.d,$^))
 
 # The demo installs missing packages and builds calla itself (BUILD is passed on).
 demo:

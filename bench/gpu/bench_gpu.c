@@ -1,9 +1,14 @@
 // bench_gpu.c — calla's GPU training and inference throughput for bench/gpu/run.sh.
 //   bench_gpu MODEL PRECISION BATCH STEPS
 //     -> "calla MODEL train PRECISION BATCH samples/s ms/step"
+//        "calla MODEL train-pipe PRECISION BATCH samples/s ms/step"
+//        "calla MODEL train-graph PRECISION BATCH samples/s ms/step"
 //        "calla MODEL infer PRECISION BATCH samples/s ms/step"
-// A training step is cuda_train_step: upload, forward with dropout, backward, optimizer update
-// (AdamW for Clair3, Adam for Clairvoyante), one host wait for the loss. Inference is
+// train: cuda_train_step: upload, forward with dropout, backward, optimizer update (AdamW for
+// Clair3, Adam for Clairvoyante), one host wait for the loss. train-pipe: the trainer's input
+// pipeline (docs/cuda.md): the step enqueued from one page-locked slot while the host copies the
+// next batch into the other and starts its upload, then the wait. train-graph: the same with
+// --cuda-graphs (the first step, a warm-up one, eager; then one capture per slot). Inference is
 // cuda_model_forward without labels (probabilities copied back). Random inputs and labels; two
 // warm-up steps, then the best of 3 timings of STEPS steps (wall clock; each step ends with a
 // host wait, so the clock covers the device work).
@@ -62,21 +67,48 @@ int main(int argc, char **argv) {
     CudaModel *cm = cuda_model_new(&m, 0, prec);
     if (!cm) return 1;
     cuda_optim_attach(cm, &o, mask);
-    for (int mode = 0; mode < 2; mode++) {
+    static const char *MODES[4] = {"train", "train-pipe", "train-graph", "infer"};
+    int slot = 0;
+    for (int mode = 0; mode < 4; mode++) {
         double best = 1e30, loss = 0;
+        if (mode == 2) cuda_model_set_graphs(cm, 1);
+        if (mode == 3) cuda_model_set_graphs(cm, 0);
+        if (mode == 1) {  // the first batch into slot 0
+            float *sx, *sl;
+            cuda_batch_slot(cm, 0, &sx, &sl);
+            memcpy(sx, x, sizeof(float) * (size_t)B * n_in);
+            memcpy(sl, lab, sizeof(float) * (size_t)B * m.n_labels);
+            cuda_batch_upload(cm, 0, B);
+        }
         for (int rep = -1; rep < 3; rep++) {  // rep -1: warm-up (2 steps)
             const int n = rep < 0 ? 2 : steps;
             double t0 = now();
-            for (int s = 0; s < n; s++)
-                loss = mode == 0 ? cuda_train_step(cm, &m, &o, x, lab, B, 1, 1e-4, 1.0)
-                                 : cuda_model_forward(cm, &m, x, NULL, B, 0);
+            for (int s = 0; s < n; s++) {
+                if (mode == 0) {
+                    loss = cuda_train_step(cm, &m, &o, x, lab, B, 1, 1e-4, 1.0);
+                } else if (mode == 3) {
+                    loss = cuda_model_forward(cm, &m, x, NULL, B, 0);
+                } else {  // as the trainer: enqueue, read the next batch into the other slot, wait
+                    float *sx, *sl;
+                    cuda_train_enqueue(cm, &m, &o, slot, 1, 1e-4, 1.0);
+                    cuda_batch_slot(cm, slot ^ 1, &sx, &sl);
+                    memcpy(sx, x, sizeof(float) * (size_t)B * n_in);
+                    memcpy(sl, lab, sizeof(float) * (size_t)B * m.n_labels);
+                    cuda_batch_upload(cm, slot ^ 1, B);
+                    loss = cuda_train_wait(cm, &m);
+                    slot ^= 1;
+                }
+            }
             double dt = (now() - t0) / n;
             if (rep >= 0 && dt < best) best = dt;
         }
-        printf("calla %s %s %s %d %.1f %.3f\n", argv[1], mode == 0 ? "train" : "infer", pn, B,
-               B / best, 1e3 * best);
-        if (mode == 0) fprintf(stderr, "bench_gpu %s %s B=%d: last loss %g\n", argv[1], pn, B, loss);
+        printf("calla %s %s %s %d %.1f %.3f\n", argv[1], MODES[mode], pn, B, B / best, 1e3 * best);
+        if (mode < 3)
+            fprintf(stderr, "bench_gpu %s %s %s B=%d: last loss %g\n", argv[1], MODES[mode], pn, B,
+                    loss);
     }
+    if (cuda_model_graph_captures(cm) != 2)
+        fprintf(stderr, "bench_gpu: %d graph captures (expected 2)\n", cuda_model_graph_captures(cm));
     cuda_model_free(cm);
     optim_free(&o);
     model_free(&m);

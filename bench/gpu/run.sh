@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # bench/gpu/run.sh — run ON THE GPU MACHINE (H100/H200, CUDA 13, PyTorch 2.x), from the
 # repository root, with a bundle made by bench/gpu/pack.sh. One prepared script, < 10 minutes:
-#   1. correctness first: test_cuda_layers, test_cuda_model, test_cuda_train (every kernel, both
-#      models and a short training run against the CPU reference; exit 0 pass, 77 skip);
-#   2. calla's GPU throughput (bench/gpu/bench_gpu.c): train step (forward + backward + optimizer)
-#      and batched inference, both models, fp32 / tf32 / bf16 GEMMs, batch 256 and 2000;
+#   1. correctness first: test_cuda_layers, test_cuda_model, test_cuda_train, test_cuda_graphs
+#      (every kernel, both models and a short training run against the CPU reference, graph
+#      replay against eager launches; exit 0 pass, 77 skip);
+#   2. calla's GPU throughput (bench/gpu/bench_gpu.c): train step (forward + backward + optimizer;
+#      plain, through the input pipeline, and replayed from CUDA graphs) and batched inference,
+#      both models, fp32 / tf32 / bf16 GEMMs, batch 256 and 2000;
 #   3. PyTorch on the same card, same architectures and steps (bench/gpu/torch_gpu.py);
 #   4. results.md: a markdown table of samples/s and the calla / PyTorch ratio.
 #   bash bench/gpu/run.sh BUNDLE       # results under $OUT (the device tool's folder) or bench-out/gpu
@@ -30,7 +32,7 @@ log "card: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=cs
 "$BUNDLE/calla/run" --version >>"$O/machine.txt" 2>&1 || log "calla --version failed"
 
 if [[ ${SKIP_TESTS:-0} != 1 ]]; then
-    for t in test_cuda_layers test_cuda_model test_cuda_train; do
+    for t in test_cuda_layers test_cuda_model test_cuda_train test_cuda_graphs; do
         timeout 240 "$BUNDLE/$t/run" >"$O/$t.log" 2>&1
         rc=$?
         log "$t: exit $rc ($( [[ $rc == 0 ]] && echo pass || { [[ $rc == 77 ]] && echo skipped || echo FAIL; }))"
@@ -69,7 +71,8 @@ print("| model | mode | precision | batch | calla | PyTorch | calla / PyTorch |"
 print("|---|---|---|---|---|---|---|")
 keys = sorted({k[1:] for k in res})
 for (m, mode, p, b) in keys:
-    c, t = res.get(("calla", m, mode, p, b)), res.get(("torch", m, mode, p, b))
+    # every calla training mode is compared with PyTorch's training step
+    c, t = res.get(("calla", m, mode, p, b)), res.get(("torch", m, mode.split("-")[0], p, b))
     cs = f"{c[0]:.0f} ({c[1]:.2f})" if c else "-"
     ts = f"{t[0]:.0f} ({t[1]:.2f})" if t else "-"
     r = f"{c[0] / t[0]:.2f}" if c and t else "-"

@@ -60,6 +60,7 @@ static void usage(FILE *fp) {
             "  --ref-calls               also write reference calls (FILTER RefCall)\n"
             "  --batch N                 candidates per forward pass [%d]\n"
             "  --device cpu|cuda|cuda:N  run the model on the CPU or on a GPU [cpu] (docs/cuda.md)\n"
+            "  --precision fp32|tf32|bf16  GPU matrix products (tf32/bf16: tensor cores) [fp32]\n"
             "Candidates (defaults from the platform, as in `calla tensors`):\n"
             "  --snp-af F                minimum SNP allele frequency\n"
             "  --indel-af F              minimum indel allele frequency\n"
@@ -446,7 +447,7 @@ enum {
     OPT_SAMPLE = 1000, OPT_PLATFORM, OPT_QUAL, OPT_REF_CALLS, OPT_BATCH, OPT_SNP_AF, OPT_INDEL_AF,
     OPT_MIN_DEPTH, OPT_MIN_MAPQ, OPT_CHUNK
 };
-enum { OPT_DEVICE = 1100 };  // --device (docs/cuda.md)
+enum { OPT_DEVICE = 1100, OPT_PRECISION };  // --device, --precision (docs/cuda.md)
 
 int main_call(int argc, char **argv) {
     calla_set_cmd("call");
@@ -470,6 +471,7 @@ int main_call(int argc, char **argv) {
         {"min-mapq", required_argument, NULL, OPT_MIN_MAPQ},
         {"chunk-size", required_argument, NULL, OPT_CHUNK},
         {"device", required_argument, NULL, OPT_DEVICE},
+        {"precision", required_argument, NULL, OPT_PRECISION},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
     const char *bed_path = NULL, *sample_opt = NULL, *platform_s = NULL;
@@ -477,7 +479,8 @@ int main_call(int argc, char **argv) {
     int n_region_args = 0, ref_calls = 0, c, bad = 0;
     long threads = 1, batch = DEFAULT_BATCH, chunk = DEFAULT_CHUNK, min_depth = -1, min_mapq = -1;
     double qual = 2, snp_af = -1, indel_af = -1;
-    int device = -1;  // --device: -1 CPU, else the CUDA device
+    int device = -1;     // --device: -1 CPU, else the CUDA device
+    int precision = -1;  // --precision (GPU only): 0 fp32, 1 tf32, 2 bf16; -1 not given
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:f:m:o:r:R:@:h", lopts, NULL)) != -1) {
         long v;
@@ -524,8 +527,18 @@ int main_call(int argc, char **argv) {
                 bad = 1;
             }
             break;
+        case OPT_PRECISION:
+            if (strcmp(optarg, "fp32") && strcmp(optarg, "tf32") && strcmp(optarg, "bf16")) {
+                calla_err("bad precision \"%s\" (fp32, tf32 or bf16)", optarg);
+                bad = 1;
+            } else precision = optarg[0] == 'f' ? 0 : optarg[0] == 't' ? 1 : 2;
+            break;
         default: bad = 1; break;
         }
+    }
+    if (!bad && precision >= 0 && device < 0) {
+        calla_err("--precision applies to --device cuda only (the CPU computes in fp32)");
+        bad = 1;
     }
     if (!bad && optind < argc) {
         calla_err("unexpected argument \"%s\"", argv[optind]);
@@ -591,7 +604,9 @@ int main_call(int argc, char **argv) {
     for (long t = 0; t < threads; t++) {
         if (modelfile_load_st(&st, &ws[t].model, (int)batch, 0) < 0) goto out;
         ws[t].loaded = 1;
-        if (device >= 0 && !(ws[t].cm = cuda_model_new(&ws[t].model, device, 0))) goto out;
+        if (device >= 0 &&
+            !(ws[t].cm = cuda_model_new(&ws[t].model, device, precision < 0 ? 0 : precision)))
+            goto out;
     }
     st_close(&st);
     st_ok = 0;

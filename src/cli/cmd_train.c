@@ -49,6 +49,8 @@ static void usage(FILE *out) {
         "  --device cpu|cuda|cuda:N  train on the CPU or a GPU, one per rank under mpirun [cpu]\n"
         "                         (docs/cuda.md)\n"
         "  --precision fp32|tf32|bf16  GPU matrix products (tf32/bf16: tensor cores) [fp32]\n"
+        "  --cuda-graphs          replay each GPU training step from a captured CUDA graph\n"
+        "                         (one process; results identical to without) [off]\n"
         "  --max-steps N          stop after N updates, writing a checkpoint (for tests)\n"
         "Data parallelism (mpirun -np N calla train ...; docs/distributed.md):\n"
         "  --global-batch N       same as --batch: rows per update over all ranks\n"
@@ -95,7 +97,7 @@ enum {
     O_ZERO
 };
 
-enum { O_DEVICE = 400, O_PRECISION };  // --device, --precision (docs/cuda.md)
+enum { O_DEVICE = 400, O_PRECISION, O_CUDA_GRAPHS };  // --device, --precision (docs/cuda.md)
 
 static int bad_value(const char *opt, const char *v) {
     calla_err("invalid value for %s: \"%s\"", opt, v);
@@ -138,6 +140,7 @@ int main_train(int argc, char **argv) {
                                        {"zero", required_argument, 0, O_ZERO},
                                        {"device", required_argument, 0, O_DEVICE},
                                        {"precision", required_argument, 0, O_PRECISION},
+                                       {"cuda-graphs", no_argument, 0, O_CUDA_GRAPHS},
                                        {0, 0, 0, 0}};
     TrainConfig c;
     memset(&c, 0, sizeof c);
@@ -333,6 +336,7 @@ int main_train(int argc, char **argv) {
                     goto out;
                 }
                 break;
+            case O_CUDA_GRAPHS: c.cuda_graphs = 1; break;
             case O_PRECISION:
                 if (strcmp(optarg, "fp32") && strcmp(optarg, "tf32") && strcmp(optarg, "bf16")) {
                     rc = bad_value("--precision", optarg);
@@ -353,6 +357,11 @@ int main_train(int argc, char **argv) {
     }
     if (batch && per_rank) {
         calla_err("--batch/--global-batch and --batch-per-rank exclude each other");
+        usage(stderr);
+        goto out;
+    }
+    if (c.cuda_graphs && device < 0) {
+        calla_err("--cuda-graphs applies to --device cuda only");
         usage(stderr);
         goto out;
     }

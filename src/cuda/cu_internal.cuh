@@ -9,15 +9,33 @@
 #include <cublas_v2.h>
 #endif
 
+#ifdef CALLA_CUDA
+typedef cudaEvent_t CuEvent;
+#else
+typedef void *CuEvent;
+#endif
+
+// Per-launch scalars (the dropout seed, the optimizer's step terms) live in device memory, so
+// that a captured graph reads each launch's values: slots of CU_SCALAR_BYTES, uploaded from
+// page-locked memory by cu_scalars.
+enum { CU_SCALAR_SLOTS = 2, CU_SCALAR_BYTES = 256 };
+enum { CU_SLOT_SEED = 0, CU_SLOT_OPTIM = 1 };
+
 struct CuCtx {
     int dev;
     CuPrecision prec;
     CuStream stream;
 #ifdef CALLA_CUDA
     cublasHandle_t blas;
+    void *blas_ws;  // cuBLAS workspace (cublasSetWorkspace)
+    size_t blas_ws_n;
 #endif
+    unsigned char *scal_dev, *scal_host;  // CU_SCALAR_SLOTS x CU_SCALAR_BYTES each
+    CuEvent scal_ev[CU_SCALAR_SLOTS];     // the slot's last upload
     float *ones;  // device vector of 1s for column sums
     size_t ones_n;
+    const float **ptrs;  // device array of operand pointers for batched GEMMs (cu_ensure_ptrs)
+    size_t ptrs_n;
 };
 
 #ifdef CALLA_CUDA
@@ -36,6 +54,43 @@ void cu_fail(const char *file, int line, const char *call, const char *why);
             cu_fail(__FILE__, __LINE__, #call, cublasGetStatusString(s_)); \
     } while (0)
 #endif
+
+// Streams and events beyond the context's own stream (the input pipeline's copy stream). In the
+// emulation build every copy completes when it is issued, so these are no-ops there.
+CuStream cu_stream_new(void);
+void cu_stream_free(CuStream s);
+void cu_stream_sync(CuStream s);
+CuEvent cu_event_new(void);
+void cu_event_free(CuEvent e);
+void cu_event_record(CuEvent e, CuStream s);
+void cu_stream_wait_event(CuStream s, CuEvent e);  // later work on s waits for e (no host wait)
+void cu_event_sync(CuEvent e);                     // the host waits for e
+// Host -> device copy on stream s (asynchronous; h must stay unchanged until it completes).
+void cu_upload_on(CuStream s, void *d, const void *h, size_t bytes);
+
+// Copies `bytes` (<= CU_SCALAR_BYTES) of per-launch scalars to device slot `slot` on the
+// context's stream (through page-locked memory; waits only if the slot's previous upload has not
+// yet read it) and returns the device address. Kernels read them there: a graph captured once
+// then sees every launch's values. Not to be called while capturing.
+const void *cu_scalars(CuCtx *c, int slot, const void *src, size_t bytes);
+const void *cu_scalars_dev(CuCtx *c, int slot);  // the slot's device address
+
+// CUDA graphs: the work issued on c->stream between begin and end is captured (not run) and
+// instantiated; each launch replays it on c->stream. Emulated by recording (launch.cuh).
+typedef struct CuGraph CuGraph;
+void cu_capture_begin(CuCtx *c);
+CuGraph *cu_capture_end(CuCtx *c);
+void cu_graph_launch(CuCtx *c, CuGraph *g);
+void cu_graph_free(CuGraph *g);
+
+// Ensures c->ptrs holds at least n pointers (grown at first use; no allocation in later steps).
+void cu_ensure_ptrs(CuCtx *c, size_t n);
+// Batched row-major GEMM: C[i] = alpha op(A[i]) op(B[i]) + beta C[i] for i < count, the operand
+// pointers read from DEVICE arrays A, B, C (count entries each; written by a kernel earlier on
+// the stream), in the context's precision. One cuBLAS call (cublasGemmBatchedEx) for all.
+void cu_gemm_batched(CuCtx *c, int ta, int tb, int M, int N, int K, float alpha,
+                     const float *const *A, int lda, const float *const *B, int ldb, float beta,
+                     float *const *C, int ldc, int count);
 
 // Ensures c->ones holds at least n ones (grows at most a few times per run).
 void cu_ensure_ones(CuCtx *c, size_t n);

@@ -67,6 +67,27 @@ void cuda_optim_get_state(CudaModel *cm, Optimizer *o);
 double cuda_train_step(CudaModel *cm, Model *m, Optimizer *o, const float *x, const float *labels,
                        int B, int train, double lr, double wd_scale);
 
+// The training input pipeline (docs/cuda.md "Input pipeline"): two page-locked host slots per
+// model. The trainer fills slot k with batch b+1 (host reads) and starts its upload (a copy
+// stream) while the device computes batch b from the other slot.
+// The host pointers of slot k ([batch_max, n_in] inputs, [batch_max, n_labels] labels); waits
+// until the slot's previous upload has read them.
+void cuda_batch_slot(CudaModel *cm, int k, float **x, float **labels);
+// Starts copying slot k's first B rows (inputs and labels) to the device; returns at once.
+void cuda_batch_upload(CudaModel *cm, int k, int B);
+// Enqueues a training pass over uploaded slot k (the compute stream waits for the upload, not
+// the host): forward; with o, also backward and the update (one process; several ranks pass NULL
+// and go on with cuda_model_backward_ready). Returns at once; cuda_train_wait gives the loss.
+void cuda_train_enqueue(CudaModel *cm, Model *m, Optimizer *o, int k, int train, double lr,
+                        double wd_scale);
+// CUDA graphs for cuda_train_enqueue's one-process steps (docs/cuda.md "CUDA graphs"): off by
+// default; on, the first step runs eagerly and later steps replay a captured graph per input
+// slot. cuda_model_graph_captures counts the captures made (tests).
+void cuda_model_set_graphs(CudaModel *cm, int on);
+int cuda_model_graph_captures(const CudaModel *cm);
+// Waits for the enqueued work and returns its loss (m->head_loss filled, m->out not).
+double cuda_train_wait(CudaModel *cm, Model *m);
+
 // Several GPUs, one per MPI rank (docs/cuda.md "Several GPUs"): the pieces of cuda_train_step
 // that the gradient reduction (training/dist.h) goes between, and the device buffers it uses.
 // Forward with labels; waits once and returns the loss (m->head_loss filled, m->out not).

@@ -83,11 +83,15 @@ void cu_softmax_backward(CuCtx *c, float *din, const float *dout, const float *p
 // d[i] += s[i]
 void cu_add(CuCtx *c, float *d, const float *s, size_t n);
 
-// Dropout with the CPU's masks, bit for bit (one xoshiro256** stream per row, dropout.h).
+// Dropout with the CPU's masks, bit for bit (one xoshiro256** stream per row, dropout.h). The
+// step seed is read from device memory (so that a captured graph sees each step's seed):
+// cu_seed() uploads one to the context's seed slot and returns its address.
+const uint64_t *cu_seed(CuCtx *c, uint64_t seed);
 void cu_dropout_forward(CuCtx *c, float *out, float *mask, const float *in, size_t rows,
-                        size_t cols, float rate, uint64_t seed, uint64_t layer, int64_t row0);
+                        size_t cols, float rate, const uint64_t *seed, uint64_t layer,
+                        int64_t row0);
 void cu_alpha_dropout_forward(CuCtx *c, float *out, float *mask, const float *in, size_t rows,
-                              size_t cols, float rate, uint64_t seed, uint64_t layer,
+                              size_t cols, float rate, const uint64_t *seed, uint64_t layer,
                               int64_t row0);
 void cu_dropout_backward(CuCtx *c, float *din, const float *dout, const float *mask, size_t n);
 
@@ -115,6 +119,9 @@ void cu_lstm_backward(CuCtx *c, float *dx, LstmGrads g, float *dgates, float *sc
                       int ldh, float dx_beta);
 void cu_lstm_bi_forward(CuCtx *c, float *out, float *cs, float *gates, const float *x,
                         LstmParams fwd, LstmParams bwd, int B, int T, int C_in, int H);
+// The BiLSTM runs both directions together (one batched GEMM and one pointwise launch per step),
+// so its backward needs room for both: dgates [2, B, T, 4H] (twice lstm_bi_backward's) and
+// scratch [4, B, H] (twice).
 void cu_lstm_bi_backward(CuCtx *c, float *dx, LstmGrads gf, LstmGrads gb, float *dgates,
                          float *scratch, const float *dout, const float *out, const float *cs,
                          const float *gates, const float *x, LstmParams fwd, LstmParams bwd, int B,
@@ -136,6 +143,12 @@ void cu_maxpool_backward(CuCtx *c, float *dx, const float *dout, const int *argm
 // floats (slow only for radam-lookahead), mask a device byte mask or NULL.
 void cu_optim_step(CuCtx *c, Optimizer *o, float *params, const float *grads, float *m, float *v,
                    float *slow, const uint8_t *mask, double lr, double wd_scale);
+// cu_optim_step in two halves, so that the update can be captured in a CUDA graph: prepare
+// (host: o->t++, this step's scalar terms uploaded to the context's scalar slot) and apply (the
+// elementwise kernel, reading those terms from device memory).
+void cu_optim_prepare(CuCtx *c, Optimizer *o, double lr, double wd_scale);
+void cu_optim_apply(CuCtx *c, const Optimizer *o, float *params, const float *grads, float *m,
+                    float *v, float *slow, const uint8_t *mask);
 
 #ifdef __cplusplus
 }

@@ -52,6 +52,19 @@ void cuda_optim_step(CudaModel *cm, Optimizer *o, double lr, double wd_scale) {
 
 void cuda_optim_get_state(CudaModel *cm, Optimizer *o) { (void)cm, (void)o, calla_die(NO_CUDA_MSG); }
 
+void cuda_batch_slot(CudaModel *cm, int k, float **x, float **labels) {
+    (void)cm, (void)k, (void)x, (void)labels, calla_die(NO_CUDA_MSG);
+}
+void cuda_batch_upload(CudaModel *cm, int k, int B) { (void)cm, (void)k, (void)B, calla_die(NO_CUDA_MSG); }
+void cuda_train_enqueue(CudaModel *cm, Model *m, Optimizer *o, int k, int train, double lr,
+                        double wd_scale) {
+    (void)cm, (void)m, (void)o, (void)k, (void)train, (void)lr, (void)wd_scale;
+    calla_die(NO_CUDA_MSG);
+}
+void cuda_model_set_graphs(CudaModel *cm, int on) { (void)cm, (void)on, calla_die(NO_CUDA_MSG); }
+int cuda_model_graph_captures(const CudaModel *cm) { (void)cm, calla_die(NO_CUDA_MSG); }
+double cuda_train_wait(CudaModel *cm, Model *m) { (void)cm, (void)m, calla_die(NO_CUDA_MSG); }
+
 double cuda_train_step(CudaModel *cm, Model *m, Optimizer *o, const float *x, const float *labels,
                        int B, int train, double lr, double wd_scale) {
     (void)cm, (void)m, (void)o, (void)x, (void)labels, (void)B, (void)train, (void)lr;

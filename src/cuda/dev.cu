@@ -30,6 +30,13 @@ void cu_check_launch(const char *file, int line) {
 }
 #endif
 
+#ifdef CALLA_CUDA_EMU
+// What CUDA refuses on a capturing stream (a host wait), refused here too.
+static void emu_not_capturing(CuCtx *c, const char *what) {
+    if (c->stream->capture) calla_die("internal error: %s while capturing a graph", what);
+}
+#endif
+
 CuCtx *cu_ctx_new(int dev, CuPrecision prec) {
     CuCtx *c = (CuCtx *)xcalloc(1, sizeof *c);
     c->dev = dev;
@@ -42,7 +49,17 @@ CuCtx *cu_ctx_new(int dev, CuPrecision prec) {
     // cuBLAS may pick tensor-core algorithms only where the compute type allows (cu_gemm sets it
     // per call); pointer mode host: alpha/beta are host floats.
     CUBLAS_CHECK(cublasSetPointerMode(c->blas, CUBLAS_POINTER_MODE_HOST));
+    // A workspace of our own, so that no cuBLAS call allocates while a graph is being captured
+    // (cuBLAS's advice for stream capture; 32 MiB covers Hopper's largest kernels).
+    c->blas_ws_n = (size_t)32 << 20;
+    c->blas_ws = cu_malloc(c->blas_ws_n);
+    CUBLAS_CHECK(cublasSetWorkspace(c->blas, c->blas_ws, c->blas_ws_n));
+#else
+    c->stream = (CuStream)xcalloc(1, sizeof *c->stream);
 #endif
+    c->scal_dev = (unsigned char *)cu_malloc(CU_SCALAR_SLOTS * CU_SCALAR_BYTES);
+    c->scal_host = (unsigned char *)cu_host_alloc(CU_SCALAR_SLOTS * CU_SCALAR_BYTES);
+    for (int i = 0; i < CU_SCALAR_SLOTS; i++) c->scal_ev[i] = cu_event_new();
     return c;
 }
 
@@ -51,9 +68,17 @@ void cu_ctx_free(CuCtx *c) {
     cu_ctx_bind(c);
     cu_sync(c);
     cu_free(c->ones);
+    cu_free((void *)c->ptrs);
+    cu_free(c->scal_dev);
+    cu_host_free(c->scal_host);
+    for (int i = 0; i < CU_SCALAR_SLOTS; i++) cu_event_free(c->scal_ev[i]);
 #ifdef CALLA_CUDA
     CUBLAS_CHECK(cublasDestroy(c->blas));
+    cu_free(c->blas_ws);
     CU_CHECK(cudaStreamDestroy(c->stream));
+#else
+    delete c->stream->capture;
+    free(c->stream);
 #endif
     free(c);
 }
@@ -98,8 +123,7 @@ void cu_upload(CuCtx *c, void *d, const void *h, size_t bytes) {
 #ifdef CALLA_CUDA
     CU_CHECK(cudaMemcpyAsync(d, h, bytes, cudaMemcpyHostToDevice, c->stream));
 #else
-    (void)c;
-    memcpy(d, h, bytes);
+    emu_issue(c->stream, [=]() { memcpy(d, h, bytes); });
 #endif
 }
 
@@ -109,7 +133,7 @@ void cu_download(CuCtx *c, void *h, const void *d, size_t bytes) {
     CU_CHECK(cudaMemcpyAsync(h, d, bytes, cudaMemcpyDeviceToHost, c->stream));
     CU_CHECK(cudaStreamSynchronize(c->stream));
 #else
-    (void)c;
+    emu_not_capturing(c, "cu_download");
     memcpy(h, d, bytes);
 #endif
 }
@@ -119,8 +143,7 @@ void cu_copy(CuCtx *c, void *dst, const void *src, size_t bytes) {
 #ifdef CALLA_CUDA
     CU_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, c->stream));
 #else
-    (void)c;
-    memmove(dst, src, bytes);
+    emu_issue(c->stream, [=]() { memmove(dst, src, bytes); });
 #endif
 }
 
@@ -129,8 +152,7 @@ void cu_zero(CuCtx *c, void *d, size_t bytes) {
 #ifdef CALLA_CUDA
     CU_CHECK(cudaMemsetAsync(d, 0, bytes, c->stream));
 #else
-    (void)c;
-    memset(d, 0, bytes);
+    emu_issue(c->stream, [=]() { memset(d, 0, bytes); });
 #endif
 }
 
@@ -138,7 +160,85 @@ void cu_sync(CuCtx *c) {
 #ifdef CALLA_CUDA
     CU_CHECK(cudaStreamSynchronize(c->stream));
 #else
-    (void)c;
+    emu_not_capturing(c, "cu_sync");
+#endif
+}
+
+CuStream cu_stream_new(void) {
+#ifdef CALLA_CUDA
+    cudaStream_t s;
+    CU_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    return s;
+#else
+    return NULL;
+#endif
+}
+
+void cu_stream_free(CuStream s) {
+#ifdef CALLA_CUDA
+    if (s) CU_CHECK(cudaStreamDestroy(s));
+#else
+    (void)s;
+#endif
+}
+
+void cu_stream_sync(CuStream s) {
+#ifdef CALLA_CUDA
+    CU_CHECK(cudaStreamSynchronize(s));
+#else
+    (void)s;
+#endif
+}
+
+CuEvent cu_event_new(void) {
+#ifdef CALLA_CUDA
+    cudaEvent_t e;
+    CU_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+    return e;
+#else
+    return NULL;
+#endif
+}
+
+void cu_event_free(CuEvent e) {
+#ifdef CALLA_CUDA
+    if (e) CU_CHECK(cudaEventDestroy(e));
+#else
+    (void)e;
+#endif
+}
+
+void cu_event_record(CuEvent e, CuStream s) {
+#ifdef CALLA_CUDA
+    CU_CHECK(cudaEventRecord(e, s));
+#else
+    (void)e, (void)s;
+#endif
+}
+
+void cu_stream_wait_event(CuStream s, CuEvent e) {
+#ifdef CALLA_CUDA
+    CU_CHECK(cudaStreamWaitEvent(s, e, 0));
+#else
+    (void)s, (void)e;
+#endif
+}
+
+void cu_event_sync(CuEvent e) {
+#ifdef CALLA_CUDA
+    CU_CHECK(cudaEventSynchronize(e));
+#else
+    (void)e;
+#endif
+}
+
+void cu_upload_on(CuStream s, void *d, const void *h, size_t bytes) {
+    if (!bytes) return;
+#ifdef CALLA_CUDA
+    CU_CHECK(cudaMemcpyAsync(d, h, bytes, cudaMemcpyHostToDevice, s));
+#else
+    (void)s;
+    memcpy(d, h, bytes);
 #endif
 }
 
@@ -160,6 +260,84 @@ void cu_host_free(void *h) {
 #else
     free(h);
 #endif
+}
+
+const void *cu_scalars(CuCtx *c, int slot, const void *src, size_t bytes) {
+    if (slot < 0 || slot >= CU_SCALAR_SLOTS || bytes > CU_SCALAR_BYTES)
+        calla_die("internal error: scalar slot %d of %zu bytes", slot, bytes);
+    unsigned char *h = c->scal_host + (size_t)slot * CU_SCALAR_BYTES;
+    unsigned char *d = c->scal_dev + (size_t)slot * CU_SCALAR_BYTES;
+    cu_event_sync(c->scal_ev[slot]);  // the previous upload from this slot has read it
+    memcpy(h, src, bytes);
+    cu_upload(c, d, h, bytes);
+    cu_event_record(c->scal_ev[slot], c->stream);
+    return d;
+}
+
+const void *cu_scalars_dev(CuCtx *c, int slot) {
+    return c->scal_dev + (size_t)slot * CU_SCALAR_BYTES;
+}
+
+struct CuGraph {
+#ifdef CALLA_CUDA
+    cudaGraphExec_t exec;
+#else
+    std::vector<std::function<void()>> *ops;
+#endif
+};
+
+void cu_capture_begin(CuCtx *c) {
+#ifdef CALLA_CUDA
+    // thread-local: calla call's other worker threads (other contexts) are not affected
+    CU_CHECK(cudaStreamBeginCapture(c->stream, cudaStreamCaptureModeThreadLocal));
+#else
+    if (c->stream->capture) calla_die("internal error: nested graph capture");
+    c->stream->capture = new std::vector<std::function<void()>>();
+#endif
+}
+
+CuGraph *cu_capture_end(CuCtx *c) {
+    CuGraph *g = (CuGraph *)xcalloc(1, sizeof *g);
+#ifdef CALLA_CUDA
+    cudaGraph_t graph;
+    CU_CHECK(cudaStreamEndCapture(c->stream, &graph));
+    CU_CHECK(cudaGraphInstantiate(&g->exec, graph, 0));
+    CU_CHECK(cudaGraphDestroy(graph));
+#else
+    g->ops = c->stream->capture;
+    c->stream->capture = NULL;
+#endif
+    return g;
+}
+
+void cu_graph_launch(CuCtx *c, CuGraph *g) {
+#ifdef CALLA_CUDA
+    CU_CHECK(cudaGraphLaunch(g->exec, c->stream));
+#else
+    emu_not_capturing(c, "cu_graph_launch");
+    for (auto &op : *g->ops) op();
+#endif
+}
+
+void cu_graph_free(CuGraph *g) {
+    if (!g) return;
+#ifdef CALLA_CUDA
+    CU_CHECK(cudaGraphExecDestroy(g->exec));
+#else
+    delete g->ops;
+#endif
+    free(g);
+}
+
+void cu_ensure_ptrs(CuCtx *c, size_t n) {
+    if (n <= c->ptrs_n) return;
+    size_t want = n < 1024 ? 1024 : n;
+    if (c->ptrs) {
+        cu_sync(c);  // a GEMM may still read the old array
+        cu_free((void *)c->ptrs);
+    }
+    c->ptrs = (const float **)cu_malloc(want * sizeof(float *));
+    c->ptrs_n = want;
 }
 
 void cu_ensure_ones(CuCtx *c, size_t n) {

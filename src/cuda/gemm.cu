@@ -31,6 +31,27 @@ static float *rounded_copy(const float *A, int rows, int cols, int ld, int keep)
     for (size_t i = 0; i < span; i++) r[i] = round_mantissa(A[i], keep);
     return r;
 }
+
+// The emulated cuBLAS call: the CPU GEMM on inputs rounded to the precision's mantissa.
+static void emu_gemm(CuPrecision prec, int ta, int tb, int M, int N, int K, float alpha,
+                     const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                     int ldc) {
+    if (K <= 0) {
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] *= beta;
+        return;
+    }
+    if (prec == CU_PREC_FP32) {
+        gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    const int keep = prec == CU_PREC_TF32 ? 10 : 7;
+    float *Ar = rounded_copy(A, ta ? K : M, ta ? M : K, lda, keep);
+    float *Br = rounded_copy(B, tb ? N : K, tb ? K : N, ldb, keep);
+    gemm(ta, tb, M, N, K, alpha, Ar, lda, Br, ldb, beta, C, ldc);
+    free(Ar);
+    free(Br);
+}
 #endif
 
 static void gemm_prec(CuCtx *c, CuPrecision prec, int ta, int tb, int M, int N, int K,
@@ -51,22 +72,7 @@ static void gemm_prec(CuCtx *c, CuPrecision prec, int ta, int tb, int M, int N, 
                               N, M, K, &alpha, B, CUDA_R_32F, ldb, A, CUDA_R_32F, lda, &beta, C,
                               CUDA_R_32F, ldc, ct, CUBLAS_GEMM_DEFAULT));
 #else
-    (void)c;
-    if (K <= 0) {
-        for (int i = 0; i < M; i++)
-            for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] *= beta;
-        return;
-    }
-    if (prec == CU_PREC_FP32) {
-        gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
-    }
-    const int keep = prec == CU_PREC_TF32 ? 10 : 7;
-    float *Ar = rounded_copy(A, ta ? K : M, ta ? M : K, lda, keep);
-    float *Br = rounded_copy(B, tb ? N : K, tb ? K : N, ldb, keep);
-    gemm(ta, tb, M, N, K, alpha, Ar, lda, Br, ldb, beta, C, ldc);
-    free(Ar);
-    free(Br);
+    emu_issue(c->stream, [=]() { emu_gemm(prec, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); });
 #endif
 }
 
@@ -81,4 +87,32 @@ void cu_colsum_add(CuCtx *c, float *db, const float *dout, int rows, int cols, i
     // db[1, cols] += ones[1, rows] @ dout[rows, cols]; fp32 even in tf32/bf16 mode (bias
     // gradients sum many rows and are cheap).
     gemm_prec(c, CU_PREC_FP32, 0, 0, 1, cols, rows, 1.0f, c->ones, rows, dout, ld, 1.0f, db, cols);
+}
+
+void cu_gemm_batched(CuCtx *c, int ta, int tb, int M, int N, int K, float alpha,
+                     const float *const *A, int lda, const float *const *B, int ldb, float beta,
+                     float *const *C, int ldc, int count) {
+    if (M <= 0 || N <= 0 || K <= 0 || count <= 0)
+        calla_die("internal error: batched GEMM %dx%dx%d x %d", M, N, K, count);
+#ifdef CALLA_CUDA
+    const CuPrecision prec = c->prec;
+    cublasComputeType_t ct = prec == CU_PREC_TF32   ? CUBLAS_COMPUTE_32F_FAST_TF32
+                             : prec == CU_PREC_BF16 ? CUBLAS_COMPUTE_32F_FAST_16BF
+                                                    : CUBLAS_COMPUTE_32F;
+    // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.
+    CUBLAS_CHECK(cublasGemmBatchedEx(c->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                     ta ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha,
+                                     (const void *const *)B, CUDA_R_32F, ldb,
+                                     (const void *const *)A, CUDA_R_32F, lda, &beta,
+                                     (void *const *)C, CUDA_R_32F, ldc, count, ct,
+                                     CUBLAS_GEMM_DEFAULT));
+#else
+    // emulation: the pointer arrays are host memory, read when the operation runs (as cuBLAS
+    // reads them on the device); one GEMM per entry
+    const CuPrecision prec = c->prec;
+    emu_issue(c->stream, [=]() {
+        for (int i = 0; i < count; i++)
+            emu_gemm(prec, ta, tb, M, N, K, alpha, A[i], lda, B[i], ldb, beta, C[i], ldc);
+    });
+#endif
 }

@@ -33,7 +33,23 @@ typedef cudaStream_t CuStream;
 #define __device__
 #define __global__
 #define CALLA_HD
-typedef void *CuStream;  // streams are no-ops on the host
+#include <functional>
+#include <vector>
+// An emulated stream runs each operation when it is issued, except while it is being captured
+// into an emulated CUDA graph (cu_capture_begin): then operations are recorded, with the
+// arguments they were issued with, and run when the graph is launched, as on a GPU. A graph
+// that froze a value meant to change per launch therefore replays the stale value here too.
+struct CuEmuStream {
+    std::vector<std::function<void()>> *capture;
+};
+typedef CuEmuStream *CuStream;  // NULL: a stream that is never captured (the copy stream)
+template <class F>
+static inline void emu_issue(CuStream s, F op) {
+    if (s && s->capture)
+        s->capture->push_back(op);
+    else
+        op();
+}
 #endif
 
 #ifdef CALLA_CUDA
@@ -59,8 +75,10 @@ static inline void launch_at(size_t n, CuStream s, const char *file, int line, F
 #else
 template <class F>
 static inline void launch_at(size_t n, CuStream s, const char *file, int line, F body) {
-    (void)s, (void)file, (void)line;
-    for (size_t i = 0; i < n; i++) body(i);
+    (void)file, (void)line;
+    emu_issue(s, [=]() {
+        for (size_t i = 0; i < n; i++) body(i);
+    });
 }
 #endif
 // Variadic so that commas inside the body need no extra parentheses.

@@ -100,11 +100,11 @@ void cu_softmax_backward(CuCtx *c, float *din, const float *dout, const float *p
 // applies it (coalesced). alpha != 0 selects alpha-dropout's output (kept: mask*in + fb,
 // dropped: fdrop).
 static void dropout_rows(CuCtx *c, float *out, float *mask, const float *in, size_t rows,
-                         size_t cols, float rate, float kept, uint64_t seed, uint64_t layer,
-                         int64_t row0, int alpha, float fb, float fdrop) {
+                         size_t cols, float rate, float kept, const uint64_t *seedp,
+                         uint64_t layer, int64_t row0, int alpha, float fb, float fdrop) {
     launch(rows, c->stream, [=] CALLA_HD(size_t i) {
         DevRng r;
-        dev_rng_seed_stream(&r, seed, (layer << 40) | (uint64_t)(row0 + (int64_t)i));
+        dev_rng_seed_stream(&r, *seedp, (layer << 40) | (uint64_t)(row0 + (int64_t)i));
         float *mk = mask + i * cols;
         const float inv24 = 1.0f / 16777216.0f;
         for (size_t j = 0; j < cols; j += 2) {
@@ -129,15 +129,20 @@ static void dropout_identity(CuCtx *c, float *out, float *mask, const float *in,
     });
 }
 
+const uint64_t *cu_seed(CuCtx *c, uint64_t seed) {
+    return (const uint64_t *)cu_scalars(c, CU_SLOT_SEED, &seed, sizeof seed);
+}
+
 void cu_dropout_forward(CuCtx *c, float *out, float *mask, const float *in, size_t rows,
-                        size_t cols, float rate, uint64_t seed, uint64_t layer, int64_t row0) {
+                        size_t cols, float rate, const uint64_t *seed, uint64_t layer,
+                        int64_t row0) {
     if (rate <= 0.0f) return dropout_identity(c, out, mask, in, rows * cols);
     dropout_rows(c, out, mask, in, rows, cols, rate, 1.0f / (1.0f - rate), seed, layer, row0, 0,
                  0.0f, 0.0f);
 }
 
 void cu_alpha_dropout_forward(CuCtx *c, float *out, float *mask, const float *in, size_t rows,
-                              size_t cols, float rate, uint64_t seed, uint64_t layer,
+                              size_t cols, float rate, const uint64_t *seed, uint64_t layer,
                               int64_t row0) {
     if (rate <= 0.0f) return dropout_identity(c, out, mask, in, rows * cols);
     const double q = 1.0 - rate, al = SELU_DROPOUT_ALPHA_D;

@@ -12,6 +12,11 @@
 
 #define MAX_BUFS 96
 
+typedef struct {
+    CuGraph *g;
+    int B, train;  // what it was captured for
+} StepGraph;
+
 struct CudaModel {
     CuCtx *c;
     ModelArch arch;
@@ -38,6 +43,21 @@ struct CudaModel {
     float *x, *lab, *out;
     double *rows, *loss;  // per-row losses [bmax], per-head totals [MODEL_MAX_HEADS]
     int B, labelled;
+    const float *xin, *labin;  // this pass's device inputs: x / lab, or an input-pipeline slot
+    // The training input pipeline (cuda_batch_slot): two page-locked host slots and two device
+    // slots; uploads on their own stream (cstream), up[k] marks slot k's upload done (the
+    // compute stream waits for it), used[k] the compute stream's last read of device slot k (the
+    // next upload into it waits for that). cur_slot: the slot of the pass in flight, or -1.
+    float *hsx[2], *hslab[2], *sx[2], *slab[2];
+    int slot_B[2];
+    CuStream cstream;
+    CuEvent up[2], used[2];
+    int cur_slot, pipeline;
+    int train;      // this pass's dropout setting
+    int64_t row0;   // this pass's first global row (dropout streams)
+    // CUDA graphs (cuda_model_set_graphs): one captured training step per input slot
+    int graphs, eager_steps, n_captures;
+    StepGraph graph[2];
     // parameter / gradient pointers, resolved by tensor name
     const Model *host;
     // Clair3
@@ -105,7 +125,7 @@ static void clair3_alloc(CudaModel *cm) {
         cm->h5[k] = dbuf(cm, B * F4), cm->d5[k] = dbuf(cm, B * F4), cm->m5[k] = dbuf(cm, B * F4);
         cm->s[k] = dbuf(cm, B * n), cm->p[k] = dbuf(cm, B * n), cm->y[k] = dbuf(cm, B * n);
     }
-    cm->dgates = dbuf(cm, B * T_ * 4 * H2), cm->dscr = dbuf(cm, 2 * B * H2);
+    cm->dgates = dbuf(cm, 2 * B * T_ * 4 * H2), cm->dscr = dbuf(cm, 4 * B * H2);  // both directions
     cm->dx1 = dbuf(cm, B * T_ * 2 * H1), cm->dx2 = dbuf(cm, B * F3);
     cm->dd4 = dbuf(cm, B * F4), cm->dtmp = dbuf(cm, B * F4), cm->dh5 = dbuf(cm, B * F4);
     cm->dlog = dbuf(cm, B * NGT);
@@ -134,10 +154,10 @@ static void to_out(CudaModel *cm, const float *p, int B, int n, int off) {
            [=] CALLA_HD(size_t i) { out[(i / n) * n_out + off + i % n] = p[i]; });
 }
 
-static void clair3_forward(CudaModel *cm, int B, int train, uint64_t seed, int64_t row0) {
+static void clair3_forward(CudaModel *cm, int B, int train, const uint64_t *seed, int64_t row0) {
     CuCtx *c = cm->c;
     const float r3 = train ? 0.2f : 0.0f, r4 = train ? 0.5f : 0.0f, r5 = train ? 0.2f : 0.0f;
-    cu_lstm_bi_forward(c, cm->o1, cm->c1, cm->g1, cm->x, lp(cm, "lstm1", "fwd"),
+    cu_lstm_bi_forward(c, cm->o1, cm->c1, cm->g1, cm->xin, lp(cm, "lstm1", "fwd"),
                        lp(cm, "lstm1", "bwd"), B, T_, C0, H1);
     cu_lstm_bi_forward(c, cm->o2, cm->c2, cm->g2, cm->o1, lp(cm, "lstm2", "fwd"),
                        lp(cm, "lstm2", "bwd"), B, T_, 2 * H1, H2);
@@ -160,7 +180,7 @@ static void clair3_forward(CudaModel *cm, int B, int train, uint64_t seed, int64
         to_out(cm, cm->p[k], B, n, cm->heads[k].offset);
         if (cm->labelled) {
             float *y = cm->y[k];
-            const float *lab = cm->lab;
+            const float *lab = cm->labin;
             const int nl = cm->n_labels;
             launch((size_t)B * n, c->stream, [=] CALLA_HD(size_t i) {  // one-hot targets
                 y[i] = (int)lab[(i / n) * nl + k] == (int)(i % n) ? 1.0f : 0.0f;
@@ -205,7 +225,7 @@ static void clair3_backward(CudaModel *cm) {
                         lp(cm, "lstm2", "bwd"), B, T_, 2 * H1, H2);
     ready_prefix(cm, "lstm2.");
     cu_lstm_bi_backward(c, NULL, lg(cm, "lstm1", "fwd"), lg(cm, "lstm1", "bwd"), cm->dgates,
-                        cm->dscr, cm->dx1, cm->o1, cm->c1, cm->g1, cm->x, lp(cm, "lstm1", "fwd"),
+                        cm->dscr, cm->dx1, cm->o1, cm->c1, cm->g1, cm->xin, lp(cm, "lstm1", "fwd"),
                         lp(cm, "lstm1", "bwd"), B, T_, C0, H1);
     ready_prefix(cm, "lstm1.");
 }
@@ -242,9 +262,9 @@ static void convname(char *k, char *b, int l) {
     snprintf(b, 64, "conv%d.bias", l + 1);
 }
 
-static void clv_forward(CudaModel *cm, int B, int train, uint64_t seed, int64_t row0) {
+static void clv_forward(CudaModel *cm, int B, int train, const uint64_t *seed, int64_t row0) {
     CuCtx *c = cm->c;
-    const float *in = cm->x;
+    const float *in = cm->xin;
     char k[64], b[64];
     for (int l = 0; l < 3; l++) {
         size_t n = (size_t)B * HIN[l] * NB * CO[l];
@@ -276,7 +296,7 @@ static void clv_forward(CudaModel *cm, int B, int train, uint64_t seed, int64_t 
         to_out(cm, cm->p[h], B, n, HOFF[h]);
         if (cm->labelled) {
             float *y = cm->y[h];
-            const float *lab = cm->lab;
+            const float *lab = cm->labin;
             const int nl = cm->n_labels, off = HOFF[h];
             launch((size_t)B * n, c->stream,
                    [=] CALLA_HD(size_t i) { y[i] = lab[(i / n) * nl + off + i % n]; });
@@ -363,6 +383,7 @@ CudaModel *cuda_model_new(const Model *m, int dev, int precision) {
     cm->hx = (float *)cu_host_alloc(sizeof(float) * B * cm->n_in);
     cm->hlab = (float *)cu_host_alloc(sizeof(float) * B * cm->n_labels);
     cm->hloss = (double *)cu_host_alloc(sizeof(double) * MODEL_MAX_HEADS);
+    cm->cur_slot = -1;
     if (m->arch == ARCH_CLAIR3_PILEUP)
         clair3_alloc(cm);
     else
@@ -379,6 +400,15 @@ void cuda_model_free(CudaModel *cm) {
     if (!cm) return;
     cu_ctx_bind(cm->c);
     cu_sync(cm->c);
+    for (int k = 0; k < 2; k++) cu_graph_free(cm->graph[k].g);
+    if (cm->pipeline) {  // an upload may still be in flight (a prefetched batch never used)
+        cu_stream_sync(cm->cstream);
+        for (int k = 0; k < 2; k++) {
+            cu_event_free(cm->up[k]), cu_event_free(cm->used[k]);
+            cu_host_free(cm->hsx[k]), cu_host_free(cm->hslab[k]);
+        }
+        cu_stream_free(cm->cstream);
+    }
     for (int i = 0; i < cm->nbufs; i++) cu_free(cm->bufs[i]);
     cu_free(cm->ostate);
     cu_free(cm->mask);
@@ -406,32 +436,57 @@ void cuda_model_get_grads(CudaModel *cm, float *grads) {
     cu_download(cm->c, grads, cm->grads, sizeof(float) * cm->n_params);
 }
 
+// The host model's label check (clair3: both genotype labels in range), before any upload.
+static void check_labels(const CudaModel *cm, const float *labels, int B) {
+    if (cm->arch != ARCH_CLAIR3_PILEUP) return;
+    for (int b = 0; b < B; b++)
+        for (int k = 0; k < 2; k++) {
+            const int n = k == 0 ? NGT : NZY, v = (int)labels[(size_t)b * cm->n_labels + k];
+            if (v < 0 || v >= n)
+                calla_die("clair3: label %d of sample %d is %d, outside [0, %d)", k, b, v, n);
+        }
+}
+
+// The host half of a pass: its shape, and the dropout seed (one draw from m->rng, as the CPU
+// model draws it) uploaded to the context's seed slot, where the kernels read it.
+static void pass_prepare(CudaModel *cm, Model *m, int B, int train, int labelled) {
+    cm->B = B;
+    cm->labelled = labelled;
+    cm->train = train;
+    cm->row0 = m->row0;
+    if (train) cu_seed(cm->c, rng_u64(&m->rng));  // this step's dropout streams
+}
+
+// The device half: the forward kernels over this pass's inputs (cm->xin, cm->labin). Issues
+// device work only (no host wait, no upload), so it can be captured into a graph.
+static void forward_kernels(CudaModel *cm) {
+    const uint64_t *seed = (const uint64_t *)cu_scalars_dev(cm->c, CU_SLOT_SEED);
+    if (cm->arch == ARCH_CLAIR3_PILEUP)
+        clair3_forward(cm, cm->B, cm->train, seed, cm->row0);
+    else
+        clv_forward(cm, cm->B, cm->train, seed, cm->row0);
+}
+
+static void forward_enqueue(CudaModel *cm, Model *m, int B, int train, int labelled) {
+    pass_prepare(cm, m, B, train, labelled);
+    forward_kernels(cm);
+}
+
 // Enqueues the forward pass (inputs staged through page-locked memory); no host wait.
 static void forward_async(CudaModel *cm, Model *m, const float *x, const float *labels, int B,
                           int train) {
     if (B < 1 || B > cm->bmax)
         calla_die("model_forward: batch of %d samples outside [1, %d]", B, cm->bmax);
-    if (labels && m->arch == ARCH_CLAIR3_PILEUP)  // the CPU model's check, on the host
-        for (int b = 0; b < B; b++)
-            for (int k = 0; k < 2; k++) {
-                const int n = k == 0 ? NGT : NZY, v = (int)labels[(size_t)b * cm->n_labels + k];
-                if (v < 0 || v >= n)
-                    calla_die("clair3: label %d of sample %d is %d, outside [0, %d)", k, b, v, n);
-            }
+    if (labels) check_labels(cm, labels, B);
     cu_ctx_bind(cm->c);
-    cm->B = B;
-    cm->labelled = labels != NULL;
-    const uint64_t seed = train ? rng_u64(&m->rng) : 0;  // this step's dropout streams
     memcpy(cm->hx, x, sizeof(float) * B * cm->n_in);
     cu_upload(cm->c, cm->x, cm->hx, sizeof(float) * B * cm->n_in);
     if (labels) {
         memcpy(cm->hlab, labels, sizeof(float) * B * cm->n_labels);
         cu_upload(cm->c, cm->lab, cm->hlab, sizeof(float) * B * cm->n_labels);
     }
-    if (cm->arch == ARCH_CLAIR3_PILEUP)
-        clair3_forward(cm, B, train, seed, m->row0);
-    else
-        clv_forward(cm, B, train, seed, m->row0);
+    cm->xin = cm->x, cm->labin = cm->lab, cm->cur_slot = -1;
+    forward_enqueue(cm, m, B, train, labels != NULL);
 }
 
 // Waits for the stream and turns the device's per-head sums into the model's losses.
@@ -458,14 +513,20 @@ double cuda_model_forward(CudaModel *cm, Model *m, const float *x, const float *
     return collect_loss(cm, m);
 }
 
-void cuda_model_backward(CudaModel *cm) {
-    if (!cm->labelled) calla_die("backward after a forward without labels");
-    cu_ctx_bind(cm->c);
+// The backward kernels (device work only: capturable).
+static void backward_kernels(CudaModel *cm) {
     cu_zero(cm->c, cm->grads, sizeof(float) * cm->n_params);
     if (cm->arch == ARCH_CLAIR3_PILEUP)
         clair3_backward(cm);
     else
         clv_backward(cm);
+}
+
+void cuda_model_backward(CudaModel *cm) {
+    if (!cm->labelled) calla_die("backward after a forward without labels");
+    cu_ctx_bind(cm->c);
+    backward_kernels(cm);
+    if (cm->cur_slot >= 0) cu_event_record(cm->used[cm->cur_slot], cm->c->stream);  // x read
 }
 
 // The state of elements [lo, lo + o->n) of the parameters (the whole buffer, or a ZeRO-1 shard).
@@ -542,6 +603,101 @@ double cuda_train_step(CudaModel *cm, Model *m, Optimizer *o, const float *x, co
     forward_async(cm, m, x, labels, B, train);
     cuda_model_backward(cm);
     cuda_optim_step(cm, o, lr, wd_scale);
+    return collect_loss(cm, m);
+}
+
+// A whole training step's device work (forward, backward, the optimizer's elementwise update)
+// for one process: capturable (the seed and the optimizer's terms are read from device memory).
+static void step_kernels(CudaModel *cm, const Optimizer *o) {
+    forward_kernels(cm);
+    backward_kernels(cm);
+    cu_optim_apply(cm->c, o, cm->params + cm->opt_lo, cm->gshard ? cm->gshard : cm->grads,
+                   cm->ostate, cm->ostate + cm->opt_n, o->slow ? cm->ostate + 2 * cm->opt_n : NULL,
+                   cm->mask);
+}
+
+// ---------------------------------------------------------------- the input pipeline
+
+static void pipeline_init(CudaModel *cm) {
+    if (cm->pipeline) return;
+    const size_t B = (size_t)cm->bmax;
+    for (int k = 0; k < 2; k++) {
+        cm->hsx[k] = (float *)cu_host_alloc(sizeof(float) * B * cm->n_in);
+        cm->hslab[k] = (float *)cu_host_alloc(sizeof(float) * B * cm->n_labels);
+        cm->sx[k] = dbuf(cm, B * cm->n_in);
+        cm->slab[k] = dbuf(cm, B * cm->n_labels);
+        cm->up[k] = cu_event_new(), cm->used[k] = cu_event_new();
+        // recorded once, so that the first waits on them return at once
+        cu_event_record(cm->up[k], cm->c->stream), cu_event_record(cm->used[k], cm->c->stream);
+    }
+    cm->cstream = cu_stream_new();
+    cm->pipeline = 1;
+}
+
+void cuda_batch_slot(CudaModel *cm, int k, float **x, float **labels) {
+    if (k < 0 || k > 1) calla_die("internal error: input slot %d", k);
+    cu_ctx_bind(cm->c);
+    pipeline_init(cm);
+    cu_event_sync(cm->up[k]);  // the slot's previous upload has finished reading it
+    *x = cm->hsx[k];
+    *labels = cm->hslab[k];
+}
+
+void cuda_batch_upload(CudaModel *cm, int k, int B) {
+    if (k < 0 || k > 1 || !cm->pipeline) calla_die("internal error: upload of input slot %d", k);
+    if (B < 1 || B > cm->bmax)
+        calla_die("model_forward: batch of %d samples outside [1, %d]", B, cm->bmax);
+    check_labels(cm, cm->hslab[k], B);
+    cu_ctx_bind(cm->c);
+    cu_stream_wait_event(cm->cstream, cm->used[k]);  // the last pass that read device slot k
+    cu_upload_on(cm->cstream, cm->sx[k], cm->hsx[k], sizeof(float) * B * cm->n_in);
+    cu_upload_on(cm->cstream, cm->slab[k], cm->hslab[k], sizeof(float) * B * cm->n_labels);
+    cu_event_record(cm->up[k], cm->cstream);
+    cm->slot_B[k] = B;
+}
+
+void cuda_train_enqueue(CudaModel *cm, Model *m, Optimizer *o, int k, int train, double lr,
+                        double wd_scale) {
+    if (k < 0 || k > 1 || !cm->pipeline || cm->slot_B[k] < 1)
+        calla_die("internal error: training pass on input slot %d before its upload", k);
+    cu_ctx_bind(cm->c);
+    cu_stream_wait_event(cm->c->stream, cm->up[k]);  // the batch is on the device
+    cm->xin = cm->sx[k], cm->labin = cm->slab[k], cm->cur_slot = k;
+    if (!o) {  // several ranks: the forward only (backward and update come after the reduction)
+        forward_enqueue(cm, m, cm->slot_B[k], train, 1);
+        return;
+    }
+    // host halves first (seed, optimizer terms: uploads the kernels read), then the kernels
+    pass_prepare(cm, m, cm->slot_B[k], train, 1);
+    if (!cm->has_opt) calla_die("internal error: training step before cuda_optim_attach");
+    if (o->n != cm->opt_n) calla_die("internal error: optimizer of %zu, attached with %zu", o->n, cm->opt_n);
+    cu_optim_prepare(cm->c, o, lr, wd_scale);
+    if (cm->graphs && cm->eager_steps >= 1) {
+        // CUDA graph (docs/cuda.md "CUDA graphs"): the step's kernels captured once per input
+        // slot (and batch size / dropout setting) and replayed; the first step ran eagerly, so
+        // every lazily sized buffer exists before any capture.
+        StepGraph *g = &cm->graph[k];
+        if (!g->g || g->B != cm->B || g->train != train) {
+            cu_graph_free(g->g);
+            cu_capture_begin(cm->c);
+            step_kernels(cm, o);
+            g->g = cu_capture_end(cm->c);
+            g->B = cm->B, g->train = train;
+            cm->n_captures++;
+        }
+        cu_graph_launch(cm->c, g->g);
+    } else {
+        step_kernels(cm, o);
+        cm->eager_steps++;
+    }
+    cu_event_record(cm->used[k], cm->c->stream);  // the step's last read of device slot k
+}
+
+void cuda_model_set_graphs(CudaModel *cm, int on) { cm->graphs = on; }
+int cuda_model_graph_captures(const CudaModel *cm) { return cm->n_captures; }
+
+double cuda_train_wait(CudaModel *cm, Model *m) {
+    cu_ctx_bind(cm->c);
     return collect_loss(cm, m);
 }
 

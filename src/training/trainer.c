@@ -109,6 +109,17 @@ static DistBackend device_backend(void) {
     return cuda_backend_kind() == 1 && dist_have_nccl() ? DIST_NCCL : DIST_STAGED;
 }
 
+// --device cuda: reads training batch b (this rank's rows) into input slot k of the device model
+// and starts its upload (cuda_batch_slot: page-locked memory, a copy stream).
+static void device_fill(const Dataset *d, Model *m, CudaModel *cm, const int64_t *perm, int offset,
+                        int64_t b, RowRef *rows, int lo_row, int b_local, int k) {
+    float *sx, *sl;
+    dataset_batch_rows(d, perm, offset, b, rows);
+    cuda_batch_slot(cm, k, &sx, &sl);
+    dataset_fill(d, m, rows + lo_row, b_local, sx, sl);
+    cuda_batch_upload(cm, k, b_local);
+}
+
 // FNV-1a over the parameter bytes: every rank must hold the same model after each update.
 static uint64_t params_hash(const Model *m) {
     uint64_t h = 1469598103934665603ULL;
@@ -324,6 +335,9 @@ int train_run(TrainConfig *c) {
         }
         cm = cuda_model_new(&m, dev, calla_device_get_precision());
         if (!cm) goto done;
+        if (c->cuda_graphs && W == 1) cuda_model_set_graphs(cm, 1);  // one-process steps only
+        else if (c->cuda_graphs)
+            INFO("--cuda-graphs: not used with %d ranks (the step is split around the reduction)", W);
         if (W > 1 && c->zero)  // optimizer on the shard, on the device
             dev_shard = cuda_optim_attach_shard(cm, &o, mask, z_lo,
                                                 zero_padded_len(m.n_params, W, ZERO_ALIGN));
@@ -384,21 +398,33 @@ int train_run(TrainConfig *c) {
         dataset_epoch_order(&d, &r, perm, &offset);
         double t_epoch = now_seconds();
         int64_t samples_epoch = 0;
+        int slot = 0, have_next = 0;  // --device cuda: the input slot holding batch b
         for (int64_t b = st.batch_in_epoch; b < spe; b++) {
-            dataset_batch_rows(&d, perm, offset, b, rows);
-            dataset_fill(&d, &m, rows + lo_row, b_local, x, labels);
+            if (!cm) {
+                dataset_batch_rows(&d, perm, offset, b, rows);
+                dataset_fill(&d, &m, rows + lo_row, b_local, x, labels);
+            } else if (!have_next) {  // the epoch's first batch: nothing was prefetched
+                device_fill(&d, &m, cm, perm, offset, b, rows, lo_row, b_local, slot);
+            }
             if (test_fail(st.step + 1) < 0) goto done;
             // Every rank holds the same m.rng (one draw per step seeds the dropout streams) and
             // masks are keyed by the row's place in the global batch: the masks of a one-process run.
             m.row0 = lo_row;
-            // --device cuda: forward, backward and update in one device step (one host wait)
-            // (on several ranks the device step is split around the gradient reduction)
-            double loss = cm && W == 1
-                              ? cuda_train_step(cm, &m, &o, x, labels, b_local, !c->no_dropout,
-                                                schedule_lr(&s, st.step + 1) * lr_factor(c, st.step + 1),
-                                                s.scale)
-                          : cm ? cuda_train_forward(cm, &m, x, labels, b_local, !c->no_dropout)
-                               : model_forward(&m, x, labels, b_local, !c->no_dropout);
+            double loss;
+            if (cm) {
+                // --device cuda: forward, backward and update enqueued as one device step (on
+                // several ranks, the forward only: the step is split around the gradient
+                // reduction); while the device computes, the host reads batch b+1 into the other
+                // slot and starts its upload; then the one host wait, for the loss.
+                cuda_train_enqueue(cm, &m, W == 1 ? &o : NULL, slot, !c->no_dropout,
+                                   schedule_lr(&s, st.step + 1) * lr_factor(c, st.step + 1), s.scale);
+                have_next = b + 1 < spe;
+                if (have_next)
+                    device_fill(&d, &m, cm, perm, offset, b + 1, rows, lo_row, b_local, slot ^ 1);
+                loss = cuda_train_wait(cm, &m);
+            } else {
+                loss = model_forward(&m, x, labels, b_local, !c->no_dropout);
+            }
             if (st.step + 1 == nan_at) loss = NAN;
             // [summed loss of the global batch, ranks asking to stop]
             double agg[2] = {metrics_batch_sum(&m, loss, b_local), cleanup_stop_requested()};
@@ -430,6 +456,7 @@ int train_run(TrainConfig *c) {
             if (red && c->zero) dist_reducer_gather_params(red, cm ? cuda_model_params_dev(cm) : m.params);
             st.step++;
             st.batch_in_epoch = b + 1;
+            slot ^= 1;
             st.train_loss_sum += agg[0];
             st.train_n += c->batch;
             samples_epoch += c->batch;

@@ -33,6 +33,7 @@ typedef struct {
     int64_t lr_scale_warmup;  // updates over which the scale factor ramps from 1 to its value
     size_t bucket;            // floats per gradient all-reduce bucket (0: 1 Mi floats)
     int zero;                 // 1: ZeRO-1, optimizer state sharded over ranks (training/zero.h)
+    int cuda_graphs;          // 1: --device cuda steps replayed from CUDA graphs (docs/cuda.md)
 } TrainConfig;
 
 // Everything besides the model and optimizer tensors that a checkpoint restores.

@@ -41,12 +41,16 @@ static Rng CR;
 
 static double cc_bound(CuPrecision p) { return p == CU_PREC_FP32 ? 2e-5 : p == CU_PREC_TF32 ? 1e-3 : 1e-2; }
 #define ELEM_BOUND 1e-6
+// Bias gradients are sums over the batch (and positions) in another order than the CPU's; where a
+// sum nearly cancels, its rounding is large relative to it (seen: 1.06e-6 over 60 seeds).
+#define REDUCE_BOUND 1e-5
 
-// A fresh seed per run (printed, and CALLA_TEST_SEED repeats a run).
+// A fixed seed, so that a run repeats exactly (CI must not depend on the draw); CALLA_TEST_SEED
+// picks another, and `make seed-sweep` runs many (the bounds were measured that way).
 static void cc_seed(void) {
     const char *e = getenv("CALLA_TEST_SEED");
-    uint64_t s = e ? strtoull(e, NULL, 10) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
-    printf("seed %llu (CALLA_TEST_SEED repeats it)\n", (unsigned long long)s);
+    uint64_t s = e ? strtoull(e, NULL, 10) : 20261128u;
+    printf("seed %llu (CALLA_TEST_SEED picks another)\n", (unsigned long long)s);
     rng_seed(&CR, s);
 }
 
@@ -139,7 +143,7 @@ static void check_dense(CuCtx *c) {
     cu_dense_backward(c, d_din, d_dW, d_db, d_dout, d_x, d_W, B, I, O);
     cc_cmp(c, "dense forward", d_out, out, (size_t)B * O, bound);
     cc_cmp(c, "dense dW (accumulated)", d_dW, dW, (size_t)I * O, bound);
-    cc_cmp(c, "dense db (accumulated)", d_db, db, O, 1e-6);
+    cc_cmp(c, "dense db (accumulated)", d_db, db, O, REDUCE_BOUND);
     cc_cmp(c, "dense din", d_din, din, (size_t)B * I, bound);
     // no bias: out = in @ W
     dense_forward(out, x, W, NULL, B, I, O);
@@ -209,10 +213,10 @@ static void check_dropout(CuCtx *c) {
             char nm[64];
             if (alpha) {
                 alpha_dropout_forward(y, mask, x, rows, cols, rate, seed, 3, 1000);
-                cu_alpha_dropout_forward(c, d_y, d_m, d_x, rows, cols, rate, seed, 3, 1000);
+                cu_alpha_dropout_forward(c, d_y, d_m, d_x, rows, cols, rate, cu_seed(c, seed), 3, 1000);
             } else {
                 dropout_forward(y, mask, x, rows, cols, rate, seed, 2, 1000);
-                cu_dropout_forward(c, d_y, d_m, d_x, rows, cols, rate, seed, 2, 1000);
+                cu_dropout_forward(c, d_y, d_m, d_x, rows, cols, rate, cu_seed(c, seed), 2, 1000);
             }
             dropout_backward(dx, dout, mask, n);
             cu_dropout_backward(c, d_dx, d_dout, d_m, n);
@@ -305,7 +309,7 @@ static void check_lstm(CuCtx *c) {
     float *d_x = cc_dev(c, x, nx), *d_dout = cc_dev(c, dout, no),
           *d_out = cu_malloc(sizeof(float) * no), *d_cs = cu_malloc(sizeof(float) * nc),
           *d_gates = cu_malloc(sizeof(float) * ng), *d_dx = cu_malloc(sizeof(float) * nx),
-          *d_dg = cu_malloc(sizeof(float) * ng / 2), *d_scr = cu_malloc(sizeof(float) * 2 * B * H);
+          *d_dg = cu_malloc(sizeof(float) * ng), *d_scr = cu_malloc(sizeof(float) * 4 * B * H);
     lstm_bi_forward(out, cs, gates, x, pf, pb, B, T, I, H);
     lstm_bi_backward(dx, gf, gb, dg, scr, dout, out, cs, gates, x, pf, pb, B, T, I, H);
     cu_lstm_bi_forward(c, d_out, d_cs, d_gates, d_x, dpf, dpb, B, T, I, H);
@@ -367,7 +371,7 @@ static void check_conv(CuCtx *c) {
         snprintf(nm, sizeof nm, "conv %dx%d dW (+=)", kh, kw);
         cc_cmp(c, nm, d_dW, dW, nw, bound);
         snprintf(nm, sizeof nm, "conv %dx%d db (+=)", kh, kw);
-        cc_cmp(c, nm, d_db, db, O, 1e-6);
+        cc_cmp(c, nm, d_db, db, O, REDUCE_BOUND);
         snprintf(nm, sizeof nm, "conv %dx%d dx", kh, kw);
         cc_cmp(c, nm, d_dx, dx, nx, bound);
         free(x), free(W), free(b), free(dout), free(dW), free(db), free(out), free(cols);
