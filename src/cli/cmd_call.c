@@ -89,9 +89,14 @@ typedef struct {
     CudaModel *cm;  // --device cuda: the model on the GPU (docs/cuda.md), else NULL
     ScanInputs *in;
     faidx_t *fai;
-    float *x;  // [batch, n_in]
-    Pending *pend;
+    float *x;  // [batch, n_in]: the batch being filled (--device cuda: a page-locked input slot)
+    Pending *pend;  // its candidates
     int n_pend;
+    // --device cuda: two slots; while the device runs the batch of slot `inflight` (n_inflight
+    // candidates, pendv[inflight]), this thread scans on and fills slot `slot`
+    float *xcpu;  // the CPU path's input buffer
+    Pending *pendv[2];
+    int slot, inflight, n_inflight;
     // the current chunk
     ChunkCalls *out;
     const char *ref;  // chunk reference from chunk beg, upper case
@@ -127,18 +132,14 @@ static void push_call(ChunkCalls *o, Call *c) {
     memset(c, 0, sizeof *c);
 }
 
-// Runs the model on the pending candidates and decides their genotypes.
-static void flush(CallRun *run, Worker *w) {
-    if (w->n_pend == 0) return;
+// Decides the genotypes of n candidates from the model's outputs (n x n_out probabilities) and
+// frees the candidates.
+static void genotype_batch(CallRun *run, Worker *w, const float *out, Pending *pend, int n) {
     Model *m = &w->model;
-    if (w->cm)
-        cuda_model_forward(w->cm, m, w->x, NULL, w->n_pend, 0);
-    else
-        model_forward(m, w->x, NULL, w->n_pend, 0);
     char *rbuf = xmalloc((size_t)run->max_ctx + 1);
-    for (int k = 0; k < w->n_pend; k++) {
-        const Candidate *c = &w->pend[k].c;
-        const float *p = m->out + (size_t)k * m->n_out;
+    for (int k = 0; k < n; k++) {
+        const Candidate *c = &pend[k].c;
+        const float *p = out + (size_t)k * m->n_out;
         int64_t off = c->pos - w->ref_beg, avail = w->ref_len - off;
         if (avail > run->max_ctx) avail = run->max_ctx;
         if (avail < 0) avail = 0;
@@ -168,8 +169,46 @@ static void flush(CallRun *run, Worker *w) {
         push_call(w->out, &call);
     }
     free(rbuf);
-    for (int k = 0; k < w->n_pend; k++) pending_free(&w->pend[k]);
-    w->n_pend = 0;
+    for (int k = 0; k < n; k++) pending_free(&pend[k]);
+}
+
+// --device cuda: the outputs of the batch in flight (waits for it), genotyped.
+static void collect_inflight(CallRun *run, Worker *w) {
+    if (w->inflight < 0) return;
+    const float *out = cuda_infer_wait(w->cm, w->inflight);
+    genotype_batch(run, w, out, w->pendv[w->inflight], w->n_inflight);
+    w->inflight = -1, w->n_inflight = 0;
+}
+
+// Points w->x / w->pend at the slot to fill next.
+static void use_slot(Worker *w, int k) {
+    float *labels;
+    w->slot = k;
+    cuda_batch_slot(w->cm, k, &w->x, &labels);  // waits until the slot's last upload read it
+    w->pend = w->pendv[k];
+}
+
+// Runs the model on the pending candidates and decides their genotypes. On the CPU at once; on
+// a GPU the batch is enqueued, the previous batch's results are collected, and this thread goes
+// on scanning (filling the other slot) while the device computes (drain: collect it too).
+static void flush(CallRun *run, Worker *w, int drain) {
+    if (!w->cm) {
+        if (w->n_pend == 0) return;
+        model_forward(&w->model, w->x, NULL, w->n_pend, 0);
+        genotype_batch(run, w, w->model.out, w->pend, w->n_pend);
+        w->n_pend = 0;
+        return;
+    }
+    if (w->n_pend > 0) {
+        const int k = w->slot;
+        cuda_batch_upload_inputs(w->cm, k, w->n_pend);
+        cuda_infer_enqueue(w->cm, &w->model, k);
+        collect_inflight(run, w);  // the batch before (calls stay in order)
+        w->inflight = k, w->n_inflight = w->n_pend;
+        w->n_pend = 0;
+        use_slot(w, k ^ 1);
+    }
+    if (drain) collect_inflight(run, w);
 }
 
 typedef struct {
@@ -191,7 +230,7 @@ static int emit(const Candidate *c, void *ud) {
         p->c.indels[i].seq = xstrdup(c->indels[i].seq);
     }
     model_input_from_features(m, c->features, w->x + (size_t)w->n_pend * m->n_pos * m->n_chan);
-    if (++w->n_pend == e->run->batch) flush(e->run, w);
+    if (++w->n_pend == e->run->batch) flush(e->run, w, 0);
     return 0;
 }
 
@@ -219,7 +258,12 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
     w->ref = ref, w->ref_beg = ch->beg, w->ref_len = len;
     EmitCtx e = {run, w};
     int rc = scan_region(w->in, &run->prm, ch->tid, ch->beg, ch->end, NULL, 0, emit, &e);
-    if (rc == 0) flush(run, w);
+    if (rc == 0) flush(run, w, 1);
+    if (w->cm && w->inflight >= 0) {  // after an error: let the device finish, drop its batch
+        cuda_infer_wait(w->cm, w->inflight);
+        for (int k = 0; k < w->n_inflight; k++) pending_free(&w->pendv[w->inflight][k]);
+        w->inflight = -1, w->n_inflight = 0;
+    }
     for (int k = 0; k < w->n_pend; k++) pending_free(&w->pend[k]);
     w->n_pend = 0;
     free(ref);
@@ -688,8 +732,15 @@ int main_call(int argc, char **argv) {
 
     Model *m0 = &ws[0].model;
     for (long t = 0; t < threads; t++) {
-        ws[t].x = xmalloc((size_t)batch * m0->n_pos * m0->n_chan * sizeof(float));
-        ws[t].pend = xcalloc(batch, sizeof *ws[t].pend);
+        ws[t].pendv[0] = xcalloc(batch, sizeof(Pending));
+        ws[t].pendv[1] = ws[t].cm ? xcalloc(batch, sizeof(Pending)) : NULL;
+        ws[t].inflight = -1;
+        if (ws[t].cm) {
+            use_slot(&ws[t], 0);
+        } else {
+            ws[t].x = ws[t].xcpu = xmalloc((size_t)batch * m0->n_pos * m0->n_chan * sizeof(float));
+            ws[t].pend = ws[t].pendv[0];
+        }
     }
     // Parallelism comes from the chunks; with one worker the model may use -@ threads itself
     // (network/gemm.h keeps it serial inside chunk workers).
@@ -768,8 +819,9 @@ out:
         if (ws[t].loaded) model_free(&ws[t].model);
         if (ws[t].in) scan_inputs_close(ws[t].in);
         if (ws[t].fai) fai_destroy(ws[t].fai);
-        free(ws[t].x);
-        free(ws[t].pend);
+        free(ws[t].xcpu);
+        free(ws[t].pendv[0]);
+        free(ws[t].pendv[1]);
     }
     free(ws);
     free(regs);

@@ -65,6 +65,9 @@ void cu_event_free(CuEvent e);
 void cu_event_record(CuEvent e, CuStream s);
 void cu_stream_wait_event(CuStream s, CuEvent e);  // later work on s waits for e (no host wait)
 void cu_event_sync(CuEvent e);                     // the host waits for e
+// Device -> host copy on the context's stream without waiting (h: page-locked memory that stays
+// untouched until an event recorded after it has completed).
+void cu_download_async(CuCtx *c, void *h, const void *d, size_t bytes);
 // Host -> device copy on stream s (asynchronous; h must stay unchanged until it completes).
 void cu_upload_on(CuStream s, void *d, const void *h, size_t bytes);
 

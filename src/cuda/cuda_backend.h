@@ -80,6 +80,15 @@ void cuda_batch_upload(CudaModel *cm, int k, int B);
 // and go on with cuda_model_backward_ready). Returns at once; cuda_train_wait gives the loss.
 void cuda_train_enqueue(CudaModel *cm, Model *m, Optimizer *o, int k, int train, double lr,
                         double wd_scale);
+// Batched inference through the same slots (calla call, docs/cuda.md "Inference"): the caller
+// writes a batch of inputs into slot k (cuda_batch_slot; labels unused), uploads them
+// (cuda_batch_upload_inputs), enqueues the forward pass (no wait), goes on preparing the next
+// batch in the other slot, and collects the probabilities ([B, n_out]) with cuda_infer_wait,
+// which waits for that slot's pass only. The returned buffer is valid until the slot's next pass.
+void cuda_batch_upload_inputs(CudaModel *cm, int k, int B);
+void cuda_infer_enqueue(CudaModel *cm, Model *m, int k);
+const float *cuda_infer_wait(CudaModel *cm, int k);
+
 // CUDA graphs for cuda_train_enqueue's one-process steps (docs/cuda.md "CUDA graphs"): off by
 // default; on, the first step runs eagerly and later steps replay a captured graph per input
 // slot. cuda_model_graph_captures counts the captures made (tests).

@@ -138,6 +138,15 @@ void cu_download(CuCtx *c, void *h, const void *d, size_t bytes) {
 #endif
 }
 
+void cu_download_async(CuCtx *c, void *h, const void *d, size_t bytes) {
+    if (!bytes) return;
+#ifdef CALLA_CUDA
+    CU_CHECK(cudaMemcpyAsync(h, d, bytes, cudaMemcpyDeviceToHost, c->stream));
+#else
+    emu_issue(c->stream, [=]() { memcpy(h, d, bytes); });
+#endif
+}
+
 void cu_copy(CuCtx *c, void *dst, const void *src, size_t bytes) {
     if (!bytes || dst == src) return;
 #ifdef CALLA_CUDA

@@ -53,6 +53,8 @@ struct CudaModel {
     CuStream cstream;
     CuEvent up[2], used[2];
     int cur_slot, pipeline;
+    float *hout[2], *outs[2];  // inference through the slots: page-locked / device outputs
+    CuEvent done[2];           // the slot's outputs are in hout
     int train;      // this pass's dropout setting
     int64_t row0;   // this pass's first global row (dropout streams)
     // CUDA graphs (cuda_model_set_graphs): one captured training step per input slot
@@ -400,7 +402,10 @@ void cuda_model_free(CudaModel *cm) {
     if (!cm) return;
     cu_ctx_bind(cm->c);
     cu_sync(cm->c);
-    for (int k = 0; k < 2; k++) cu_graph_free(cm->graph[k].g);
+    for (int k = 0; k < 2; k++) {
+        cu_graph_free(cm->graph[k].g);
+        if (cm->hout[k]) cu_host_free(cm->hout[k]), cu_event_free(cm->done[k]);
+    }
     if (cm->pipeline) {  // an upload may still be in flight (a prefetched batch never used)
         cu_stream_sync(cm->cstream);
         for (int k = 0; k < 2; k++) {
@@ -654,6 +659,44 @@ void cuda_batch_upload(CudaModel *cm, int k, int B) {
     cu_upload_on(cm->cstream, cm->slab[k], cm->hslab[k], sizeof(float) * B * cm->n_labels);
     cu_event_record(cm->up[k], cm->cstream);
     cm->slot_B[k] = B;
+}
+
+void cuda_batch_upload_inputs(CudaModel *cm, int k, int B) {
+    if (k < 0 || k > 1 || !cm->pipeline) calla_die("internal error: upload of input slot %d", k);
+    if (B < 1 || B > cm->bmax)
+        calla_die("model_forward: batch of %d samples outside [1, %d]", B, cm->bmax);
+    cu_ctx_bind(cm->c);
+    cu_stream_wait_event(cm->cstream, cm->used[k]);
+    cu_upload_on(cm->cstream, cm->sx[k], cm->hsx[k], sizeof(float) * B * cm->n_in);
+    cu_event_record(cm->up[k], cm->cstream);
+    cm->slot_B[k] = B;
+}
+
+void cuda_infer_enqueue(CudaModel *cm, Model *m, int k) {
+    if (k < 0 || k > 1 || !cm->pipeline || cm->slot_B[k] < 1)
+        calla_die("internal error: inference on input slot %d before its upload", k);
+    cu_ctx_bind(cm->c);
+    if (!cm->hout[k]) {  // page-locked output slots, on first use
+        cm->hout[k] = (float *)cu_host_alloc(sizeof(float) * (size_t)cm->bmax * cm->n_out);
+        cm->outs[k] = dbuf(cm, (size_t)cm->bmax * cm->n_out);
+        cm->done[k] = cu_event_new();
+    }
+    cu_stream_wait_event(cm->c->stream, cm->up[k]);
+    cm->xin = cm->sx[k], cm->labin = NULL, cm->cur_slot = k;
+    forward_enqueue(cm, m, cm->slot_B[k], 0, 0);
+    cu_event_record(cm->used[k], cm->c->stream);
+    // the probabilities to the slot's page-locked buffer, asynchronously (the next pass may
+    // overwrite cm->out: copy them to the slot's own device buffer first, on the same stream)
+    cu_copy(cm->c, cm->outs[k], cm->out, sizeof(float) * cm->slot_B[k] * cm->n_out);
+    cu_download_async(cm->c, cm->hout[k], cm->outs[k], sizeof(float) * cm->slot_B[k] * cm->n_out);
+    cu_event_record(cm->done[k], cm->c->stream);
+}
+
+const float *cuda_infer_wait(CudaModel *cm, int k) {
+    if (k < 0 || k > 1 || !cm->hout[k]) calla_die("internal error: no inference on slot %d", k);
+    cu_ctx_bind(cm->c);
+    cu_event_sync(cm->done[k]);
+    return cm->hout[k];
 }
 
 void cuda_train_enqueue(CudaModel *cm, Model *m, Optimizer *o, int k, int train, double lr,

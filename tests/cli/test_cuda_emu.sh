@@ -60,6 +60,15 @@ if [[ -d $D ]] && command -v bcftools >/dev/null; then
         fail "device calls differ: $(diff <(cut -d' ' -f1-6 "$TMP/cpu.txt") <(cut -d' ' -f1-6 "$TMP/dev.txt") | head -4)"
     paste -d' ' "$TMP/cpu.txt" "$TMP/dev.txt" | awk '{ d = $7 - $14; if (d < 0) d = -d; if (d > 0.0100001) bad++ }
         END { exit bad > 0 }' || fail "QUAL differs by more than 0.01"
+    # small batches: many passes, two slots in flight in turn, the last one partial; and two
+    # worker threads (each with its own device model and slots): the same records in the same order
+    "$EMU" call -b "$BAM" -f "$REF" -m "$TMP/cpu.st" -r "$REG" --batch 5 -@ 2 --ref-calls \
+        --device cuda -o "$TMP/dev5.vcf.gz" 2>"$TMP/c5.err" || { cat "$TMP/c5.err"; fail "device call, batch 5"; }
+    bcftools query -f "$q" "$TMP/dev5.vcf.gz" >"$TMP/dev5.txt" || fail "query"
+    cmp -s <(cut -d' ' -f1-6 "$TMP/cpu.txt") <(cut -d' ' -f1-6 "$TMP/dev5.txt") ||
+        fail "device calls at batch 5 differ: $(diff <(cut -d' ' -f1-6 "$TMP/cpu.txt") <(cut -d' ' -f1-6 "$TMP/dev5.txt") | head -4)"
+    paste -d' ' "$TMP/cpu.txt" "$TMP/dev5.txt" | awk '{ d = $7 - $14; if (d < 0) d = -d; if (d > 0.0100001) bad++ }
+        END { exit bad > 0 }' || fail "QUAL at batch 5 differs by more than 0.01"
     # --precision bf16 (GEMM inputs rounded to 8 significant bits) with the shipped Illumina
     # model: every call with QUAL >= 5 the CPU's (site, alleles, filter, genotype), QUAL within
     # 0.5; a near-tie below that may flip (docs/cuda.md "Inference precision"; on the whole slice
