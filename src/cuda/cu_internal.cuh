@@ -61,6 +61,7 @@ CuStream cu_stream_new(void);
 void cu_stream_free(CuStream s);
 void cu_stream_sync(CuStream s);
 CuEvent cu_event_new(void);
+CuEvent cu_event_new_blocking(void);  // cu_event_sync on it sleeps instead of spinning
 void cu_event_free(CuEvent e);
 void cu_event_record(CuEvent e, CuStream s);
 void cu_stream_wait_event(CuStream s, CuEvent e);  // later work on s waits for e (no host wait)
@@ -74,7 +75,8 @@ void cu_upload_on(CuStream s, void *d, const void *h, size_t bytes);
 // Copies `bytes` (<= CU_SCALAR_BYTES) of per-launch scalars to device slot `slot` on the
 // context's stream (through page-locked memory; waits only if the slot's previous upload has not
 // yet read it) and returns the device address. Kernels read them there: a graph captured once
-// then sees every launch's values. Not to be called while capturing.
+// then sees every launch's values. Not to be called while capturing. (The wait is on an event
+// recorded after the slot's previous upload: it also waits for the work issued before that.)
 const void *cu_scalars(CuCtx *c, int slot, const void *src, size_t bytes);
 const void *cu_scalars_dev(CuCtx *c, int slot);  // the slot's device address
 

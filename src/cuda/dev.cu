@@ -50,7 +50,8 @@ CuCtx *cu_ctx_new(int dev, CuPrecision prec) {
     // per call); pointer mode host: alpha/beta are host floats.
     CUBLAS_CHECK(cublasSetPointerMode(c->blas, CUBLAS_POINTER_MODE_HOST));
     // A workspace of our own, so that no cuBLAS call allocates while a graph is being captured
-    // (cuBLAS's advice for stream capture; 32 MiB covers Hopper's largest kernels).
+    // (cuBLAS's advice for stream capture; 32 MiB covers Hopper's largest kernels). After
+    // cublasSetStream, which resets the workspace to the default pool (never called again).
     c->blas_ws_n = (size_t)32 << 20;
     c->blas_ws = cu_malloc(c->blas_ws_n);
     CUBLAS_CHECK(cublasSetWorkspace(c->blas, c->blas_ws, c->blas_ws_n));
@@ -203,6 +204,16 @@ CuEvent cu_event_new(void) {
 #ifdef CALLA_CUDA
     cudaEvent_t e;
     CU_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+    return e;
+#else
+    return NULL;
+#endif
+}
+
+CuEvent cu_event_new_blocking(void) {
+#ifdef CALLA_CUDA
+    cudaEvent_t e;
+    CU_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming | cudaEventBlockingSync));
     return e;
 #else
     return NULL;

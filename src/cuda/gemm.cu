@@ -62,9 +62,11 @@ static void gemm_prec(CuCtx *c, CuPrecision prec, int ta, int tb, int M, int N, 
     cublasComputeType_t ct = prec == CU_PREC_TF32   ? CUBLAS_COMPUTE_32F_FAST_TF32
                              : prec == CU_PREC_BF16 ? CUBLAS_COMPUTE_32F_FAST_16BF
                                                     : CUBLAS_COMPUTE_32F;
-    if (K <= 0) {  // cuBLAS rejects k = 0 with some layouts; C = beta C
-        CUBLAS_CHECK(cublasSgeam(c->blas, CUBLAS_OP_N, CUBLAS_OP_N, N, M, &beta, C, ldc, &beta, C,
-                                 ldc, C, ldc));
+    if (K <= 0) {  // cuBLAS rejects k = 0 with some layouts; C = beta C, as the emulation
+        launch((size_t)M * N, c->stream, [=] CALLA_HD(size_t i) {
+            const size_t r = i / N, col = i % N;
+            C[r * ldc + col] *= beta;
+        });
         return;
     }
     // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.

@@ -53,8 +53,9 @@ struct CudaModel {
     CuStream cstream;
     CuEvent up[2], used[2];
     int cur_slot, pipeline;
-    float *hout[2], *outs[2];  // inference through the slots: page-locked / device outputs
-    CuEvent done[2];           // the slot's outputs are in hout
+    float *hout[2];  // inference through the slots: page-locked outputs [bmax, n_out]
+    CuEvent done[2];  // the slot's outputs are in hout (a blocking-sync event: calla call's
+                      // workers sleep instead of spinning while they wait)
     int train;      // this pass's dropout setting
     int64_t row0;   // this pass's first global row (dropout streams)
     // CUDA graphs (cuda_model_set_graphs): one captured training step per input slot
@@ -393,6 +394,9 @@ CudaModel *cuda_model_new(const Model *m, int dev, int precision) {
     // Column sums (bias gradients) use a ones vector as long as the most rows summed (B*33*4
     // conv pixels, Clairvoyante; B*33 LSTM rows, Clair3): sized here so that no step reallocates.
     cu_ensure_ones(cm->c, B * NP * NB);
+    // and the BiLSTMs' pointer arrays (3 per step and direction), so that no pass allocates
+    // (an allocation waits for every stream on the device: calla call's other workers)
+    if (m->arch == ARCH_CLAIR3_PILEUP) cu_ensure_ptrs(cm->c, 3 * 2 * (size_t)(T_ - 1));
     cuda_model_set_params(cm, m->params);
     cu_sync(cm->c);
     return cm;
@@ -404,7 +408,7 @@ void cuda_model_free(CudaModel *cm) {
     cu_sync(cm->c);
     for (int k = 0; k < 2; k++) {
         cu_graph_free(cm->graph[k].g);
-        if (cm->hout[k]) cu_host_free(cm->hout[k]), cu_event_free(cm->done[k]);
+        if (cm->pipeline) cu_host_free(cm->hout[k]), cu_event_free(cm->done[k]);
     }
     if (cm->pipeline) {  // an upload may still be in flight (a prefetched batch never used)
         cu_stream_sync(cm->cstream);
@@ -632,6 +636,8 @@ static void pipeline_init(CudaModel *cm) {
         cm->sx[k] = dbuf(cm, B * cm->n_in);
         cm->slab[k] = dbuf(cm, B * cm->n_labels);
         cm->up[k] = cu_event_new(), cm->used[k] = cu_event_new();
+        cm->hout[k] = (float *)cu_host_alloc(sizeof(float) * B * cm->n_out);
+        cm->done[k] = cu_event_new_blocking();
         // recorded once, so that the first waits on them return at once
         cu_event_record(cm->up[k], cm->c->stream), cu_event_record(cm->used[k], cm->c->stream);
     }
@@ -676,24 +682,18 @@ void cuda_infer_enqueue(CudaModel *cm, Model *m, int k) {
     if (k < 0 || k > 1 || !cm->pipeline || cm->slot_B[k] < 1)
         calla_die("internal error: inference on input slot %d before its upload", k);
     cu_ctx_bind(cm->c);
-    if (!cm->hout[k]) {  // page-locked output slots, on first use
-        cm->hout[k] = (float *)cu_host_alloc(sizeof(float) * (size_t)cm->bmax * cm->n_out);
-        cm->outs[k] = dbuf(cm, (size_t)cm->bmax * cm->n_out);
-        cm->done[k] = cu_event_new();
-    }
     cu_stream_wait_event(cm->c->stream, cm->up[k]);
     cm->xin = cm->sx[k], cm->labin = NULL, cm->cur_slot = k;
     forward_enqueue(cm, m, cm->slot_B[k], 0, 0);
     cu_event_record(cm->used[k], cm->c->stream);
-    // the probabilities to the slot's page-locked buffer, asynchronously (the next pass may
-    // overwrite cm->out: copy them to the slot's own device buffer first, on the same stream)
-    cu_copy(cm->c, cm->outs[k], cm->out, sizeof(float) * cm->slot_B[k] * cm->n_out);
-    cu_download_async(cm->c, cm->hout[k], cm->outs[k], sizeof(float) * cm->slot_B[k] * cm->n_out);
+    // the probabilities to the slot's page-locked buffer, asynchronously (on the same stream, so
+    // before the next pass overwrites cm->out)
+    cu_download_async(cm->c, cm->hout[k], cm->out, sizeof(float) * cm->slot_B[k] * cm->n_out);
     cu_event_record(cm->done[k], cm->c->stream);
 }
 
 const float *cuda_infer_wait(CudaModel *cm, int k) {
-    if (k < 0 || k > 1 || !cm->hout[k]) calla_die("internal error: no inference on slot %d", k);
+    if (k < 0 || k > 1 || !cm->pipeline) calla_die("internal error: no inference on slot %d", k);
     cu_ctx_bind(cm->c);
     cu_event_sync(cm->done[k]);
     return cm->hout[k];
