@@ -85,9 +85,12 @@ void cuda_train_enqueue(CudaModel *cm, Model *m, Optimizer *o, int k, int train,
 // (cuda_batch_upload_inputs), enqueues the forward pass (no wait), goes on preparing the next
 // batch in the other slot, and collects the probabilities ([B, n_out]) with cuda_infer_wait,
 // which waits for that slot's pass only. The returned buffer is valid until the slot's next pass.
+// A slot uploaded with cuda_batch_upload (labels too) gives a labelled pass (validation):
+// cuda_infer_loss, after cuda_infer_wait, fills m->head_loss and returns the loss.
 void cuda_batch_upload_inputs(CudaModel *cm, int k, int B);
 void cuda_infer_enqueue(CudaModel *cm, Model *m, int k);
 const float *cuda_infer_wait(CudaModel *cm, int k);
+double cuda_infer_loss(CudaModel *cm, Model *m, int k);
 
 // CUDA graphs for cuda_train_enqueue's one-process steps (docs/cuda.md "CUDA graphs"): off by
 // default; on, the first step runs eagerly and later steps replay a captured graph per input

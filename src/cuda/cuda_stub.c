@@ -64,6 +64,7 @@ void cuda_train_enqueue(CudaModel *cm, Model *m, Optimizer *o, int k, int train,
 void cuda_batch_upload_inputs(CudaModel *cm, int k, int B) { (void)cm, (void)k, (void)B, calla_die(NO_CUDA_MSG); }
 void cuda_infer_enqueue(CudaModel *cm, Model *m, int k) { (void)cm, (void)m, (void)k, calla_die(NO_CUDA_MSG); }
 const float *cuda_infer_wait(CudaModel *cm, int k) { (void)cm, (void)k, calla_die(NO_CUDA_MSG); }
+double cuda_infer_loss(CudaModel *cm, Model *m, int k) { (void)cm, (void)m, (void)k, calla_die(NO_CUDA_MSG); }
 void cuda_model_set_graphs(CudaModel *cm, int on) { (void)cm, (void)on, calla_die(NO_CUDA_MSG); }
 int cuda_model_graph_captures(const CudaModel *cm) { (void)cm, calla_die(NO_CUDA_MSG); }
 double cuda_train_wait(CudaModel *cm, Model *m) { (void)cm, (void)m, calla_die(NO_CUDA_MSG); }

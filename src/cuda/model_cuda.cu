@@ -49,11 +49,12 @@ struct CudaModel {
     // compute stream waits for it), used[k] the compute stream's last read of device slot k (the
     // next upload into it waits for that). cur_slot: the slot of the pass in flight, or -1.
     float *hsx[2], *hslab[2], *sx[2], *slab[2];
-    int slot_B[2];
+    int slot_B[2], slot_lab[2];  // rows of the slot's last upload; whether labels came with it
     CuStream cstream;
     CuEvent up[2], used[2];
     int cur_slot, pipeline;
-    float *hout[2];  // inference through the slots: page-locked outputs [bmax, n_out]
+    float *hout[2];     // inference through the slots: page-locked outputs [bmax, n_out]
+    double *hsloss[2];  // and per-head loss sums of labelled passes (validation)
     CuEvent done[2];  // the slot's outputs are in hout (a blocking-sync event: calla call's
                       // workers sleep instead of spinning while they wait)
     int train;      // this pass's dropout setting
@@ -408,7 +409,8 @@ void cuda_model_free(CudaModel *cm) {
     cu_sync(cm->c);
     for (int k = 0; k < 2; k++) {
         cu_graph_free(cm->graph[k].g);
-        if (cm->pipeline) cu_host_free(cm->hout[k]), cu_event_free(cm->done[k]);
+        if (cm->pipeline)
+            cu_host_free(cm->hout[k]), cu_host_free(cm->hsloss[k]), cu_event_free(cm->done[k]);
     }
     if (cm->pipeline) {  // an upload may still be in flight (a prefetched batch never used)
         cu_stream_sync(cm->cstream);
@@ -637,6 +639,7 @@ static void pipeline_init(CudaModel *cm) {
         cm->slab[k] = dbuf(cm, B * cm->n_labels);
         cm->up[k] = cu_event_new(), cm->used[k] = cu_event_new();
         cm->hout[k] = (float *)cu_host_alloc(sizeof(float) * B * cm->n_out);
+        cm->hsloss[k] = (double *)cu_host_alloc(sizeof(double) * MODEL_MAX_HEADS);
         cm->done[k] = cu_event_new_blocking();
         // recorded once, so that the first waits on them return at once
         cu_event_record(cm->up[k], cm->c->stream), cu_event_record(cm->used[k], cm->c->stream);
@@ -664,7 +667,7 @@ void cuda_batch_upload(CudaModel *cm, int k, int B) {
     cu_upload_on(cm->cstream, cm->sx[k], cm->hsx[k], sizeof(float) * B * cm->n_in);
     cu_upload_on(cm->cstream, cm->slab[k], cm->hslab[k], sizeof(float) * B * cm->n_labels);
     cu_event_record(cm->up[k], cm->cstream);
-    cm->slot_B[k] = B;
+    cm->slot_B[k] = B, cm->slot_lab[k] = 1;
 }
 
 void cuda_batch_upload_inputs(CudaModel *cm, int k, int B) {
@@ -675,7 +678,7 @@ void cuda_batch_upload_inputs(CudaModel *cm, int k, int B) {
     cu_stream_wait_event(cm->cstream, cm->used[k]);
     cu_upload_on(cm->cstream, cm->sx[k], cm->hsx[k], sizeof(float) * B * cm->n_in);
     cu_event_record(cm->up[k], cm->cstream);
-    cm->slot_B[k] = B;
+    cm->slot_B[k] = B, cm->slot_lab[k] = 0;
 }
 
 void cuda_infer_enqueue(CudaModel *cm, Model *m, int k) {
@@ -683,13 +686,30 @@ void cuda_infer_enqueue(CudaModel *cm, Model *m, int k) {
         calla_die("internal error: inference on input slot %d before its upload", k);
     cu_ctx_bind(cm->c);
     cu_stream_wait_event(cm->c->stream, cm->up[k]);
-    cm->xin = cm->sx[k], cm->labin = NULL, cm->cur_slot = k;
-    forward_enqueue(cm, m, cm->slot_B[k], 0, 0);
+    const int lab = cm->slot_lab[k];
+    cm->xin = cm->sx[k], cm->labin = lab ? cm->slab[k] : NULL, cm->cur_slot = k;
+    forward_enqueue(cm, m, cm->slot_B[k], 0, lab);
     cu_event_record(cm->used[k], cm->c->stream);
+    if (lab)  // the per-head loss sums, too
+        cu_download_async(cm->c, cm->hsloss[k], cm->loss, sizeof(double) * cm->n_heads);
     // the probabilities to the slot's page-locked buffer, asynchronously (on the same stream, so
     // before the next pass overwrites cm->out)
     cu_download_async(cm->c, cm->hout[k], cm->out, sizeof(float) * cm->slot_B[k] * cm->n_out);
     cu_event_record(cm->done[k], cm->c->stream);
+}
+
+double cuda_infer_loss(CudaModel *cm, Model *m, int k) {
+    if (k < 0 || k > 1 || !cm->pipeline || !cm->slot_lab[k])
+        calla_die("internal error: no labelled pass on slot %d", k);
+    cu_ctx_bind(cm->c);
+    cu_event_sync(cm->done[k]);
+    double total = 0.0;
+    for (int h = 0; h < cm->n_heads; h++) {  // as collect_loss
+        const double v = cm->hsloss[k][h];
+        m->head_loss[h] = cm->arch == ARCH_CLAIR3_PILEUP ? v / cm->slot_B[k] : v;
+        total += m->head_loss[h];
+    }
+    return total;
 }
 
 const float *cuda_infer_wait(CudaModel *cm, int k) {

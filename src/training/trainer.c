@@ -26,6 +26,16 @@
         if (dist_rank() == 0) calla_info(__VA_ARGS__); \
     } while (0)
 
+// --device cuda: the metrics of the validation batch in input slot k (its labels are still in
+// the slot's page-locked memory: the slot is refilled only after this).
+static void val_collect(CudaModel *cm, Model *m, int k, int B, Metrics *out) {
+    float *sx, *sl;
+    memcpy(m->out, cuda_infer_wait(cm, k), sizeof(float) * (size_t)B * m->n_out);
+    double loss = cuda_infer_loss(cm, m, k);
+    cuda_batch_slot(cm, k, &sx, &sl);
+    metrics_add(out, m, sl, B, loss);
+}
+
 // Validation over the held-out rows in batches of up to bmax: rank r of N takes the contiguous
 // rows [r*n/N, (r+1)*n/N) and the sums and counts are added over all ranks, so every rank ends
 // with the metrics of the whole validation set.
@@ -35,13 +45,26 @@ static void validate(const Dataset *d, Model *m, CudaModel *cm, int bmax, float 
     const int W = dist_world(), R = dist_rank();
     const int64_t lo = d->n_val * R / W, hi = d->n_val * (R + 1) / W;
     RowRef *rows = xmalloc((size_t)bmax * sizeof *rows);
+    int k = 0, prev = -1, b_prev = 0;  // --device cuda: the input slots (as in training)
     for (int64_t at = lo; at < hi; at += bmax) {
         int B = (int)(hi - at < bmax ? hi - at : bmax);
         memcpy(rows, d->val_rows + at, (size_t)B * sizeof *rows);
-        dataset_fill(d, m, rows, B, x, labels);
-        double loss = cm ? cuda_model_forward(cm, m, x, labels, B, 0) : model_forward(m, x, labels, B, 0);
-        metrics_add(out, m, labels, B, loss);
+        if (!cm) {
+            dataset_fill(d, m, rows, B, x, labels);
+            metrics_add(out, m, labels, B, model_forward(m, x, labels, B, 0));
+            continue;
+        }
+        // read this batch into slot k and enqueue its pass, then collect the previous batch
+        // while the device computes this one
+        float *sx, *sl;
+        cuda_batch_slot(cm, k, &sx, &sl);
+        dataset_fill(d, m, rows, B, sx, sl);
+        cuda_batch_upload(cm, k, B);
+        cuda_infer_enqueue(cm, m, k);
+        if (prev >= 0) val_collect(cm, m, prev, b_prev, out);
+        prev = k, b_prev = B, k ^= 1;
     }
+    if (prev >= 0) val_collect(cm, m, prev, b_prev, out);
     free(rows);
     if (W > 1) {
         double dv[1 + MODEL_MAX_HEADS];
