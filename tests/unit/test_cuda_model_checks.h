@@ -4,7 +4,10 @@
 // losses, every gradient tensor, two optimizer steps of each optimizer, and an inference forward
 // with the updated parameters. Shared by test_cudaemu_model.c and test_cuda_model.c.
 //
-// Bounds (relative L2 per tensor) for fp32 GEMMs: 1e-4. A layer alone agrees to ~2e-7
+// Bounds (relative L2 per tensor) for fp32 GEMMs: 1e-4, or twice the CPU gradient's own change
+// under 1e-6 input perturbations where that is larger (m_sensitivity: inputs that put a SELU
+// pre-activation at 0 or a max-pool at a tie, where the device's last-bit differences select the
+// other branch; seen in 3 of 200 random seeds, each reproduced exactly by the perturbation). A layer alone agrees to ~2e-7
 // (test_cuda_checks.h); through the two BiLSTMs (33 steps each) and the heads errors grow, and
 // the device's Clairvoyante convolution is the im2col GEMM where the CPU uses the banded
 // full-width GEMM (a different summation order). Loss: relative 1e-5. The optimizer steps are
@@ -77,6 +80,37 @@ static void m_random_batch(const Model *m, int B, float *x, float *labels) {
     }
 }
 
+// The CPU gradient's own sensitivity, per tensor: the largest relative L2 change of each
+// tensor's gradient over 4 forward/backward passes with every input scaled by 1 +- 1e-6 (random
+// signs; the same dropout masks, rng state r0). Where the forward pass sits within rounding of a
+// kink (SELU's derivative jumps at 0; a max-pool's argmax at a tie), such a perturbation, like the
+// device's last-bit differences, can select the other branch and move gradients far more than
+// rounding does. Restores the CPU model's gradients and rng (r1) afterwards.
+static double *m_sensitivity(Model *mc, const float *x, const float *labels, int B, const Rng *r0,
+                             const Rng *r1) {
+    const size_t nx = (size_t)B * mc->n_pos * mc->n_chan;
+    float *g0 = malloc(sizeof(float) * mc->n_params), *xp = malloc(sizeof(float) * nx);
+    double *sens = calloc(mc->n_tensors, sizeof(double));
+    memcpy(g0, mc->grads, sizeof(float) * mc->n_params);
+    Rng pr;
+    rng_seed(&pr, 12345);
+    for (int rep = 0; rep < 4; rep++) {
+        for (size_t i = 0; i < nx; i++) xp[i] = x[i] * (rng_below(&pr, 2) ? 1.000001f : 0.999999f);
+        mc->rng = *r0;
+        model_forward(mc, xp, labels, B, 1);
+        model_backward(mc);
+        for (int t = 0; t < mc->n_tensors; t++) {
+            const ParamTensor *pt = &mc->tensors[t];
+            double e = m_rel_l2(mc->grads + pt->offset, g0 + pt->offset, pt->numel);
+            if (e > sens[t]) sens[t] = e;
+        }
+    }
+    memcpy(mc->grads, g0, sizeof(float) * mc->n_params);
+    mc->rng = *r1;
+    free(g0), free(xp);
+    return sens;
+}
+
 // One architecture at one precision. Returns nothing; failures counted in t_failures.
 static inline void check_model(ModelArch arch, int B, int dev, int precision) {
     const double b_out = precision == 0 ? 1e-4 : precision == 1 ? 5e-3 : 1e-1;
@@ -100,7 +134,9 @@ static inline void check_model(ModelArch arch, int B, int dev, int precision) {
            precision == 0 ? "fp32" : precision == 1 ? "tf32" : "bf16", B, mc.n_params);
 
     // training forward (dropout on) and backward
+    const Rng r0 = mc.rng;  // (m_sensitivity repeats this forward with the same masks)
     double lc = model_forward(&mc, x, labels, B, 1);
+    const Rng r1 = mc.rng;
     double lg = cuda_model_forward(cm, &mg, x, labels, B, 1);
     printf("  train loss: device %.9g, CPU %.9g\n", lg, lc);
     T_NEAR(lg, lc, 0, b_loss);
@@ -114,15 +150,26 @@ static inline void check_model(ModelArch arch, int B, int dev, int precision) {
     model_backward(&mc);
     cuda_model_backward(cm);
     cuda_model_get_grads(cm, grads);
-    double worst = 0;
+    double worst = 0, *sens = NULL;
     for (int t = 0; t < mc.n_tensors; t++) {
         const ParamTensor *pt = &mc.tensors[t];
         double e = m_rel_l2(grads + pt->offset, mc.grads + pt->offset, pt->numel);
         if (e > worst) worst = e;
+        if (precision == 0 && e > b_grad && !sens) sens = m_sensitivity(&mc, x, labels, B, &r0, &r1);
         char nm[96];
         snprintf(nm, sizeof nm, "gradient of %s", pt->name);
-        if (precision == 0) m_check(nm, grads + pt->offset, mc.grads + pt->offset, pt->numel, b_grad);
+        // fp32: 1e-4, or twice the CPU's own change under 1e-6 input perturbations where that is
+        // larger (a kink: SELU at 0 or a max-pool tie, where a last-bit difference in the
+        // forward pass picks the other branch; see m_sensitivity)
+        double bound = b_grad;
+        if (sens && 2 * sens[t] > bound) {
+            bound = 2 * sens[t];
+            printf("  %s: near a kink (CPU's own change %.3g), bound %.3g, device %.3g\n", nm,
+                   sens[t], bound, e);
+        }
+        if (precision == 0) m_check(nm, grads + pt->offset, mc.grads + pt->offset, pt->numel, bound);
     }
+    free(sens);
     double all = m_rel_l2(grads, mc.grads, mc.n_params);
     printf("  gradients: worst tensor rel L2 %.3g over %d tensors, all %.3g\n", worst,
            mc.n_tensors, all);
