@@ -169,15 +169,7 @@ int main_model(int argc, char **argv) {
         printf("meta.%s\t%s\n", f.meta_keys[i], f.meta_vals[i]);
     }
     if (out) {
-        StTensorOut *t = xcalloc((size_t)m.n_tensors, sizeof *t);
-        for (int i = 0; i < m.n_tensors; i++) {
-            const ParamTensor *p = &m.tensors[i];
-            t[i].name = p->name;
-            t[i].data = m.params + p->offset;
-            t[i].ndim = p->ndim;
-            for (int d = 0; d < p->ndim; d++) t[i].shape[d] = p->shape[d];
-            t[i].dtype = store;
-        }
+        StTensorOut *t = modelfile_tensors(&m, store);
         StMeta *meta = xcalloc((size_t)f.n_meta + (size_t)n_extra + 1, sizeof *meta);
         int nm = 0;
         for (int k = 0; k < n_extra; k++) *strchr(extra[k], '=') = 0;  // KEY\0VALUE

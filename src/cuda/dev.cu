@@ -130,13 +130,11 @@ void cu_upload(CuCtx *c, void *d, const void *h, size_t bytes) {
 
 void cu_download(CuCtx *c, void *h, const void *d, size_t bytes) {
     if (!bytes) return;
-#ifdef CALLA_CUDA
-    CU_CHECK(cudaMemcpyAsync(h, d, bytes, cudaMemcpyDeviceToHost, c->stream));
-    CU_CHECK(cudaStreamSynchronize(c->stream));
-#else
-    emu_not_capturing(c, "cu_download");
-    memcpy(h, d, bytes);
+#ifdef CALLA_CUDA_EMU
+    emu_not_capturing(c, "cu_download");  // (a host wait: refused while capturing, as by CUDA)
 #endif
+    cu_download_async(c, h, d, bytes);
+    cu_sync(c);
 }
 
 void cu_download_async(CuCtx *c, void *h, const void *d, size_t bytes) {
@@ -200,25 +198,20 @@ void cu_stream_sync(CuStream s) {
 #endif
 }
 
-CuEvent cu_event_new(void) {
+static CuEvent event_new(int blocking) {
 #ifdef CALLA_CUDA
     cudaEvent_t e;
-    CU_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+    CU_CHECK(cudaEventCreateWithFlags(
+        &e, cudaEventDisableTiming | (blocking ? cudaEventBlockingSync : 0u)));
     return e;
 #else
+    (void)blocking;
     return NULL;
 #endif
 }
 
-CuEvent cu_event_new_blocking(void) {
-#ifdef CALLA_CUDA
-    cudaEvent_t e;
-    CU_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming | cudaEventBlockingSync));
-    return e;
-#else
-    return NULL;
-#endif
-}
+CuEvent cu_event_new(void) { return event_new(0); }
+CuEvent cu_event_new_blocking(void) { return event_new(1); }
 
 void cu_event_free(CuEvent e) {
 #ifdef CALLA_CUDA

@@ -7,6 +7,35 @@
 // earlier in processing order, the first step's dz rows zeroed so pairs across samples add 0).
 #include "cuda/cu_internal.cuh"
 
+// One cell j of one row (Keras gate order i, f, g, o), shared by the single-direction and the
+// bidirectional kernels. Forward: z holds the row's 4H gate pre-activations and is overwritten
+// with the activations; cprev is the previous step's cell state (NULL at the first step).
+CALLA_HD static inline void cell_forward(float *z, int H, size_t j, const float *cprev, float *c,
+                                         float *h) {
+    float i = dev_sigmoid(z[j]), f = dev_sigmoid(z[H + j]), g = tanhf(z[2 * H + j]),
+          o = dev_sigmoid(z[3 * H + j]);
+    float cc = i * g;
+    if (cprev) cc += f * *cprev;
+    z[j] = i, z[H + j] = f, z[2 * H + j] = g, z[3 * H + j] = o;
+    *c = cc;
+    *h = o * tanhf(cc);
+}
+
+// Backward of cell j: z the row's gate activations, c its cell state, cprev as above, dh the
+// gradient reaching h (output plus recurrent); dc_next carries dL/dc to the previous step.
+CALLA_HD static inline void cell_backward(const float *z, float *dz, int H, size_t j, float c,
+                                          const float *cprev, float dhj, float *dc_next) {
+    float i = z[j], f = z[H + j], gg = z[2 * H + j], o = z[3 * H + j];
+    float tc = tanhf(c);
+    float dc = dhj * o * (1.0f - tc * tc) + *dc_next;
+    float cp = cprev ? *cprev : 0.0f;
+    dz[j] = dc * gg * i * (1.0f - i);
+    dz[H + j] = dc * cp * f * (1.0f - f);
+    dz[2 * H + j] = dc * i * (1.0f - gg * gg);
+    dz[3 * H + j] = dhj * tc * o * (1.0f - o);
+    *dc_next = dc * f;
+}
+
 void cu_lstm_forward(CuCtx *c, float *h, float *cs, float *gates, const float *x, LstmParams p,
                      int B, int T, int C_in, int H, int reverse, int ldh) {
     const int G = 4 * H;
@@ -23,14 +52,9 @@ void cu_lstm_forward(CuCtx *c, float *h, float *cs, float *gates, const float *x
                     gates + (size_t)t * G, T * G);
         launch((size_t)B * H, c->stream, [=] CALLA_HD(size_t k) {
             const size_t b = k / H, j = k % H;
-            float *z = gates + (b * T + t) * G;
-            float i = dev_sigmoid(z[j]), f = dev_sigmoid(z[H + j]), g = tanhf(z[2 * H + j]),
-                  o = dev_sigmoid(z[3 * H + j]);
-            float cc = i * g;
-            if (has_prev) cc += f * cs[(b * T + tp) * H + j];
-            z[j] = i, z[H + j] = f, z[2 * H + j] = g, z[3 * H + j] = o;
-            cs[(b * T + t) * H + j] = cc;
-            h[(b * T + t) * ldh + j] = o * tanhf(cc);
+            cell_forward(gates + (b * T + t) * G, H, j,
+                         has_prev ? cs + (b * T + tp) * H + j : NULL, cs + (b * T + t) * H + j,
+                         h + (b * T + t) * ldh + j);
         });
     }
 }
@@ -70,18 +94,9 @@ void cu_lstm_backward(CuCtx *c, float *dx, LstmGrads g, float *dgates, float *sc
         const int first = s == 0;
         launch((size_t)B * H, c->stream, [=] CALLA_HD(size_t k) {
             const size_t b = k / H, j = k % H, row = b * T + t;
-            const float *z = gates + row * G;
-            float *dz = dgates + row * G;
-            float i = z[j], f = z[H + j], gg = z[2 * H + j], o = z[3 * H + j];
-            float tc = tanhf(cs[row * H + j]);
-            float dhj = dh[row * ldh + j] + dh_rec[k];
-            float dc = dhj * o * (1.0f - tc * tc) + dc_next[k];
-            float cprev = first ? 0.0f : cs[(b * T + tp) * H + j];
-            dz[j] = dc * gg * i * (1.0f - i);
-            dz[H + j] = dc * cprev * f * (1.0f - f);
-            dz[2 * H + j] = dc * i * (1.0f - gg * gg);
-            dz[3 * H + j] = dhj * tc * o * (1.0f - o);
-            dc_next[k] = dc * f;
+            cell_backward(gates + row * G, dgates + row * G, H, j, cs[row * H + j],
+                          first ? NULL : cs + (b * T + tp) * H + j, dh[row * ldh + j] + dh_rec[k],
+                          dc_next + k);
         });
         if (!first)
             cu_gemm(c, 0, 1, B, H, G, 1.0f, dgates + (size_t)t * G, T * G, p.Wr, G, 0.0f, dh_rec,
@@ -136,15 +151,10 @@ void cu_lstm_bi_forward(CuCtx *c, float *out, float *cs, float *gates, const flo
             const int d = kk >= BH;
             const size_t k = kk - (d ? BH : 0), b = k / H, j = k % H;
             const int t = d ? T - 1 - s : s, tp = d ? t + 1 : t - 1;
-            float *z = (d ? gb : gf) + (b * T + t) * G;
-            float *cd = d ? cb : cf, *hd = d ? hb : hf;
-            float i = dev_sigmoid(z[j]), f = dev_sigmoid(z[H + j]), g = tanhf(z[2 * H + j]),
-                  o = dev_sigmoid(z[3 * H + j]);
-            float cc = i * g;
-            if (has_prev) cc += f * cd[(b * T + tp) * H + j];
-            z[j] = i, z[H + j] = f, z[2 * H + j] = g, z[3 * H + j] = o;
-            cd[(b * T + t) * H + j] = cc;
-            hd[(b * T + t) * ldh + j] = o * tanhf(cc);
+            float *cd = d ? cb : cf;
+            cell_forward((d ? gb : gf) + (b * T + t) * G, H, j,
+                         has_prev ? cd + (b * T + tp) * H + j : NULL, cd + (b * T + t) * H + j,
+                         (d ? hb : hf) + (b * T + t) * ldh + j);
         });
     }
 }
@@ -183,19 +193,11 @@ void cu_lstm_bi_backward(CuCtx *c, float *dx, LstmGrads gf, LstmGrads gb, float 
             const size_t k = kk - (d ? BH : 0), b = k / H, j = k % H;
             const int t = d ? T - 1 - s : s, tp = d ? t + 1 : t - 1;
             const size_t row = b * T + t;
-            const float *z = (d ? zb : zf) + row * G, *cd = d ? cb : cf;
-            float *dz = (d ? dzb : dzf) + row * G;
-            float *dh_rec = d ? rb : rf, *dc_next = dh_rec + BH;
-            float i = z[j], f = z[H + j], gg = z[2 * H + j], o = z[3 * H + j];
-            float tc = tanhf(cd[row * H + j]);
-            float dhj = dout[row * ldh + (d ? H : 0) + j] + dh_rec[k];
-            float dc = dhj * o * (1.0f - tc * tc) + dc_next[k];
-            float cprev = first ? 0.0f : cd[(b * T + tp) * H + j];
-            dz[j] = dc * gg * i * (1.0f - i);
-            dz[H + j] = dc * cprev * f * (1.0f - f);
-            dz[2 * H + j] = dc * i * (1.0f - gg * gg);
-            dz[3 * H + j] = dhj * tc * o * (1.0f - o);
-            dc_next[k] = dc * f;
+            const float *cd = d ? cb : cf;
+            float *dh_rec = d ? rb : rf;  // [B, H] dL/dh, then [B, H] dL/dc, through step t+1
+            cell_backward((d ? zb : zf) + row * G, (d ? dzb : dzf) + row * G, H, j, cd[row * H + j],
+                          first ? NULL : cd + (b * T + tp) * H + j,
+                          dout[row * ldh + (d ? H : 0) + j] + dh_rec[k], dh_rec + BH + k);
         });
         if (!first)
             cu_gemm_batched(c, 0, 1, B, H, G, 1.0f, pa + 2 * (s - 1), T * G, pb + 2 * (s - 1), G,

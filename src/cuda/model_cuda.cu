@@ -447,6 +447,11 @@ void cuda_model_get_grads(CudaModel *cm, float *grads) {
     cu_download(cm->c, grads, cm->grads, sizeof(float) * cm->n_params);
 }
 
+static void check_batch(const CudaModel *cm, int B) {
+    if (B < 1 || B > cm->bmax)
+        calla_die("model_forward: batch of %d samples outside [1, %d]", B, cm->bmax);
+}
+
 // The host model's label check (clair3: both genotype labels in range), before any upload.
 static void check_labels(const CudaModel *cm, const float *labels, int B) {
     if (cm->arch != ARCH_CLAIR3_PILEUP) return;
@@ -486,8 +491,7 @@ static void forward_enqueue(CudaModel *cm, Model *m, int B, int train, int label
 // Enqueues the forward pass (inputs staged through page-locked memory); no host wait.
 static void forward_async(CudaModel *cm, Model *m, const float *x, const float *labels, int B,
                           int train) {
-    if (B < 1 || B > cm->bmax)
-        calla_die("model_forward: batch of %d samples outside [1, %d]", B, cm->bmax);
+    check_batch(cm, B);
     if (labels) check_labels(cm, labels, B);
     cu_ctx_bind(cm->c);
     memcpy(cm->hx, x, sizeof(float) * B * cm->n_in);
@@ -657,29 +661,22 @@ void cuda_batch_slot(CudaModel *cm, int k, float **x, float **labels) {
     *labels = cm->hslab[k];
 }
 
-void cuda_batch_upload(CudaModel *cm, int k, int B) {
+// Starts the upload of slot k's first B rows (and labels) on the copy stream.
+static void slot_upload(CudaModel *cm, int k, int B, int labelled) {
     if (k < 0 || k > 1 || !cm->pipeline) calla_die("internal error: upload of input slot %d", k);
-    if (B < 1 || B > cm->bmax)
-        calla_die("model_forward: batch of %d samples outside [1, %d]", B, cm->bmax);
-    check_labels(cm, cm->hslab[k], B);
+    check_batch(cm, B);
+    if (labelled) check_labels(cm, cm->hslab[k], B);
     cu_ctx_bind(cm->c);
     cu_stream_wait_event(cm->cstream, cm->used[k]);  // the last pass that read device slot k
     cu_upload_on(cm->cstream, cm->sx[k], cm->hsx[k], sizeof(float) * B * cm->n_in);
-    cu_upload_on(cm->cstream, cm->slab[k], cm->hslab[k], sizeof(float) * B * cm->n_labels);
+    if (labelled)
+        cu_upload_on(cm->cstream, cm->slab[k], cm->hslab[k], sizeof(float) * B * cm->n_labels);
     cu_event_record(cm->up[k], cm->cstream);
-    cm->slot_B[k] = B, cm->slot_lab[k] = 1;
+    cm->slot_B[k] = B, cm->slot_lab[k] = labelled;
 }
 
-void cuda_batch_upload_inputs(CudaModel *cm, int k, int B) {
-    if (k < 0 || k > 1 || !cm->pipeline) calla_die("internal error: upload of input slot %d", k);
-    if (B < 1 || B > cm->bmax)
-        calla_die("model_forward: batch of %d samples outside [1, %d]", B, cm->bmax);
-    cu_ctx_bind(cm->c);
-    cu_stream_wait_event(cm->cstream, cm->used[k]);
-    cu_upload_on(cm->cstream, cm->sx[k], cm->hsx[k], sizeof(float) * B * cm->n_in);
-    cu_event_record(cm->up[k], cm->cstream);
-    cm->slot_B[k] = B, cm->slot_lab[k] = 0;
-}
+void cuda_batch_upload(CudaModel *cm, int k, int B) { slot_upload(cm, k, B, 1); }
+void cuda_batch_upload_inputs(CudaModel *cm, int k, int B) { slot_upload(cm, k, B, 0); }
 
 void cuda_infer_enqueue(CudaModel *cm, Model *m, int k) {
     if (k < 0 || k > 1 || !cm->pipeline || cm->slot_B[k] < 1)

@@ -6,18 +6,25 @@
 
 #include "common/util.h"
 
-int modelfile_save(const char *path, const Model *m, const StMeta *meta, int n_meta,
-                   const StTensorOut *extra, int n_extra) {
-    int nt = m->n_tensors + n_extra, nm = n_meta + 3;
-    StTensorOut *t = xcalloc(nt, sizeof *t);
-    StMeta *md = xcalloc(nm, sizeof *md);
+StTensorOut *modelfile_tensors(const Model *m, StDtype dtype) {
+    StTensorOut *t = xcalloc(m->n_tensors ? m->n_tensors : 1, sizeof *t);
     for (int i = 0; i < m->n_tensors; i++) {
         const ParamTensor *p = &m->tensors[i];
         t[i].name = p->name;
         t[i].data = m->params + p->offset;
         t[i].ndim = p->ndim;
         for (int d = 0; d < p->ndim; d++) t[i].shape[d] = p->shape[d];
+        t[i].dtype = dtype;
     }
+    return t;
+}
+
+int modelfile_save(const char *path, const Model *m, const StMeta *meta, int n_meta,
+                   const StTensorOut *extra, int n_extra) {
+    int nt = m->n_tensors + n_extra, nm = n_meta + 3;
+    StTensorOut *t = modelfile_tensors(m, ST_F32);
+    if (n_extra) t = xrealloc(t, (size_t)nt * sizeof *t);
+    StMeta *md = xcalloc(nm, sizeof *md);
     for (int i = 0; i < n_extra; i++) t[m->n_tensors + i] = extra[i];
     md[0] = (StMeta){"architecture", model_arch_name(m->arch)};
     md[1] = (StMeta){"feature_kind", feature_kind_name(m->feature_kind)};

@@ -15,6 +15,10 @@
 int modelfile_save(const char *path, const Model *m, const StMeta *meta, int n_meta,
                    const StTensorOut *extra, int n_extra);
 
+// m's parameters as safetensors output tensors (the ParamTensor names and shapes), each stored as
+// dtype; an array of m->n_tensors to free().
+StTensorOut *modelfile_tensors(const Model *m, StDtype dtype);
+
 // Reads the architecture from the file, creates the model (model_create with batch_max) and loads
 // every tensor it expects, checking shapes. Tensors other than the model's are an error unless
 // their name starts with "optim.". expect: the architecture the caller needs, or 0 for any.

@@ -26,6 +26,15 @@
         if (dist_rank() == 0) calla_info(__VA_ARGS__); \
     } while (0)
 
+// --device cuda: reads B rows into input slot k of the device model and starts their upload
+// (cuda_batch_slot: page-locked memory, a copy stream).
+static void slot_fill(const Dataset *d, Model *m, CudaModel *cm, const RowRef *rows, int B, int k) {
+    float *sx, *sl;
+    cuda_batch_slot(cm, k, &sx, &sl);
+    dataset_fill(d, m, rows, B, sx, sl);
+    cuda_batch_upload(cm, k, B);
+}
+
 // --device cuda: the metrics of the validation batch in input slot k (its labels are still in
 // the slot's page-locked memory: the slot is refilled only after this).
 static void val_collect(CudaModel *cm, Model *m, int k, int B, Metrics *out) {
@@ -56,10 +65,7 @@ static void validate(const Dataset *d, Model *m, CudaModel *cm, int bmax, float 
         }
         // read this batch into slot k and enqueue its pass, then collect the previous batch
         // while the device computes this one
-        float *sx, *sl;
-        cuda_batch_slot(cm, k, &sx, &sl);
-        dataset_fill(d, m, rows, B, sx, sl);
-        cuda_batch_upload(cm, k, B);
+        slot_fill(d, m, cm, rows, B, k);
         cuda_infer_enqueue(cm, m, k);
         if (prev >= 0) val_collect(cm, m, prev, b_prev, out);
         prev = k, b_prev = B, k ^= 1;
@@ -132,15 +138,11 @@ static DistBackend device_backend(void) {
     return cuda_backend_kind() == 1 && dist_have_nccl() ? DIST_NCCL : DIST_STAGED;
 }
 
-// --device cuda: reads training batch b (this rank's rows) into input slot k of the device model
-// and starts its upload (cuda_batch_slot: page-locked memory, a copy stream).
+// The same for training batch b (this rank's rows of it).
 static void device_fill(const Dataset *d, Model *m, CudaModel *cm, const int64_t *perm, int offset,
                         int64_t b, RowRef *rows, int lo_row, int b_local, int k) {
-    float *sx, *sl;
     dataset_batch_rows(d, perm, offset, b, rows);
-    cuda_batch_slot(cm, k, &sx, &sl);
-    dataset_fill(d, m, rows + lo_row, b_local, sx, sl);
-    cuda_batch_upload(cm, k, b_local);
+    slot_fill(d, m, cm, rows + lo_row, b_local, k);
 }
 
 // FNV-1a over the parameter bytes: every rank must hold the same model after each update.

@@ -133,14 +133,7 @@ int main(int argc, char **argv) {
         if (!vm) md[nm++] = (StMeta){"calla_version", "test"};
         for (int i = 0; i < g_n_meta; i++)
             if (g_meta[i].value) md[nm++] = (StMeta){g_meta[i].key, g_meta[i].value};
-        StTensorOut *t = xcalloc((size_t)m.n_tensors, sizeof *t);
-        for (int i = 0; i < m.n_tensors; i++) {
-            const ParamTensor *p = &m.tensors[i];
-            t[i].name = p->name;
-            t[i].data = m.params + p->offset;
-            t[i].ndim = p->ndim;
-            for (int d = 0; d < p->ndim; d++) t[i].shape[d] = p->shape[d];
-        }
+        StTensorOut *t = modelfile_tensors(&m, ST_F32);
         rc = st_write(out, t, m.n_tensors, md, nm) < 0;
         free(t);
     }

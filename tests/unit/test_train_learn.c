@@ -17,23 +17,12 @@ static void run(ModelArch arch, const char *tag, int n, int epochs, double lr) {
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", in);
     T_EQ_INT(synth_write(in, model_arch_feature_kind(arch), n, 7), 0);
     char *inputs[1] = {in};
-    TrainConfig c;
-    memset(&c, 0, sizeof c);
-    c.inputs = inputs;
-    c.n_inputs = 1;
-    c.val_fraction = 0.1;
-    c.arch = arch;
-    c.batch = 50;
-    c.chunk = 25;
-    c.epochs = epochs;
+    TrainConfig c = tu_train_config(arch, arch == ARCH_CLAIRVOYANTE ? OPT_ADAM : OPT_ADAMW,
+                                    arch == ARCH_CLAIRVOYANTE ? SCHED_PLATEAU : SCHED_CONSTANT,
+                                    inputs, epochs, 3);
     c.early_stop = 10;
-    c.threads = 1;
     c.lr = lr;
-    c.opt = arch == ARCH_CLAIRVOYANTE ? OPT_ADAM : OPT_ADAMW;
-    c.sched = arch == ARCH_CLAIRVOYANTE ? SCHED_PLATEAU : SCHED_CONSTANT;
     c.weight_decay = arch == ARCH_CLAIRVOYANTE ? 1e-3 : 1e-4;
-    c.warmup = -1;
-    c.seed = 3;
     c.out = out;
     c.ckpt = ckpt;
     c.log = log;
