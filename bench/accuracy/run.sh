@@ -7,7 +7,8 @@
 #          (never used for training, models/recipe.sh), simulated per platform with planted
 #          variants at 4 SNPs + 1 indel per kb on the real sequence (thousands of variants, so
 #          small differences show), scored inside the windows less 20 kb at each end (full depth).
-# Every call set is scored by `calla eval` (normalised, allele and genotype level).
+# Every call set is scored by `calla eval` (normalised, allele and genotype level), overall and per
+# stratum (homopolymers, tandem repeats, low complexity, multi-allelic sites, indel length bins).
 # Writes OUTDIR/accuracy.md (the table) and OUTDIR/<dataset>/<caller>.{vcf.gz,json,time}.
 #
 # Usage: bench/accuracy/run.sh [OUTDIR]          (default bench-out/accuracy)
@@ -172,6 +173,26 @@ for ds, caller, js, _, t, rss, note in rows:
     out.append("| %s | %s | %s | %.4f | %s | %.4f | %d / %d | %s | %s | %s |" % (
         ds, caller, prf(s["allele"]), s["genotype"]["f1"], prf(i["allele"]), i["genotype"]["f1"],
         ts, ti, t, rss, note))
+# Per stratum (calla eval's built-in strata, docs/eval.md): genotype-level F1 with the number of
+# truth variants in the stratum, SNP and INDEL, for every data set and caller.
+strata = ["homopolymer", "tandem_repeat", "low_complexity", "non_repeat", "multiallelic",
+          "indel_1", "indel_2-5", "indel_6-15", "indel_16+"]
+out.append("")
+out.append("Genotype-level F1 per stratum (truth variants in the stratum in brackets; '-': none):")
+out.append("")
+out.append("| dataset | caller | type | " + " | ".join(strata) + " |")
+out.append("|---|---|---|" + "---|" * len(strata))
+def cell(c):
+    n = c["tp"] + c["fn"]
+    if n == 0 and c["fp"] == 0: return "-"
+    return "%.4f (%d)" % (c["f1"], n)
+for ds, caller, js, _, t, rss, note in rows:
+    if js == "-": continue
+    d = json.load(open(js)).get("strata")
+    if not d: continue
+    for ty in ("SNP", "INDEL"):
+        out.append("| %s | %s | %s | %s |" % (ds, caller, ty, " | ".join(
+            cell(d[s][ty]["genotype"]) if s in d else "-" for s in strata)))
 open(sys.argv[2], "w").write("\n".join(out) + "\n")
 print("\n".join(out))
 PY

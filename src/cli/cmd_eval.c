@@ -13,6 +13,7 @@
 #include "eval/eval_bed.h"
 #include "eval/eval_report.h"
 #include "eval/eval_ref.h"
+#include "eval/eval_strat.h"
 #include "eval/eval_vcf.h"
 
 static void usage(FILE *out) {
@@ -27,7 +28,12 @@ static void usage(FILE *out) {
             "  -f, --ref FILE          reference FASTA with .fai (bgzipped: also .gzi)\n"
             "  -R, --regions FILE      confident-region BED: count only variants whose whole\n"
             "                          normalised REF span lies inside it (both sides)\n"
-            "      --json FILE         also write the counts as JSON\n"
+            "      --json FILE         also write the counts (and the strata) as JSON\n"
+            "      --strat NAME=BED    add a stratum: variants overlapping the BED (e.g. a GIAB\n"
+            "                          stratification .bed.gz); repeatable\n"
+            "      --no-strata         do not print the per-stratum table (homopolymer,\n"
+            "                          tandem_repeat, low_complexity, non_repeat, multiallelic,\n"
+            "                          indel length bins; docs/eval.md)\n"
             "      --pass-only         count only query records with FILTER PASS or '.' (default)\n"
             "      --include-filtered  count query records whatever their FILTER\n"
             "      --sample NAME       query sample (default: the first)\n"
@@ -51,7 +57,7 @@ static void print_stats(const char *side, const char *path, const EvalReadStats 
 }
 
 int main_eval(int argc, char **argv) {
-    enum { OPT_JSON = 1000, OPT_PASS, OPT_ALL, OPT_SAMPLE, OPT_TSAMPLE };
+    enum { OPT_JSON = 1000, OPT_PASS, OPT_ALL, OPT_SAMPLE, OPT_TSAMPLE, OPT_STRAT, OPT_NOSTRAT };
     static const struct option LONG[] = {
         {"truth", required_argument, NULL, 't'},
         {"query", required_argument, NULL, 'q'},
@@ -62,12 +68,15 @@ int main_eval(int argc, char **argv) {
         {"include-filtered", no_argument, NULL, OPT_ALL},
         {"sample", required_argument, NULL, OPT_SAMPLE},
         {"truth-sample", required_argument, NULL, OPT_TSAMPLE},
+        {"strat", required_argument, NULL, OPT_STRAT},
+        {"no-strata", no_argument, NULL, OPT_NOSTRAT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *truth_path = NULL, *query_path = NULL, *ref_path = NULL, *bed_path = NULL;
     const char *json_path = NULL, *sample = NULL, *truth_sample = NULL;
-    int pass_only = 1, c;
+    int pass_only = 1, print_strata = 1, c, nstrat = 0;
+    const char **strat_specs = xcalloc(argc, sizeof(*strat_specs));
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "t:q:f:R:h", LONG, NULL)) >= 0) {
@@ -81,35 +90,53 @@ int main_eval(int argc, char **argv) {
         case OPT_ALL: pass_only = 0; break;
         case OPT_SAMPLE: sample = optarg; break;
         case OPT_TSAMPLE: truth_sample = optarg; break;
-        case 'h': usage(stdout); return 0;
+        case OPT_STRAT:
+            if (!strchr(optarg, '=') || optarg[0] == '=' || strchr(optarg, '=')[1] == '\0') {
+                calla_err("--strat expects NAME=FILE.bed, got \"%s\"", optarg);
+                free(strat_specs);
+                return CALLA_EXIT_USAGE;
+            }
+            strat_specs[nstrat++] = optarg;
+            break;
+        case OPT_NOSTRAT: print_strata = 0; break;
+        case 'h': usage(stdout); free(strat_specs); return 0;
         default:
             calla_err("unknown option or missing value: \"%s\"", argv[optind - 1]);
             usage(stderr);
+            free(strat_specs);
             return CALLA_EXIT_USAGE;
         }
     }
     if (optind < argc) {
         calla_err("unexpected argument \"%s\"", argv[optind]);
         usage(stderr);
+        free(strat_specs);
         return CALLA_EXIT_USAGE;
     }
     if (!truth_path || !query_path || !ref_path) {
         calla_err("-t truth, -q query and -f reference are required");
         usage(stderr);
+        free(strat_specs);
         return CALLA_EXIT_USAGE;
     }
     if (check_readable("truth VCF", truth_path) < 0 || check_readable("query VCF", query_path) < 0 ||
         check_readable("reference", ref_path) < 0 ||
-        (bed_path && check_readable("BED", bed_path) < 0))
+        (bed_path && check_readable("BED", bed_path) < 0)) {
+        free(strat_specs);
         return CALLA_EXIT_RUNTIME;
+    }
     // Our messages name the culprit in one line; htslib's own would add more lines.
     hts_set_log_level(HTS_LOG_OFF);
 
     int rc = CALLA_EXIT_RUNTIME;
     EvalBed *bed = NULL;
     EvalVarSet truth = {0}, query = {0};
-    EvalRef *ref = eval_ref_open(ref_path);
-    if (!ref) goto done;
+    EvalStrata *strata = eval_strata_new();
+    EvalResult *sres = NULL;
+    EvalRef *ref = NULL;
+    for (int i = 0; i < nstrat; i++)
+        if (eval_strata_add_bed(strata, strat_specs[i]) < 0) goto done;
+    if (!(ref = eval_ref_open(ref_path))) goto done;
     if (bed_path && !(bed = eval_bed_read(bed_path, ref))) goto done;
     // Statistics are printed only on success, so that a failure is a single line on stderr.
     EvalReadStats st_truth, st_query;
@@ -120,11 +147,13 @@ int main_eval(int argc, char **argv) {
 
     EvalResult res;
     eval_compare(&truth, &query, &res);
+    sres = xcalloc(eval_strata_n(strata), sizeof(*sres));
+    if (eval_strata_count(strata, ref, &truth, &query, sres) < 0) goto done;
     if (json_path) {
         AtomicOut ao;
         if (atomic_begin(&ao, json_path) < 0) goto done;
         FILE *f = fopen(ao.tmp, "w");
-        int bad = !f || eval_write_json(f, &res) < 0;
+        int bad = !f || eval_write_json(f, &res, strata, sres) < 0;
         if (f && fclose(f) != 0) bad = 1;
         if (bad) {
             calla_err("failed to write JSON \"%s\": %s", json_path, strerror(errno));
@@ -134,6 +163,7 @@ int main_eval(int argc, char **argv) {
         if (atomic_commit(&ao) < 0) goto done;
     }
     eval_print_table(stdout, &res);
+    if (print_strata) eval_strata_print(stdout, strata, sres);
     if (fflush(stdout) != 0) {
         calla_err("failed to write the table to stdout: %s", strerror(errno));
         goto done;
@@ -144,6 +174,9 @@ int main_eval(int argc, char **argv) {
 done:
     evalset_free(&truth);
     evalset_free(&query);
+    eval_strata_free(strata);
+    free(sres);
+    free(strat_specs);
     eval_bed_free(bed);
     eval_ref_close(ref);
     return rc;

@@ -14,8 +14,12 @@ typedef struct {
     int32_t ctg;  // index of the contig in the reference (.fai order)
     int64_t pos;  // 0-based position of ref[0]
     char *ref, *alt;
-    uint8_t zyg;  // EvalZyg
+    uint8_t zyg;    // EvalZyg
+    uint8_t multi;  // the genotype carried two different ALT alleles (a 1/2 site)
+    uint8_t match;  // set by eval_compare: EVAL_MATCH_* bits
 } EvalVar;
+
+enum { EVAL_MATCH_ALLELE = 1, EVAL_MATCH_GENOTYPE = 2 };
 
 typedef struct {
     EvalVar *v;
@@ -44,6 +48,7 @@ void evalset_sort_merge(EvalVarSet *s);
 // Sorts and merges both sets, then matches truth against query:
 // allele level: same (ctg, pos, ref, alt) = TP, truth only = FN, query only = FP;
 // genotype level: an allele match with the same zygosity = TP, otherwise FN (truth) + FP (query).
+// Sets each variant's `match` bits (for the stratified counts of eval_strat.h).
 void eval_compare(EvalVarSet *truth, EvalVarSet *query, EvalResult *res);
 
 // Ratios with 0/0 defined as 0.

@@ -26,6 +26,8 @@ void evalset_push(EvalVarSet *s, int32_t ctg, int64_t pos, const char *ref, size
     v->ref = buf;
     v->alt = buf + ref_len + 1;
     v->zyg = (uint8_t)zyg;
+    v->multi = 0;
+    v->match = 0;
 }
 
 void evalset_free(EvalVarSet *s) {
@@ -52,6 +54,7 @@ void evalset_sort_merge(EvalVarSet *s) {
         if (var_cmp(&s->v[w], &s->v[i]) == 0) {
             // The same allele twice on one side: on two haplotypes, hence homozygous.
             s->v[w].zyg = EVAL_HOM;
+            s->v[w].multi |= s->v[i].multi;
             free(s->v[i].ref);
         } else {
             s->v[++w] = s->v[i];
@@ -68,18 +71,22 @@ void eval_compare(EvalVarSet *truth, EvalVarSet *query, EvalResult *res) {
     while (i < truth->n || j < query->n) {
         int c = i == truth->n ? 1 : j == query->n ? -1 : var_cmp(&truth->v[i], &query->v[j]);
         if (c < 0) {
+            truth->v[i].match = 0;
             EvalType t = eval_var_type(&truth->v[i++]);
             res->allele[t].fn++;
             res->genotype[t].fn++;
         } else if (c > 0) {
+            query->v[j].match = 0;
             EvalType t = eval_var_type(&query->v[j++]);
             res->allele[t].fp++;
             res->genotype[t].fp++;
         } else {
             EvalType t = eval_var_type(&truth->v[i]);
             res->allele[t].tp++;
+            truth->v[i].match = query->v[j].match = EVAL_MATCH_ALLELE;
             if (truth->v[i].zyg == query->v[j].zyg) {
                 res->genotype[t].tp++;
+                truth->v[i].match = query->v[j].match = EVAL_MATCH_ALLELE | EVAL_MATCH_GENOTYPE;
             } else {
                 res->genotype[t].fn++;
                 res->genotype[t].fp++;

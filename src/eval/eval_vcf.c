@@ -19,7 +19,8 @@ static void upper(kstring_t *s) {
 
 // Adds one normalised variant (splitting an equal-length MNP into its SNPs), applying the BED.
 static void keep_variant(const EvalReadOpts *o, EvalVarSet *out, EvalReadStats *st, int ctg,
-                         int64_t pos, const kstring_t *ref, const kstring_t *alt, int zyg) {
+                         int64_t pos, const kstring_t *ref, const kstring_t *alt, int zyg,
+                         int multi) {
     if (ref->l == alt->l && ref->l > 1) {
         for (size_t i = 0; i < ref->l; i++) {
             if (ref->s[i] == alt->s[i]) continue;
@@ -28,6 +29,7 @@ static void keep_variant(const EvalReadOpts *o, EvalVarSet *out, EvalReadStats *
                 continue;
             }
             evalset_push(out, ctg, pos + i, ref->s + i, 1, alt->s + i, 1, zyg);
+            out->v[out->n - 1].multi = (uint8_t)multi;
             st->kept++;
         }
         return;
@@ -37,6 +39,7 @@ static void keep_variant(const EvalReadOpts *o, EvalVarSet *out, EvalReadStats *
         return;
     }
     evalset_push(out, ctg, pos, ref->s, ref->l, alt->s, alt->l, zyg);
+    out->v[out->n - 1].multi = (uint8_t)multi;
     st->kept++;
 }
 
@@ -119,7 +122,7 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
             copies = xrealloc(copies, ncopies * sizeof(*copies));
         }
         memset(copies, 0, rec->n_allele * sizeof(*copies));
-        int ploidy = 0, any_alt = 0;
+        int ploidy = 0, any_alt = 0, n_alt_kinds = 0;
         for (int i = 0; i < ngt && gt[i] != bcf_int32_vector_end; i++) {
             ploidy++;
             if (bcf_gt_is_missing(gt[i])) continue;
@@ -129,6 +132,7 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
                           (long long)rec->pos + 1);
                 goto done;
             }
+            if (a > 0 && copies[a] == 0) n_alt_kinds++;
             copies[a]++;
             if (a > 0) any_alt = 1;
         }
@@ -174,7 +178,7 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
             int64_t pos = rec->pos;
             if (eval_normalize(ref, ctg, &pos, &kref, &kalt) < 0) goto done;
             int zyg = copies[a] == ploidy ? EVAL_HOM : EVAL_HET;
-            keep_variant(o, out, st, ctg, pos, &kref, &kalt, zyg);
+            keep_variant(o, out, st, ctg, pos, &kref, &kalt, zyg, n_alt_kinds > 1);
         }
     }
     if (ret < -1) {

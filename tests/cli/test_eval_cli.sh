@@ -70,15 +70,44 @@ run -R "$TMP/conf.bed" --json "$TMP/out.json" >"$TMP/table.txt" 2>"$TMP/err.txt"
 [[ $(row SNP genotype "$TMP/table.txt") == "5 2 2 0.7143 0.7143 0.7143" ]] || fail "SNP genotype row: $(row SNP genotype "$TMP/table.txt")"
 [[ $(row INDEL allele "$TMP/table.txt") == "3 1 1 0.7500 0.7500 0.7500" ]] || fail "INDEL allele row: $(row INDEL allele "$TMP/table.txt")"
 [[ $(row INDEL genotype "$TMP/table.txt") == "3 1 1 0.7500 0.7500 0.7500" ]] || fail "INDEL genotype row"
-[[ $(grep -c . "$TMP/table.txt") -eq 5 ]] || fail "table should have a header and 4 rows"
+[[ $(sed '/^$/q' "$TMP/table.txt" | grep -c .) -eq 5 ]] || fail "table should have a header and 4 rows"
+
+# Strata (docs/eval.md), by hand from chr1: no 7-base run, no low-complexity window; the only
+# tandem repeat is (GCAT)n, chr1:44-60 (1-based; 4 copies, 17 bp), widened by 5: 39-65. In it: truth
+# 42 C>CT (TP), query 46 (SNP FP) and 38 T>TA (footprint 38-39: INDEL FP). Everything else is
+# non_repeat. Truth 35 A>G and 35 A>T (two het records) form a multi-allelic site: 2 SNP TPs.
+# Indel lengths: 1 bp: 16 CA>C, 42 C>CT (TP), c2:10 (FN), 38 (FP); 2 bp: 23 GCA>G (TP).
+srow() { awk -v s="$1" -v t="$2" -v l="$3" '$1 == s && $2 == t && $3 == l { print $4, $5, $6 }' "$4"; }
+[[ $(srow tandem_repeat SNP allele "$TMP/table.txt") == "0 1 0" ]] || fail "tandem SNP: $(srow tandem_repeat SNP allele "$TMP/table.txt")"
+[[ $(srow tandem_repeat INDEL allele "$TMP/table.txt") == "1 1 0" ]] || fail "tandem INDEL: $(srow tandem_repeat INDEL allele "$TMP/table.txt")"
+[[ $(srow non_repeat SNP allele "$TMP/table.txt") == "6 0 1" ]] || fail "non_repeat SNP allele"
+[[ $(srow non_repeat SNP genotype "$TMP/table.txt") == "5 1 2" ]] || fail "non_repeat SNP genotype"
+[[ $(srow non_repeat INDEL allele "$TMP/table.txt") == "2 0 1" ]] || fail "non_repeat INDEL allele"
+[[ $(srow multiallelic SNP allele "$TMP/table.txt") == "2 0 0" ]] || fail "multiallelic: $(srow multiallelic SNP allele "$TMP/table.txt")"
+[[ $(srow indel_1 INDEL allele "$TMP/table.txt") == "2 1 1" ]] || fail "indel_1"
+[[ $(srow indel_2-5 INDEL allele "$TMP/table.txt") == "1 0 0" ]] || fail "indel_2-5"
+grep -qE '^(homopolymer|low_complexity|indel_6-15|indel_16\+) ' "$TMP/table.txt" && fail "empty strata are printed"
+# --strat NAME=BED (bgzipped, with a track line): chr1:30-40 (1-based) holds truth 35G, 35T and
+# query 38 T>TA; --no-strata drops the stratified rows.
+printf 'track name=mine\nchr1\t29\t40\n' | bgzip >"$TMP/mine.bed.gz"
+run -R "$TMP/conf.bed" --strat "mine=$TMP/mine.bed.gz" >"$TMP/ts.txt" 2>/dev/null || fail "--strat"
+[[ $(srow mine SNP allele "$TMP/ts.txt") == "2 0 0" ]] || fail "--strat SNP: $(srow mine SNP allele "$TMP/ts.txt")"
+[[ $(srow mine INDEL allele "$TMP/ts.txt") == "0 1 0" ]] || fail "--strat INDEL: $(srow mine INDEL allele "$TMP/ts.txt")"
+run -R "$TMP/conf.bed" --no-strata >"$TMP/tn.txt" 2>/dev/null || fail "--no-strata"
+[[ $(grep -c . "$TMP/tn.txt") -eq 5 ]] || fail "--no-strata should print the header and 4 rows"
+expect_fail 2 'NAME=FILE' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" --strat nope
+expect_fail 1 'stratification BED ".*absent.bed"' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" --strat "x=$TMP/absent.bed"
 
 # JSON: exact shape and values (6/7 = 0.857143, 5/7 = 0.714286), whitespace ignored.
 json=$(tr -d ' \n' <"$TMP/out.json")
 snp_a='{"tp":6,"fp":1,"fn":1,"precision":0.857143,"recall":0.857143,"f1":0.857143}'
 snp_g='{"tp":5,"fp":2,"fn":2,"precision":0.714286,"recall":0.714286,"f1":0.714286}'
 ind='{"tp":3,"fp":1,"fn":1,"precision":0.750000,"recall":0.750000,"f1":0.750000}'
-want="{\"SNP\":{\"allele\":$snp_a,\"genotype\":$snp_g},\"INDEL\":{\"allele\":$ind,\"genotype\":$ind}}"
-[[ $json == "$want" ]] || fail "JSON differs: $json"
+want="{\"SNP\":{\"allele\":$snp_a,\"genotype\":$snp_g},\"INDEL\":{\"allele\":$ind,\"genotype\":$ind},\"strata\":{"
+[[ $json == "$want"* ]] || fail "JSON differs: $json"
+# The strata object: the tandem_repeat INDEL allele counts as in the table.
+tr_ind='"tandem_repeat":{"SNP":{"allele":{"tp":0,"fp":1,"fn":0,"precision":0.000000,"recall":0.000000,"f1":0.000000}'
+[[ $json == *"$tr_ind"* ]] || fail "JSON strata lack tandem_repeat: $json"
 ls "$TMP"/out.json.tmp.* >/dev/null 2>&1 && fail "temporary JSON left behind"
 
 # --include-filtered: the LowQual SNP at chr1:30 becomes one more FP (P = 6/8).
