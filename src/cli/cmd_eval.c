@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "eval/eval.h"
 #include "eval/eval_bed.h"
+#include "eval/eval_calib.h"
 #include "eval/eval_report.h"
 #include "eval/eval_ref.h"
 #include "eval/eval_strat.h"
@@ -31,6 +32,8 @@ static void usage(FILE *out) {
             "      --json FILE         also write the counts (and the strata) as JSON\n"
             "      --strat NAME=BED    add a stratum: variants overlapping the BED (e.g. a GIAB\n"
             "                          stratification .bed.gz); repeatable\n"
+            "      --calibration SVG   print the GQ calibration table (genotype errors per GQ bin\n"
+            "                          against the errors the GQs promise) and plot it as SVG\n"
             "      --no-strata         do not print the per-stratum table (homopolymer,\n"
             "                          tandem_repeat, low_complexity, non_repeat, multiallelic,\n"
             "                          indel length bins; docs/eval.md)\n"
@@ -57,7 +60,7 @@ static void print_stats(const char *side, const char *path, const EvalReadStats 
 }
 
 int main_eval(int argc, char **argv) {
-    enum { OPT_JSON = 1000, OPT_PASS, OPT_ALL, OPT_SAMPLE, OPT_TSAMPLE, OPT_STRAT, OPT_NOSTRAT };
+    enum { OPT_JSON = 1000, OPT_PASS, OPT_ALL, OPT_SAMPLE, OPT_TSAMPLE, OPT_STRAT, OPT_NOSTRAT, OPT_CALIB };
     static const struct option LONG[] = {
         {"truth", required_argument, NULL, 't'},
         {"query", required_argument, NULL, 'q'},
@@ -70,11 +73,12 @@ int main_eval(int argc, char **argv) {
         {"truth-sample", required_argument, NULL, OPT_TSAMPLE},
         {"strat", required_argument, NULL, OPT_STRAT},
         {"no-strata", no_argument, NULL, OPT_NOSTRAT},
+        {"calibration", required_argument, NULL, OPT_CALIB},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *truth_path = NULL, *query_path = NULL, *ref_path = NULL, *bed_path = NULL;
-    const char *json_path = NULL, *sample = NULL, *truth_sample = NULL;
+    const char *json_path = NULL, *sample = NULL, *truth_sample = NULL, *calib_path = NULL;
     int pass_only = 1, print_strata = 1, c, nstrat = 0;
     const char **strat_specs = xcalloc(argc, sizeof(*strat_specs));
     optind = 1;
@@ -99,6 +103,7 @@ int main_eval(int argc, char **argv) {
             strat_specs[nstrat++] = optarg;
             break;
         case OPT_NOSTRAT: print_strata = 0; break;
+        case OPT_CALIB: calib_path = optarg; break;
         case 'h': usage(stdout); free(strat_specs); return 0;
         default:
             calla_err("unknown option or missing value: \"%s\"", argv[optind - 1]);
@@ -149,11 +154,18 @@ int main_eval(int argc, char **argv) {
     eval_compare(&truth, &query, &res);
     sres = xcalloc(eval_strata_n(strata), sizeof(*sres));
     if (eval_strata_count(strata, ref, &truth, &query, sres) < 0) goto done;
+    EvalCalib calib;
+    eval_calib_count(&query, &calib);
+    if (calib_path) {
+        char title[600];
+        snprintf(title, sizeof title, "GQ calibration: %.560s", query_path);
+        if (eval_calib_svg(calib_path, &calib, title) < 0) goto done;
+    }
     if (json_path) {
         AtomicOut ao;
         if (atomic_begin(&ao, json_path) < 0) goto done;
         FILE *f = fopen(ao.tmp, "w");
-        int bad = !f || eval_write_json(f, &res, strata, sres) < 0;
+        int bad = !f || eval_write_json(f, &res, strata, sres, &calib) < 0;
         if (f && fclose(f) != 0) bad = 1;
         if (bad) {
             calla_err("failed to write JSON \"%s\": %s", json_path, strerror(errno));
@@ -164,6 +176,7 @@ int main_eval(int argc, char **argv) {
     }
     eval_print_table(stdout, &res);
     if (print_strata) eval_strata_print(stdout, strata, sres);
+    if (calib_path) eval_calib_print(stdout, &calib);
     if (fflush(stdout) != 0) {
         calla_err("failed to write the table to stdout: %s", strerror(errno));
         goto done;

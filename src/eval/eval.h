@@ -17,6 +17,7 @@ typedef struct {
     uint8_t zyg;    // EvalZyg
     uint8_t multi;  // the genotype carried two different ALT alleles (a 1/2 site)
     uint8_t match;  // set by eval_compare: EVAL_MATCH_* bits
+    float gq;       // the record's FORMAT/GQ (else QUAL), -1 when it has neither
 } EvalVar;
 
 enum { EVAL_MATCH_ALLELE = 1, EVAL_MATCH_GENOTYPE = 2 };

@@ -28,6 +28,7 @@ void evalset_push(EvalVarSet *s, int32_t ctg, int64_t pos, const char *ref, size
     v->zyg = (uint8_t)zyg;
     v->multi = 0;
     v->match = 0;
+    v->gq = -1;
 }
 
 void evalset_free(EvalVarSet *s) {

@@ -23,18 +23,24 @@ static void json_count(FILE *out, const EvalCount *c) {
             c->tp, c->fp, c->fn, eval_precision(c), eval_recall(c), eval_f1(c));
 }
 
-int eval_write_json(FILE *out, const EvalResult *res, const EvalStrata *s, const EvalResult *sres) {
+int eval_write_json(FILE *out, const EvalResult *res, const EvalStrata *s, const EvalResult *sres,
+                    const EvalCalib *c) {
     fputs("{\n", out);
     for (int t = 0; t < EVAL_NTYPES; t++) {
         fprintf(out, "  \"%s\": {\n    \"allele\": ", TYPE_NAME[t]);
         json_count(out, &res->allele[t]);
         fputs(",\n    \"genotype\": ", out);
         json_count(out, &res->genotype[t]);
-        fprintf(out, "\n  }%s\n", t + 1 < EVAL_NTYPES || s ? "," : "");
+        fprintf(out, "\n  }%s\n", t + 1 < EVAL_NTYPES || s || c ? "," : "");
     }
     if (s) {
         fputs("  \"strata\": ", out);
         eval_strata_json(out, s, sres);
+        fputs(c ? ",\n" : "\n", out);
+    }
+    if (c) {
+        fputs("  \"calibration\": ", out);
+        eval_calib_json(out, c);
         fputs("\n", out);
     }
     fputs("}\n", out);

@@ -20,7 +20,7 @@ static void upper(kstring_t *s) {
 // Adds one normalised variant (splitting an equal-length MNP into its SNPs), applying the BED.
 static void keep_variant(const EvalReadOpts *o, EvalVarSet *out, EvalReadStats *st, int ctg,
                          int64_t pos, const kstring_t *ref, const kstring_t *alt, int zyg,
-                         int multi) {
+                         int multi, float gq) {
     if (ref->l == alt->l && ref->l > 1) {
         for (size_t i = 0; i < ref->l; i++) {
             if (ref->s[i] == alt->s[i]) continue;
@@ -30,6 +30,7 @@ static void keep_variant(const EvalReadOpts *o, EvalVarSet *out, EvalReadStats *
             }
             evalset_push(out, ctg, pos + i, ref->s + i, 1, alt->s + i, 1, zyg);
             out->v[out->n - 1].multi = (uint8_t)multi;
+            out->v[out->n - 1].gq = gq;
             st->kept++;
         }
         return;
@@ -40,6 +41,7 @@ static void keep_variant(const EvalReadOpts *o, EvalVarSet *out, EvalReadStats *
     }
     evalset_push(out, ctg, pos, ref->s, ref->l, alt->s, alt->l, zyg);
     out->v[out->n - 1].multi = (uint8_t)multi;
+    out->v[out->n - 1].gq = gq;
     st->kept++;
 }
 
@@ -60,7 +62,9 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
     }
     int rc = -1;
     bcf1_t *rec = bcf_init();
-    int32_t *gt = NULL, ngt_arr = 0;
+    int32_t *gt = NULL, ngt_arr = 0, *gqi = NULL, ngqi = 0;
+    float *gqf = NULL;
+    int ngqf = 0, gq_type = -1;  // BCF_HT_INT or BCF_HT_REAL when FORMAT/GQ is declared
     int *rid2ctg = NULL, nrid = 0;
     int *copies = NULL, ncopies = 0;
     kstring_t kref = {0, 0, NULL}, kalt = {0, 0, NULL};
@@ -85,6 +89,11 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
         goto done;
     }
 
+    {
+        int id = bcf_hdr_id2int(hdr, BCF_DT_ID, "GQ");
+        if (id >= 0 && bcf_hdr_idinfo_exists(hdr, BCF_HL_FMT, id))
+            gq_type = bcf_hdr_id2type(hdr, BCF_HL_FMT, id) == BCF_HT_REAL ? BCF_HT_REAL : BCF_HT_INT;
+    }
     int ret;
     while ((ret = bcf_read(fp, hdr, rec)) == 0) {
         st->records++;
@@ -161,6 +170,18 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
                 goto done;
             }
         }
+        // Genotype quality for calibration: FORMAT/GQ, else QUAL, else none (-1).
+        float gq = -1;
+        if (gq_type == BCF_HT_INT && bcf_get_format_int32(hdr, rec, "GQ", &gqi, &ngqi) >= 1 &&
+            gqi[0] != bcf_int32_missing && gqi[0] != bcf_int32_vector_end && gqi[0] >= 0)
+            gq = (float)gqi[0];
+        else if (gq_type == BCF_HT_REAL && bcf_get_format_float(hdr, rec, "GQ", &gqf, &ngqf) >= 1 &&
+                 !bcf_float_is_missing(gqf[0]) && !bcf_float_is_vector_end(gqf[0]) &&
+                 gqf[0] >= 0 && gqf[0] < 1e6f)
+            gq = gqf[0];
+        else if (gq_type < 0 && !bcf_float_is_missing(rec->qual) && rec->qual >= 0 &&
+                 rec->qual < 1e6f)
+            gq = rec->qual;
         for (int a = 1; a < rec->n_allele; a++) {
             if (copies[a] == 0) continue;
             if (is_symbolic(rec->d.allele[a])) {
@@ -178,7 +199,7 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
             int64_t pos = rec->pos;
             if (eval_normalize(ref, ctg, &pos, &kref, &kalt) < 0) goto done;
             int zyg = copies[a] == ploidy ? EVAL_HOM : EVAL_HET;
-            keep_variant(o, out, st, ctg, pos, &kref, &kalt, zyg, n_alt_kinds > 1);
+            keep_variant(o, out, st, ctg, pos, &kref, &kalt, zyg, n_alt_kinds > 1, gq);
         }
     }
     if (ret < -1) {
@@ -194,6 +215,8 @@ done:
     free(copies);
     free(rid2ctg);
     free(gt);
+    free(gqi);
+    free(gqf);
     bcf_destroy(rec);
     bcf_hdr_destroy(hdr);
     if (hts_close(fp) < 0 && rc == 0) {

@@ -110,6 +110,24 @@ tr_ind='"tandem_repeat":{"SNP":{"allele":{"tp":0,"fp":1,"fn":0,"precision":0.000
 [[ $json == *"$tr_ind"* ]] || fail "JSON strata lack tandem_repeat: $json"
 ls "$TMP"/out.json.tmp.* >/dev/null 2>&1 && fail "temporary JSON left behind"
 
+# --calibration: without FORMAT/GQ the QUAL (50 everywhere) stands in. Called inside the BED:
+# SNPs 3 8 35G 35T 46 c2:3 c2:4, INDELs 20(=16) 27(=23) 42 38: 11, of which 8 (genotype), 46
+# and 38 are errors: observed -10 log10(3.5 / 12) = 5.35, expected 11 x 1e-5 = 0.00.
+run -R "$TMP/conf.bed" --calibration "$TMP/cal.svg" --json "$TMP/cal.json" >"$TMP/tc.txt" 2>/dev/null || fail "--calibration"
+[[ $(awk '$1 == "50-54"' "$TMP/tc.txt") == "50-54          11        3      0.00      5.35    50.00" ]] || fail "calibration row: $(awk '$1 == "50-54"' "$TMP/tc.txt")"
+"$CALLA_TOOLS/xmlcheck" "$TMP/cal.svg" >"$TMP/cal.el" || fail "calibration SVG is not well-formed"
+[[ $(grep -c '^circle$' "$TMP/cal.el") -eq 1 ]] || fail "one bin, one circle expected"
+grep -q '"calibration": \[' "$TMP/cal.json" || fail "JSON lacks calibration"
+tr -d ' \n' <"$TMP/cal.json" | grep -q '"gq_lo":50,"gq_hi":55,"n":11,"errors":3,' || fail "JSON calibration bin"
+# FORMAT/GQ wins over QUAL: GQ 7 (TP) and 8 (hom called het) in 5-9: expected 10^-0.7 + 10^-0.8
+# = 0.36, observed -10 log10(1.5 / 3) = 3.01, mean 7.5; GQ 65 (FP at 46) in 60+: -10 log10(1.5/2).
+{ printf '%s\n##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="GQ">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n' "$HDR"
+  printf 'chr1\t3\t.\tG\tA\t1\tPASS\t.\tGT:GQ\t0/1:7\nchr1\t8\t.\tT\tC\t1\tPASS\t.\tGT:GQ\t0/1:8\nchr1\t46\t.\tG\tA\t1\tPASS\t.\tGT:GQ\t0/1:65\n'; } >"$TMP/gq.vcf"
+"$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/gq.vcf" -f "$TMP/ref.fa" --calibration "$TMP/gq.svg" >"$TMP/tg.txt" 2>/dev/null || fail "--calibration with GQ"
+[[ $(awk '$1 == "5-9" { print $2, $3, $4, $5, $6 }' "$TMP/tg.txt") == "2 1 0.36 3.01 7.50" ]] || fail "GQ 5-9 row: $(cat "$TMP/tg.txt")"
+[[ $(awk '$1 == "60+" { print $2, $3, $4, $5, $6 }' "$TMP/tg.txt") == "1 1 0.00 1.25 65.00" ]] || fail "GQ 60+ row"
+expect_fail 1 'calibration plot ".*no/such/dir/c.svg"|no/such/dir' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/gq.vcf" -f "$TMP/ref.fa" --calibration "$TMP/no/such/dir/c.svg"
+
 # --include-filtered: the LowQual SNP at chr1:30 becomes one more FP (P = 6/8).
 run -R "$TMP/conf.bed" --include-filtered >"$TMP/t2.txt" 2>/dev/null || fail "--include-filtered"
 [[ $(row SNP allele "$TMP/t2.txt") == "6 2 1 0.7500 0.8571 0.8000" ]] || fail "--include-filtered SNP row: $(row SNP allele "$TMP/t2.txt")"
