@@ -66,7 +66,7 @@ static void usage(FILE *fp) {
             "  --indel-af F              minimum indel allele frequency\n"
             "  --min-depth N             minimum depth at the candidate [2]\n"
             "  --min-mapq N              drop reads with MAPQ below N [5]\n"
-            "  --compat calla|clair3     tensors and read filters as `calla tensors --compat`\n"
+            "  --compat MODE             tensors and read filters as `calla tensors --compat`\n"
             "                            [the model's metadata pileup_compat, else calla]\n"
             "Debugging:\n"
             "  --chunk-size N            positions per work chunk [%d]\n"
@@ -529,7 +529,8 @@ int main_call(int argc, char **argv) {
     double qual = 2, snp_af = -1, indel_af = -1;
     int device = -1;     // --device: -1 CPU, else the CUDA device
     int precision = -1;  // --precision (GPU only): 0 fp32, 1 tf32, 2 bf16; -1 not given
-    int compat = -1;     // --compat: 0 calla, 1 clair3, -1 the model's metadata
+    const char *compat_s = NULL;  // --compat, else the model's metadata pileup_compat
+    char compat_m[16] = "calla";
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:f:m:o:r:R:@:h", lopts, NULL)) != -1) {
         long v;
@@ -583,9 +584,10 @@ int main_call(int argc, char **argv) {
             } else precision = optarg[0] == 'f' ? 0 : optarg[0] == 't' ? 1 : 2;
             break;
         case OPT_COMPAT:
-            compat = !strcmp(optarg, "clair3") ? 1 : !strcmp(optarg, "calla") ? 0 : -2;
-            if (compat == -2) {
-                calla_err("unknown --compat \"%s\" (calla or clair3)", optarg);
+            compat_s = optarg;
+            if (strcmp(optarg, "calla") && strcmp(optarg, "clair3") && strcmp(optarg, "clair3-c") &&
+                strcmp(optarg, "clair3-mpileup")) {
+                calla_err("unknown --compat \"%s\" (calla, clair3, clair3-c or clair3-mpileup)", optarg);
                 bad = 1;
             }
             break;
@@ -657,7 +659,8 @@ int main_call(int argc, char **argv) {
     if (!model_file || st_open(&st, model_file) < 0) goto out;
     st_ok = 1;
     if (check_model_meta(&st, platform_s, &platform, &desc) < 0) goto out;
-    if (compat < 0) compat = st_meta(&st, "pileup_compat") && !strcmp(st_meta(&st, "pileup_compat"), "clair3");
+    if (!compat_s && st_meta(&st, "pileup_compat"))
+        snprintf(compat_m, sizeof compat_m, "%s", st_meta(&st, "pileup_compat"));
     for (long t = 0; t < threads; t++) {
         if (modelfile_load_st(&st, &ws[t].model, (int)batch, 0) < 0) goto out;
         ws[t].loaded = 1;
@@ -676,7 +679,10 @@ int main_call(int argc, char **argv) {
     if (indel_af >= 0) prm.indel_af = indel_af;
     if (min_depth >= 0) prm.min_depth = (int)min_depth;
     if (min_mapq >= 0) prm.min_mapq = (int)min_mapq;
-    scan_params_compat(&prm, compat == 1 ? "clair3" : "calla");
+    if (scan_params_compat(&prm, compat_s ? compat_s : compat_m) < 0) {
+        calla_err("model \"%s\": unknown pileup_compat \"%s\"", model_file, compat_m);
+        goto out;
+    }
 
     for (long t = 0; t < threads; t++) {
         ws[t].in = scan_inputs_open(bam_path, ref_path);

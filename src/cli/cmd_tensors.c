@@ -41,8 +41,9 @@ static void usage(FILE *fp) {
             "  --min-depth N             minimum depth at the candidate [2]\n"
             "  --min-mapq N              drop reads with MAPQ below N [5]\n"
             "  --max-depth N             clair3-pileup rescale cap: depth > 1.5N is scaled to N [144]\n"
-            "  --compat calla|clair3     clair3: Clair3's own tensors and read filters for the\n"
-            "                            platform (docs/tensors.md \"Clair3 parity\") [calla]\n"
+            "  --compat MODE             calla, or Clair3's tensors and read filters: clair3 (the\n"
+            "                            platform's path), clair3-c, clair3-mpileup [calla]\n"
+            "                            (docs/tensors.md \"Clair3 parity\")\n"
             "  --excl-flags FLAGS        drop reads with any of these SAM flags (number or names)\n"
             "                            [UNMAP,SECONDARY,QCFAIL,DUP,SUPPLEMENTARY]\n"
             "  --drop-improper           drop paired reads not flagged as a proper pair\n"
@@ -299,8 +300,9 @@ int main_tensors(int argc, char **argv) {
         case OPT_CONFIDENT: conf_path = optarg; break;
         case OPT_DUMP: dump = 1; break;
         case OPT_COMPAT:
-            if (strcmp(optarg, "calla") != 0 && strcmp(optarg, "clair3") != 0) {
-                calla_err("unknown --compat \"%s\" (calla or clair3)", optarg);
+            if (strcmp(optarg, "calla") && strcmp(optarg, "clair3") && strcmp(optarg, "clair3-c") &&
+                strcmp(optarg, "clair3-mpileup")) {
+                calla_err("unknown --compat \"%s\" (calla, clair3, clair3-c or clair3-mpileup)", optarg);
                 bad = 1;
             }
             compat = optarg;

@@ -35,7 +35,8 @@ void scan_params_default(ScanParams *p, Platform platform, FeatureKind kind);
 // "calla" (defaults) or "clair3": Clair3's tensors for p->platform — ilmn: its samtools-mpileup
 // path (read filter --excl-flags 2316 plus improper pairs dropped; non-ACGT reference as A);
 // hifi/ont: its C pileup path (non-ACGT reference as A, read N in the previous '#', htslib indel
-// attachment). Call after scan_params_default. Returns 0, or -1 for an unknown name.
+// attachment). "clair3-mpileup" / "clair3-c" pick one of the two paths whatever the platform.
+// Call after scan_params_default. Returns 0, or -1 for an unknown name.
 int scan_params_compat(ScanParams *p, const char *name);
 // Parses a SAM flag set: a number (decimal, 0x hex or 0 octal) or comma-separated names as in
 // samtools (UNMAP, SECONDARY, QCFAIL, DUP, SUPPLEMENTARY, PAIRED, PROPER_PAIR, MUNMAP, REVERSE,

@@ -79,10 +79,14 @@ void scan_params_default(ScanParams *p, Platform platform, FeatureKind kind) {
 
 int scan_params_compat(ScanParams *p, const char *name) {
     if (!strcmp(name, "calla")) return 0;  // the defaults
-    if (strcmp(name, "clair3") != 0) return -1;
+    int mp;  // 1: the samtools-mpileup path, 0: the C pileup path
+    if (!strcmp(name, "clair3")) mp = p->platform == PLATFORM_ILMN;
+    else if (!strcmp(name, "clair3-mpileup")) mp = 1;
+    else if (!strcmp(name, "clair3-c")) mp = 0;
+    else return -1;
     p->compat = 1;
     p->ref_as_a = 1;
-    if (p->platform == PLATFORM_ILMN) {  // samtools mpileup --excl-flags 2316, no -A
+    if (mp) {  // samtools mpileup --excl-flags 2316, no -A
         p->excl_flags = BAM_FUNMAP | BAM_FMUNMAP | BAM_FSECONDARY | BAM_FSUPPLEMENTARY;
         p->drop_improper = 1;
         p->n_quirk = p->indel_htslib = 0;
