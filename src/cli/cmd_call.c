@@ -66,6 +66,8 @@ static void usage(FILE *fp) {
             "  --indel-af F              minimum indel allele frequency\n"
             "  --min-depth N             minimum depth at the candidate [2]\n"
             "  --min-mapq N              drop reads with MAPQ below N [5]\n"
+            "  --compat MODE             tensors and read filters as `calla tensors --compat`\n"
+            "                            [the model's metadata pileup_compat, else calla]\n"
             "Debugging:\n"
             "  --chunk-size N            positions per work chunk [%d]\n"
             "  -h, --help                this help\n",
@@ -492,6 +494,7 @@ enum {
     OPT_MIN_DEPTH, OPT_MIN_MAPQ, OPT_CHUNK
 };
 enum { OPT_DEVICE = 1100, OPT_PRECISION };  // --device, --precision (docs/cuda.md)
+enum { OPT_COMPAT = 1200 };                  // --compat (docs/tensors.md "Clair3 parity")
 
 int main_call(int argc, char **argv) {
     calla_set_cmd("call");
@@ -516,6 +519,7 @@ int main_call(int argc, char **argv) {
         {"chunk-size", required_argument, NULL, OPT_CHUNK},
         {"device", required_argument, NULL, OPT_DEVICE},
         {"precision", required_argument, NULL, OPT_PRECISION},
+        {"compat", required_argument, NULL, OPT_COMPAT},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
     const char *bed_path = NULL, *sample_opt = NULL, *platform_s = NULL;
@@ -525,6 +529,8 @@ int main_call(int argc, char **argv) {
     double qual = 2, snp_af = -1, indel_af = -1;
     int device = -1;     // --device: -1 CPU, else the CUDA device
     int precision = -1;  // --precision (GPU only): 0 fp32, 1 tf32, 2 bf16; -1 not given
+    const char *compat_s = NULL;  // --compat, else the model's metadata pileup_compat
+    char compat_m[16] = "calla";
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:f:m:o:r:R:@:h", lopts, NULL)) != -1) {
         long v;
@@ -576,6 +582,14 @@ int main_call(int argc, char **argv) {
                 calla_err("bad precision \"%s\" (fp32, tf32 or bf16)", optarg);
                 bad = 1;
             } else precision = optarg[0] == 'f' ? 0 : optarg[0] == 't' ? 1 : 2;
+            break;
+        case OPT_COMPAT:
+            compat_s = optarg;
+            if (strcmp(optarg, "calla") && strcmp(optarg, "clair3") && strcmp(optarg, "clair3-c") &&
+                strcmp(optarg, "clair3-mpileup")) {
+                calla_err("unknown --compat \"%s\" (calla, clair3, clair3-c or clair3-mpileup)", optarg);
+                bad = 1;
+            }
             break;
         default: bad = 1; break;
         }
@@ -645,6 +659,8 @@ int main_call(int argc, char **argv) {
     if (!model_file || st_open(&st, model_file) < 0) goto out;
     st_ok = 1;
     if (check_model_meta(&st, platform_s, &platform, &desc) < 0) goto out;
+    if (!compat_s && st_meta(&st, "pileup_compat"))
+        snprintf(compat_m, sizeof compat_m, "%s", st_meta(&st, "pileup_compat"));
     for (long t = 0; t < threads; t++) {
         if (modelfile_load_st(&st, &ws[t].model, (int)batch, 0) < 0) goto out;
         ws[t].loaded = 1;
@@ -663,6 +679,10 @@ int main_call(int argc, char **argv) {
     if (indel_af >= 0) prm.indel_af = indel_af;
     if (min_depth >= 0) prm.min_depth = (int)min_depth;
     if (min_mapq >= 0) prm.min_mapq = (int)min_mapq;
+    if (scan_params_compat(&prm, compat_s ? compat_s : compat_m) < 0) {
+        calla_err("model \"%s\": unknown pileup_compat \"%s\"", model_file, compat_m);
+        goto out;
+    }
 
     for (long t = 0; t < threads; t++) {
         ws[t].in = scan_inputs_open(bam_path, ref_path);

@@ -17,7 +17,8 @@
 static void usage(FILE *out) {
     fprintf(out,
             "\nUsage: calla model [options] MODEL\n"
-            "       calla model --list\n\n"
+            "       calla model --list\n"
+            "       calla model import-clair3 -o OUT --platform P IN   (see its --help)\n\n"
             "Describes a model (a .safetensors file or a shipped model name): architecture,\n"
             "platform, parameter count, storage type and the metadata recorded by `calla train`.\n\n"
             "Options:\n"
@@ -80,6 +81,8 @@ static int list_models(void) {
 }
 
 int main_model(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "import-clair3") == 0)
+        return main_model_import_clair3(argc - 1, argv + 1);
     calla_set_cmd("model");
     enum { OPT_LIST = 256, OPT_STORE, OPT_META };
     static const struct option lopts[] = {{"list", no_argument, NULL, OPT_LIST},

@@ -41,6 +41,12 @@ static void usage(FILE *fp) {
             "  --min-depth N             minimum depth at the candidate [2]\n"
             "  --min-mapq N              drop reads with MAPQ below N [5]\n"
             "  --max-depth N             clair3-pileup rescale cap: depth > 1.5N is scaled to N [144]\n"
+            "  --compat MODE             calla, or Clair3's tensors and read filters: clair3 (the\n"
+            "                            platform's path), clair3-c, clair3-mpileup [calla]\n"
+            "                            (docs/tensors.md \"Clair3 parity\")\n"
+            "  --excl-flags FLAGS        drop reads with any of these SAM flags (number or names)\n"
+            "                            [UNMAP,SECONDARY,QCFAIL,DUP,SUPPLEMENTARY]\n"
+            "  --drop-improper           drop paired reads not flagged as a proper pair\n"
             "Training:\n"
             "  --truth VCF               bgzipped, indexed truth VCF (enables training mode)\n"
             "  --confident BED           confident regions of the truth set\n"
@@ -205,7 +211,8 @@ static int run_sink(void *ud, const Chunk *ch, void *slot) {
 
 enum {
     OPT_PLATFORM = 1000, OPT_FEATURES, OPT_SNP_AF, OPT_INDEL_AF, OPT_MIN_DEPTH, OPT_MIN_MAPQ,
-    OPT_MAX_DEPTH, OPT_TRUTH, OPT_CONFIDENT, OPT_NV_RATIO, OPT_SEED, OPT_CHUNK, OPT_DUMP
+    OPT_MAX_DEPTH, OPT_TRUTH, OPT_CONFIDENT, OPT_NV_RATIO, OPT_SEED, OPT_CHUNK, OPT_DUMP,
+    OPT_COMPAT, OPT_EXCL_FLAGS, OPT_DROP_IMPROPER
 };
 
 int main_tensors(int argc, char **argv) {
@@ -231,6 +238,9 @@ int main_tensors(int argc, char **argv) {
         {"seed", required_argument, NULL, OPT_SEED},
         {"chunk-size", required_argument, NULL, OPT_CHUNK},
         {"dump-counts", no_argument, NULL, OPT_DUMP},
+        {"compat", required_argument, NULL, OPT_COMPAT},
+        {"excl-flags", required_argument, NULL, OPT_EXCL_FLAGS},
+        {"drop-improper", no_argument, NULL, OPT_DROP_IMPROPER},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *out_path = NULL, *bed_path = NULL;
     const char *truth_path = NULL, *conf_path = NULL, *platform_s = NULL;
@@ -240,7 +250,9 @@ int main_tensors(int argc, char **argv) {
     long min_depth = -1, min_mapq = -1, max_depth = -1;
     double snp_af = -1, indel_af = -1, nv_ratio = -1;
     FeatureKind kind = FEAT_CLAIR3_PILEUP;
-    int c, bad = 0;
+    int c, bad = 0, drop_improper = 0, have_excl = 0;
+    const char *compat = "calla";
+    unsigned excl_flags = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:f:r:R:o:@:h", lopts, NULL)) != -1) {
         long v;
@@ -287,6 +299,22 @@ int main_tensors(int argc, char **argv) {
         case OPT_TRUTH: truth_path = optarg; break;
         case OPT_CONFIDENT: conf_path = optarg; break;
         case OPT_DUMP: dump = 1; break;
+        case OPT_COMPAT:
+            if (strcmp(optarg, "calla") && strcmp(optarg, "clair3") && strcmp(optarg, "clair3-c") &&
+                strcmp(optarg, "clair3-mpileup")) {
+                calla_err("unknown --compat \"%s\" (calla, clair3, clair3-c or clair3-mpileup)", optarg);
+                bad = 1;
+            }
+            compat = optarg;
+            break;
+        case OPT_EXCL_FLAGS:
+            if (scan_parse_flags(optarg, &excl_flags) < 0) {
+                calla_err("bad --excl-flags \"%s\" (a number or names such as UNMAP,DUP)", optarg);
+                bad = 1;
+            }
+            have_excl = 1;
+            break;
+        case OPT_DROP_IMPROPER: drop_improper = 1; break;
         default: bad = 1; break;
         }
     }
@@ -329,6 +357,9 @@ int main_tensors(int argc, char **argv) {
     if (min_depth >= 0) prm.min_depth = (int)min_depth;
     if (min_mapq >= 0) prm.min_mapq = (int)min_mapq;
     if (max_depth >= 0) prm.max_depth = (int)max_depth;
+    scan_params_compat(&prm, compat);  // validated above
+    if (have_excl) prm.excl_flags = excl_flags;
+    if (drop_improper) prm.drop_improper = 1;
     if (nv_ratio < 0) nv_ratio = kind == FEAT_CLAIR3_PILEUP ? 5 : 2;
 
     int ret = CALLA_EXIT_RUNTIME;

@@ -21,9 +21,27 @@ typedef struct {
     int min_mapq;        // reads with MAPQ below are dropped
     int max_indel_len;   // indel alleles longer than this are not reported as evidence
     int max_depth;       // depth cap for the §1.4 rescale (144; rescale when depth > 1.5 * cap)
+    // Read filters (docs/tensors.md "Read walk").
+    unsigned excl_flags; // reads with any of these SAM flags are dropped (default 0xF04)
+    int drop_improper;   // drop paired reads without the proper-pair flag (samtools mpileup w/o -A)
+    // Clair3 parity switches, set together by scan_params_compat (docs/tensors.md "Clair3 parity").
+    int compat;          // 0: calla's encoding; 1: Clair3's (the pileup path of the platform)
+    int ref_as_a;        // reference bases other than ACGT are encoded as A
+    int n_quirk;         // read N: +1 in the previous column's '#' and counted in depth (C path)
+    int indel_htslib;    // indels from htslib's pileup (next CIGAR op only; C path)
 } ScanParams;
 // Fills the platform's defaults (explicit options override afterwards).
 void scan_params_default(ScanParams *p, Platform platform, FeatureKind kind);
+// "calla" (defaults) or "clair3": Clair3's tensors for p->platform — ilmn: its samtools-mpileup
+// path (read filter --excl-flags 2316 plus improper pairs dropped; non-ACGT reference as A);
+// hifi/ont: its C pileup path (non-ACGT reference as A, read N in the previous '#', htslib indel
+// attachment). "clair3-mpileup" / "clair3-c" pick one of the two paths whatever the platform.
+// Call after scan_params_default. Returns 0, or -1 for an unknown name.
+int scan_params_compat(ScanParams *p, const char *name);
+// Parses a SAM flag set: a number (decimal, 0x hex or 0 octal) or comma-separated names as in
+// samtools (UNMAP, SECONDARY, QCFAIL, DUP, SUPPLEMENTARY, PAIRED, PROPER_PAIR, MUNMAP, REVERSE,
+// MREVERSE, READ1, READ2). Returns 0, or -1 if invalid.
+int scan_parse_flags(const char *s, unsigned *flags);
 
 typedef struct {
     char kind;      // 'I' insertion (seq = inserted bases) or 'D' deletion (seq = deleted ref bases)

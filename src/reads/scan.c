@@ -11,13 +11,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/util.h"
 #include "reads/candidates.h"
 #include "tensors/features_pileup.h"
 
 #define SCAN_BLOCK 100000
-#define SKIP_FLAGS (BAM_FUNMAP | BAM_FSECONDARY | BAM_FSUPPLEMENTARY | BAM_FDUP | BAM_FQCFAIL)
 
 typedef struct {
     int32_t next;    // next event at the same anchor, -1 ends
@@ -72,6 +72,68 @@ void scan_params_default(ScanParams *p, Platform platform, FeatureKind kind) {
     p->min_mapq = 5;
     p->max_indel_len = 50;
     p->max_depth = 144;
+    p->excl_flags = BAM_FUNMAP | BAM_FSECONDARY | BAM_FSUPPLEMENTARY | BAM_FDUP | BAM_FQCFAIL;
+    p->drop_improper = 0;
+    p->compat = p->ref_as_a = p->n_quirk = p->indel_htslib = 0;
+}
+
+int scan_params_compat(ScanParams *p, const char *name) {
+    if (!strcmp(name, "calla")) return 0;  // the defaults
+    int mp;  // 1: the samtools-mpileup path, 0: the C pileup path
+    if (!strcmp(name, "clair3")) mp = p->platform == PLATFORM_ILMN;
+    else if (!strcmp(name, "clair3-mpileup")) mp = 1;
+    else if (!strcmp(name, "clair3-c")) mp = 0;
+    else return -1;
+    p->compat = 1;
+    p->ref_as_a = 1;
+    if (mp) {  // samtools mpileup --excl-flags 2316, no -A
+        p->excl_flags = BAM_FUNMAP | BAM_FMUNMAP | BAM_FSECONDARY | BAM_FSUPPLEMENTARY;
+        p->drop_improper = 1;
+        p->n_quirk = p->indel_htslib = 0;
+    } else {  // C pileup: medaka_bamiter read_bam filters = calla's defaults
+        p->n_quirk = p->indel_htslib = 1;
+    }
+    return 0;
+}
+
+int scan_parse_flags(const char *s, unsigned *flags) {
+    static const struct {
+        const char *name;
+        unsigned v;
+    } names[] = {{"PAIRED", BAM_FPAIRED},   {"PROPER_PAIR", BAM_FPROPER_PAIR},
+                 {"UNMAP", BAM_FUNMAP},     {"MUNMAP", BAM_FMUNMAP},
+                 {"REVERSE", BAM_FREVERSE}, {"MREVERSE", BAM_FMREVERSE},
+                 {"READ1", BAM_FREAD1},     {"READ2", BAM_FREAD2},
+                 {"SECONDARY", BAM_FSECONDARY}, {"QCFAIL", BAM_FQCFAIL},
+                 {"DUP", BAM_FDUP},         {"SUPPLEMENTARY", BAM_FSUPPLEMENTARY}};
+    if (!s || !*s) return -1;
+    if (s[0] >= '0' && s[0] <= '9') {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 0);
+        if (errno || *end || v > 0xFFFF) return -1;
+        *flags = (unsigned)v;
+        return 0;
+    }
+    unsigned v = 0;
+    const char *t = s;
+    while (*t) {
+        size_t l = strcspn(t, ",");
+        int found = 0;
+        for (size_t k = 0; k < sizeof names / sizeof *names && !found; k++)
+            if (strlen(names[k].name) == l && !strncasecmp(t, names[k].name, l)) {
+                v |= names[k].v;
+                found = 1;
+            }
+        if (!found) return -1;
+        t += l;
+        if (*t == ',') {
+            t++;
+            if (!*t) return -1;
+        }
+    }
+    *flags = v;
+    return 0;
 }
 
 static int check_sorted_header(const sam_hdr_t *hdr, const char *path) {
@@ -221,44 +283,106 @@ static int64_t pool_add(ScanInputs *in, const bam1_t *b, int qpos, int len) {
     return off;
 }
 
+// One insertion or deletion of `len` anchored at absolute column `at` (skipped outside [lo, hi)).
+static void add_indel(ScanInputs *in, const bam1_t *b, int64_t at, int64_t lo, int64_t hi, int strand,
+                      int kind, int len, int qpos) {
+    if (at < lo || at >= hi || len <= 0) return;
+    if (kind == 'I') {
+        in->cols[at - lo].ins[strand]++;
+        add_event(in, at - lo, 'I', strand, len, pool_add(in, b, qpos, len));
+    } else {
+        in->cols[at - lo].del[strand]++;
+        add_event(in, at - lo, 'D', strand, len, 0);
+    }
+}
+
+// htslib's bam_pileup1_t.indel at the last reference position of CIGAR op i (an M/=/X or D):
+// the next op alone decides it (I: +len, D: -len, P: the I ops after the pads). Returns the
+// signed length, 0 for none. This is what Clair3's C pileup (calculate_clair3_pileup) reads.
+static int htslib_next_indel(const uint32_t *cig, uint32_t n, uint32_t i) {
+    if (i + 1 >= n) return 0;
+    int op2 = bam_cigar_op(cig[i + 1]), l2 = bam_cigar_oplen(cig[i + 1]);
+    if (op2 == BAM_CDEL) return -l2;
+    if (op2 == BAM_CINS) return l2;
+    if (op2 != BAM_CPAD) return 0;
+    int l3 = 0;
+    for (uint32_t k = i + 2; k < n; k++) {
+        int o = bam_cigar_op(cig[k]);
+        if (o == BAM_CINS) l3 += bam_cigar_oplen(cig[k]);
+        else if (o == BAM_CDEL || o == BAM_CMATCH || o == BAM_CREF_SKIP || o == BAM_CEQUAL ||
+                 o == BAM_CDIFF)
+            break;
+    }
+    return l3;
+}
+
 // Walks one read's CIGAR and adds its evidence to the columns [lo, hi).
-static void count_read(ScanInputs *in, const bam1_t *b, int64_t lo, int64_t hi) {
+// Indel attachment (docs/tensors.md "Read walk"):
+//  - default (samtools mpileup text, Clair3's Python/Illumina path): a run of I ops (P between
+//    them ignored) is one insertion; an indel is anchored at the last reference position of the
+//    preceding M/=/X or D op, so 2D3I puts the insertion on the last deleted position, 3I2D puts
+//    both on the base before them, 1D2D gives a 1-bp deletion at the anchor and a 2-bp one on the
+//    deleted base;
+//  - p->indel_htslib (Clair3's C path): only the op right after an M/=/X or D op counts (3I2D
+//    has no deletion start, 1I2I is a 1-bp insertion).
+// Read bases other than A/C/G/T count in nbase (and n_next of the position before).
+static void count_read(ScanInputs *in, const ScanParams *prm, const bam1_t *b, int64_t lo,
+                       int64_t hi) {
     static const int8_t nt16_code[16] = {-1, 0, 1, -1, 2, -1, -1, -1, 3, -1, -1, -1, -1, -1, -1, -1};
     const uint32_t *cig = bam_get_cigar(b);
+    const uint32_t n = b->core.n_cigar;
     const uint8_t *seq = bam_get_seq(b);
-    int strand = bam_is_rev(b) ? 1 : 0;
+    const int strand = bam_is_rev(b) ? 1 : 0, hts = prm->indel_htslib;
     int64_t rpos = b->core.pos, anchor = -1;
     int qpos = 0;
-    for (uint32_t i = 0; i < b->core.n_cigar && rpos < hi + 1; i++) {
+    for (uint32_t i = 0; i < n && rpos < hi + 1; i++) {
         int op = bam_cigar_op(cig[i]), len = bam_cigar_oplen(cig[i]);
         switch (op) {
         case BAM_CMATCH: case BAM_CEQUAL: case BAM_CDIFF: {
             int64_t s = rpos < lo ? lo : rpos, e = rpos + len < hi ? rpos + len : hi;
             for (int64_t p = s; p < e; p++) {
                 int c = nt16_code[bam_seqi(seq, qpos + (int)(p - rpos))];
-                if (c >= 0) in->cols[p - lo].base[strand][c]++;  // N read bases are skipped
+                if (c >= 0) {
+                    in->cols[p - lo].base[strand][c]++;
+                } else {
+                    in->cols[p - lo].nbase++;
+                    if (p - 1 >= lo) in->cols[p - 1 - lo].n_next++;
+                }
             }
             rpos += len;
             qpos += len;
             anchor = rpos - 1;
+            if (hts) {
+                int d = htslib_next_indel(cig, n, i);
+                add_indel(in, b, anchor, lo, hi, strand, d > 0 ? 'I' : 'D', d > 0 ? d : -d, qpos);
+            }
             break;
         }
-        case BAM_CINS:
-            if (anchor >= lo && anchor < hi) {
-                in->cols[anchor - lo].ins[strand]++;
-                add_event(in, anchor - lo, 'I', strand, len, pool_add(in, b, qpos, len));
+        case BAM_CINS: {
+            if (hts) {  // already counted by the peek of the op before
+                qpos += len;
+                break;
             }
-            qpos += len;
+            int total = len;
+            while (i + 1 < n && (bam_cigar_op(cig[i + 1]) == BAM_CINS ||
+                                 bam_cigar_op(cig[i + 1]) == BAM_CPAD)) {
+                i++;
+                if (bam_cigar_op(cig[i]) == BAM_CINS) total += bam_cigar_oplen(cig[i]);
+            }
+            if (anchor >= 0) add_indel(in, b, anchor, lo, hi, strand, 'I', total, qpos);
+            qpos += total;
             break;
+        }
         case BAM_CDEL: {
-            if (anchor >= lo && anchor < hi) {
-                in->cols[anchor - lo].del[strand]++;
-                add_event(in, anchor - lo, 'D', strand, len, 0);
-            }
+            if (!hts && anchor >= 0) add_indel(in, b, anchor, lo, hi, strand, 'D', len, qpos);
             int64_t s = rpos < lo ? lo : rpos, e = rpos + len < hi ? rpos + len : hi;
             for (int64_t p = s; p < e; p++) in->cols[p - lo].delcov[strand]++;
             rpos += len;
-            anchor = -1;
+            anchor = rpos - 1;
+            if (hts) {
+                int d = htslib_next_indel(cig, n, i);
+                add_indel(in, b, anchor, lo, hi, strand, d > 0 ? 'I' : 'D', d > 0 ? d : -d, qpos);
+            }
             break;
         }
         case BAM_CREF_SKIP:
@@ -267,6 +391,7 @@ static void count_read(ScanInputs *in, const bam1_t *b, int64_t lo, int64_t hi) 
             break;
         case BAM_CSOFT_CLIP:
             qpos += len;
+            anchor = -1;
             break;
         default:  // H, P
             break;
@@ -331,7 +456,8 @@ static int load_block(ScanInputs *in, const ScanParams *prm, int tid, int64_t be
     int64_t clen = scan_inputs_contig_len(in, tid);
     const char *name = scan_inputs_contig_name(in, tid);
     blk->lo = beg - TF_FLANK - 1 < 0 ? 0 : beg - TF_FLANK - 1;
-    blk->hi = end + TF_FLANK > clen ? clen : end + TF_FLANK;
+    // One column past the last window column: its read N bases go to n_next of the column before.
+    blk->hi = end + TF_FLANK + 1 > clen ? clen : end + TF_FLANK + 1;
     size_t n = (size_t)(blk->hi - blk->lo);
     if (n > in->cap_cols) {
         in->cap_cols = n;
@@ -373,9 +499,11 @@ static int load_block(ScanInputs *in, const ScanParams *prm, int tid, int64_t be
             return -1;
         }
         last = b->core.pos;
-        if (b->core.flag & SKIP_FLAGS) continue;
+        if (b->core.flag & prm->excl_flags) continue;
+        if (prm->drop_improper && (b->core.flag & BAM_FPAIRED) && !(b->core.flag & BAM_FPROPER_PAIR))
+            continue;
         if (b->core.qual < prm->min_mapq) continue;
-        count_read(in, b, blk->lo, blk->hi);
+        count_read(in, prm, b, blk->lo, blk->hi);
     }
     hts_itr_destroy(itr);
     if (r < -1) {
@@ -476,7 +604,8 @@ static int emit_candidate(ScanInputs *in, const ScanParams *p, const Block *blk,
         wref[k] = (q >= blk->lo && q < blk->hi) ? block_ref(blk, q) : 'N';
     }
     if (p->kind == FEAT_CLAIR3_PILEUP) {
-        in->n_saturated += features_clair3(win, wref, depth, p->max_depth, feat);
+        int fl = (p->ref_as_a ? C3F_REF_AS_A : 0) | (p->n_quirk ? C3F_N_PREV_DEL : 0);
+        in->n_saturated += features_clair3_ex(win, wref, depth, p->max_depth, fl, feat);
     } else {
         int32_t insb[TF_NPOS][4];
         memset(insb, 0, sizeof insb);
@@ -535,7 +664,7 @@ int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64
             const PileupCol *c = &in->cols[pos - blk.lo];
             int r = base_code(block_ref(&blk, pos));
             if (r < 0) continue;
-            int depth = pileup_depth(c);
+            int depth = pileup_depth(c) + (p->n_quirk ? c->nbase : 0);
             if (forced ? depth <= 0 : depth < p->min_depth) continue;
             if (!forced && !passes_af(c, r, depth, p)) continue;
             int e = emit_candidate(in, p, &blk, tid, pos, r, depth, feat, &evbuf, &evcap, emit, ud);

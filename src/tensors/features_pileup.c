@@ -27,6 +27,11 @@ static int16_t sat16(long v, int *n_sat) {
 }
 
 int features_clair3(const PileupCol *cols, const char *ref, int depth, int max_depth, int16_t *out) {
+    return features_clair3_ex(cols, ref, depth, max_depth, 0, out);
+}
+
+int features_clair3_ex(const PileupCol *cols, const char *ref, int depth, int max_depth, int flags,
+                       int16_t *out) {
     int n_sat = 0;
     // Rescale factor of clair3.md §1.4: only when depth > 1.5 * max_depth.
     double factor = 1.0;
@@ -34,6 +39,7 @@ int features_clair3(const PileupCol *cols, const char *ref, int depth, int max_d
     for (int p = 0; p < TF_NPOS; p++) {
         const PileupCol *c = &cols[p];
         int r = ref ? base_code(ref[p]) : -1;
+        if (r < 0 && (flags & C3F_REF_AS_A)) r = 0;
         long v[TF_CLAIR3_NCHAN];
         for (int s = 0; s < 2; s++) {
             long *o = v + 9 * s, sum = 0;
@@ -48,6 +54,7 @@ int features_clair3(const PileupCol *cols, const char *ref, int depth, int max_d
             o[7] = c->del_best[s];
             o[8] = c->delcov[s];
         }
+        if (flags & C3F_N_PREV_DEL) v[17] += c->n_next;
         for (int ch = 0; ch < TF_CLAIR3_NCHAN; ch++) {
             long x = v[ch];
             if (factor != 1.0) x = (long)(x / factor);  // C cast truncates toward zero
