@@ -6,6 +6,7 @@
 # - MIN_DP of every block = the minimum of `samtools depth -J -Q 5` (same read filters) over it;
 # - `bcftools merge --gvcf`: every variant of each sample's VCF is in the merged file with the same
 #   alleles in its GT; the other sample is 0/0 there unless one of its own variants overlaps;
+# - the gVCF is the same for -@ 1 and -@ 2;
 # - `bcftools convert --gvcf2vcf` + `bcftools norm -c e` accept it, and the converted file's
 #   variant records are the VCF's.
 source "$(dirname "$0")/lib.sh"
@@ -58,6 +59,11 @@ for s in A B; do
         awk -F'\t' '{ sub(/,<\*>$/, "", $4); print }' OFS='\t' >$s.cv
     cmp -s $s.v $s.cv || fail "$s: gvcf2vcf variants differ from the VCF: $(diff $s.v $s.cv | head -3)"
 done
+# the gVCF does not depend on -@ (the command line in the header leaves -@ out)
+"$CALLA" call -b A.bam -f $REF --platform ilmn --sample A -o A2.vcf.gz --gvcf A2.g.vcf.gz \
+    --chunk-size 7000 --quiet -@ 2 || fail "call -@ 2"
+cmp -s <(gzip -dc A.g.vcf.gz | grep -v '^##calla_command') <(gzip -dc A2.g.vcf.gz | grep -v '^##calla_command') ||
+    fail "gVCF differs between -@ 1 and -@ 2"
 # -m all: a sample's insertion and the other's one-base block at the same position in one record
 bcftools merge -m all --gvcf $REF A.g.vcf.gz B.g.vcf.gz -Oz -o merged.g.vcf.gz 2>err || fail "merge --gvcf"
 [[ -s err ]] && fail "merge printed: $(head -2 err)"
