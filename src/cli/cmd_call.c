@@ -922,6 +922,10 @@ int main_call(int argc, char **argv) {
                    threads, W > 1 ? " per rank" : "");
     if (W > 1 && R == 0 && !quiet) calla_info("%d ranks, each on a contiguous share of the chunks", W);
     size_t c_lo = n_chunks * (size_t)R / W, c_hi = n_chunks * (size_t)(R + 1) / W;
+    if (W > 1) {  // progress counts this rank's share (rank 0 prints it)
+        run.total_pos = 0;
+        for (size_t k = c_lo; k < c_hi; k++) run.total_pos += chunks[k].end - chunks[k].beg;
+    }
     if (chunks_run(chunks + c_lo, c_hi - c_lo, (int)threads, slots, sizeof *slots, call_work,
                    call_sink, &run) < 0)
         goto out;
