@@ -12,6 +12,10 @@
 // calls straight into the VCF; the other ranks keep theirs serialised in memory and send them to
 // rank 0 in rank order once they are done, so the records arrive in chunk order and the VCF (and
 // its index) is byte-identical to a one-process run. A rank that fails ends the whole job.
+//
+// --gvcf (one process only): each chunk also gets the reference confidence of every position
+// (calling/refconf.h, a second pileup pass); the sink feeds variants, the model's reference calls
+// and those positions, in order, to the block writer (calling/gvcf.h).
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
