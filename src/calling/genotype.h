@@ -23,6 +23,12 @@ typedef struct {
     double af[2];   // per ALT, capped at 1
     CallFilter filter;
     char source;    // 'P' pileup model
+    int haploid;    // 1: GT is the single allele gt[0] (--haploid-contigs)
+    int n_pl;       // PL values for REF + ALTs (VCF Number=G order); 0: not computed
+    int pl[6];
+    int n_pl_star;  // the same with the gVCF allele <*> appended (calling/genotype_pl.h)
+    int pl_star[10];
+    int vcf_skip;   // a reference call kept only for the gVCF (not written to the VCF)
 } Call;
 
 void call_free(Call *c);

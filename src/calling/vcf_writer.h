@@ -1,5 +1,7 @@
-// vcf_writer.h — a bgzipped, tabix-indexed VCF 4.2 written under a temporary name and renamed
-// (with its index) on success.
+// vcf_writer.h — the VCF/BCF output of `calla call` (VCF 4.2): to a file, written under a
+// temporary name and renamed (with its index) on success, or to stdout ("-"). Output types as in
+// bcftools -O: v (VCF), z (bgzipped VCF, .tbi index), b (BCF, .csi index), u (uncompressed BCF).
+// A gVCF writer adds the <*> allele to every variant record and writes reference blocks.
 #ifndef CALLA_VCF_WRITER_H
 #define CALLA_VCF_WRITER_H
 #include <stdint.h>
@@ -8,14 +10,27 @@
 
 typedef struct VcfWriter VcfWriter;
 
-// contigs/lens: the reference's contigs in order. Prints a one-line error and returns NULL on
-// failure (e.g. unwritable path).
+// The output type of a file name: .vcf.gz/.vcf.bgz/.gz 'z', .bcf 'b', .vcf 'v', "-" 'v'.
+// Returns 0, or -1 for any other name.
+int vcf_type_from_name(const char *path, char *type);
+
+// contigs/lens: the reference's contigs in order. type: v, z, b or u (z and b files are indexed).
+// gvcf: <*> on variant records, reference blocks, the gVCF header lines. Prints a one-line error
+// and returns NULL on failure (e.g. unwritable path).
+VcfWriter *vcfwriter_open_ex(const char *path, char type, int gvcf, const char *sample,
+                             int n_contigs, char *const *contigs, const int64_t *lens,
+                             const char *cmdline, const char *model_desc);
+// A bgzipped, tabix-indexed VCF ('z', not a gVCF).
 VcfWriter *vcfwriter_open(const char *path, const char *sample, int n_contigs,
                           char *const *contigs, const int64_t *lens, const char *cmdline,
                           const char *model_desc);
 // Records must arrive sorted by (contig, position). Returns 0 or -1 (error printed).
 int vcfwriter_write(VcfWriter *w, int contig, const Call *c);
-// Closes, builds the .tbi index, renames both. Returns 0 or -1. Frees w either way.
+// gVCF reference block [pos, end] (0-based, inclusive): REF ref, ALT <*>, INFO/END, GT 0/0 (0
+// when haploid), GQ, MIN_DP, PL (n_pl values: 3 diploid, 2 haploid). Returns 0 or -1.
+int vcfwriter_write_block(VcfWriter *w, int contig, int64_t pos, int64_t end, char ref, int gq,
+                          int min_dp, const int *pl, int n_pl, int haploid);
+// Closes, builds the index (z, b files), renames both. Returns 0 or -1. Frees w either way.
 int vcfwriter_close(VcfWriter *w);
 void vcfwriter_abort(VcfWriter *w);
 

@@ -12,8 +12,13 @@
 // calls straight into the VCF; the other ranks keep theirs serialised in memory and send them to
 // rank 0 in rank order once they are done, so the records arrive in chunk order and the VCF (and
 // its index) is byte-identical to a one-process run. A rank that fails ends the whole job.
+//
+// --gvcf (one process only): each chunk also gets the reference confidence of every position
+// (calling/refconf.h, a second pileup pass); the sink feeds variants, the model's reference calls
+// and those positions, in order, to the block writer (calling/gvcf.h).
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <htslib/faidx.h>
 #include <htslib/hts.h>
 #include <htslib/sam.h>
@@ -22,6 +27,9 @@
 
 #include "calling/genotype.h"
 #include "calling/genotype_clairvoyante.h"
+#include "calling/genotype_pl.h"
+#include "calling/gvcf.h"
+#include "calling/refconf.h"
 #include "calling/shipped.h"
 #include "calling/vcf_writer.h"
 #include "cli/commands.h"
@@ -49,15 +57,22 @@ static void usage(FILE *fp) {
             "  -m, --model MODEL         a model file (.safetensors) from `calla train`, or the name of a\n"
             "                            shipped model (ilmn, hifi, ont, clairvoyante-ilmn; `calla model\n"
             "                            --list`) [the shipped model of --platform]\n"
-            "  -o, --output FILE         output VCF (bgzipped, with a .tbi index), written atomically\n"
+            "  -o, --output FILE         output VCF/BCF, written atomically; \"-\": stdout\n"
+            "  -O, --output-type v|z|b|u VCF, bgzipped VCF (+ .tbi), BCF (+ .csi), uncompressed BCF\n"
+            "                            [from the name: .vcf v, .vcf.gz z, .bcf b; stdout v]\n"
+            "  --gvcf FILE               also write a gVCF (reference blocks, <*>; type from the name)\n"
             "  -r, --region REG          chr, chr:beg or chr:beg-end (1-based, inclusive); repeatable\n"
             "  -R, --regions-file BED    regions from a BED file (0-based, half-open)\n"
             "  -@, --threads N           worker threads [1]; the output does not depend on N\n"
-            "  --sample NAME             sample name when the BAM has no @RG SM tag [BAM file name]\n"
+            "  --sample NAME             sample name [the BAM's @RG SM, else the BAM file name]\n"
+            "  --quiet                   no progress or information lines (warnings and errors only)\n"
             "Calling:\n"
             "  --platform ilmn|hifi|ont  picks the shipped model; must match the model's platform [the model's]\n"
             "  --qual Q                  FILTER LowQual below QUAL Q [2]\n"
             "  --ref-calls               also write reference calls (FILTER RefCall)\n"
+            "  --haploid-contigs LIST    comma-separated contigs called haploid (e.g. chrX,chrY,chrM)\n"
+            "  --haploid-mode precise|sensitive  het probabilities dropped (precise) or given to the\n"
+            "                            ALT (sensitive) on haploid contigs [precise]\n"
             "  --batch N                 candidates per forward pass [%d]\n"
             "  --device cpu|cuda|cuda:N  run the model on the CPU or on a GPU [cpu] (docs/cuda.md)\n"
             "  --precision fp32|tf32|bf16  GPU matrix products (tf32/bf16: tensor cores) [fp32]\n"
@@ -70,6 +85,7 @@ static void usage(FILE *fp) {
             "                            [the model's metadata pileup_compat, else calla]\n"
             "Debugging:\n"
             "  --chunk-size N            positions per work chunk [%d]\n"
+            "  --progress-interval S     seconds between progress lines [10; 1 on a terminal]\n"
             "  -h, --help                this help\n",
             DEFAULT_BATCH, DEFAULT_CHUNK);
 }
@@ -83,6 +99,8 @@ typedef struct {
     Call *calls;
     size_t n, cap;
     long n_cand;
+    RefConf *rc;  // --gvcf: reference confidence of every position of the chunk
+    size_t rc_cap;
 } ChunkCalls;
 
 typedef struct {
@@ -90,6 +108,7 @@ typedef struct {
     int loaded;
     CudaModel *cm;  // --device cuda: the model on the GPU (docs/cuda.md), else NULL
     ScanInputs *in;
+    RefConfReader *rcr;  // --gvcf
     faidx_t *fai;
     float *x;  // [batch, n_in]: the batch being filled (--device cuda: a page-locked input slot)
     Pending *pend;  // its candidates
@@ -112,9 +131,14 @@ typedef struct {
     double min_qual;
     ScanParams prm;
     const int *ref_index;  // BAM tid -> reference (header) contig index
+    const char *haploid;   // BAM tid -> 1 when listed in --haploid-contigs
+    HaploidMode haploid_mode;
+    int quiet;
     VcfWriter *vcf;  // rank 0 only
+    GvcfBlocks *gvcf;  // --gvcf (one process only), else NULL
     kstring_t shard;  // ranks > 0: serialised calls (see shard_put)
     Progress prog;
+    int prog_shown;  // a progress line was written (a terminal needs its final newline)
     int64_t done_pos, total_pos;
     long n_cand, n_written, n_pass;
 } CallRun;
@@ -154,7 +178,7 @@ static void genotype_batch(CallRun *run, Worker *w, const float *out, Pending *p
         if (rc < 0) {
             // No outcome the reads support: a reference call.
             call_free(&call);
-            if (!run->ref_calls || base_code(c->ref) < 0) continue;
+            if ((!run->ref_calls && !run->gvcf) || base_code(c->ref) < 0) continue;
             memset(&call, 0, sizeof call);
             call.pos = c->pos;
             call.ref = xmalloc(2);
@@ -164,9 +188,16 @@ static void genotype_batch(CallRun *run, Worker *w, const float *out, Pending *p
             call.filter = FILTER_REFCALL;
             call.source = m->arch == ARCH_CLAIR3_PILEUP ? 'P' : 'V';
         }
-        if (call.n_alt == 0 && !run->ref_calls) {
-            call_free(&call);
-            continue;
+        HaploidMode hm = run->haploid[c->tid] ? run->haploid_mode : HAPLOID_OFF;
+        if (base_code(c->ref) >= 0)
+            call_set_likelihoods(&call, m->arch == ARCH_CLAIR3_PILEUP ? GL_CLAIR3 : GL_CLAIRVOYANTE,
+                                 p, c->ref, hm, run->min_qual);
+        if (call.filter == FILTER_REFCALL && !run->ref_calls) {
+            if (!run->gvcf) {
+                call_free(&call);
+                continue;
+            }
+            call.vcf_skip = 1;  // kept for the gVCF only
         }
         push_call(w->out, &call);
     }
@@ -260,6 +291,15 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
     w->ref = ref, w->ref_beg = ch->beg, w->ref_len = len;
     EmitCtx e = {run, w};
     int rc = scan_region(w->in, &run->prm, ch->tid, ch->beg, ch->end, NULL, 0, emit, &e);
+    if (rc == 0 && w->rcr) {
+        size_t n = (size_t)(ch->end - ch->beg);
+        if (o->rc_cap < n) {
+            o->rc = xrealloc(o->rc, n * sizeof *o->rc);
+            o->rc_cap = n;
+        }
+        rc = refconf_region(w->rcr, ch->tid, ch->beg, ch->end, ref, run->prm.min_mapq,
+                            run->haploid[ch->tid], o->rc);
+    }
     if (rc == 0) flush(run, w, 1);
     if (w->cm && w->inflight >= 0) {  // after an error: let the device finish, drop its batch
         cuda_infer_wait(w->cm, w->inflight);
@@ -336,11 +376,67 @@ bad:
     return -1;
 }
 
+// --gvcf: the chunk's positions in order: variant records, reference calls of the model (their
+// likelihoods) and the other positions (reference confidence) into blocks.
+static int gvcf_chunk(CallRun *run, const Chunk *ch, const ChunkCalls *o) {
+    int contig = run->ref_index[ch->tid], hap = run->haploid[ch->tid];
+    size_t ci = 0;
+    for (int64_t p = ch->beg; p < ch->end; p++) {
+        int done = 0;
+        for (; ci < o->n && o->calls[ci].pos <= p; ci++) {
+            const Call *c = &o->calls[ci];
+            if (c->pos < p) continue;
+            if (c->n_alt > 0) {
+                if (gvcf_variant(run->gvcf, contig, c) < 0) return -1;
+            } else if (!done) {
+                if (gvcf_ref(run->gvcf, contig, p, c->ref[0], c->dp, c->gq, c->pl_star,
+                             c->n_pl_star, hap) < 0)
+                    return -1;
+            }
+            done = 1;
+        }
+        if (done) continue;
+        const RefConf *r = &o->rc[p - ch->beg];
+        int pl[3] = {r->pl[0], r->pl[1], r->pl[2]};
+        if (gvcf_ref(run->gvcf, contig, p, r->ref, r->dp, r->gq, pl, hap ? 2 : 3, hap) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void format_hms(char *buf, size_t n, double s) {
+    if (!(s >= 0) || s > 1e8) {
+        snprintf(buf, n, "--:--:--");
+        return;
+    }
+    long t = lround(s);
+    snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+}
+
+// One progress line: percent of the positions, elapsed time and ETA (linear in positions). On a
+// terminal the line is rewritten in place (\r); otherwise one line per --progress-interval.
+static void progress_line(CallRun *run, int final) {
+    double dt = now_seconds() - run->prog.start;
+    double f = run->total_pos > 0 ? (double)run->done_pos / run->total_pos : 1.0;
+    char el[32], eta[32];
+    format_hms(el, sizeof el, dt);
+    format_hms(eta, sizeof eta, f > 0 ? dt * (1.0 - f) / f : -1.0);
+    fprintf(stderr, "%s[calla call] progress %5.1f%% (%lld/%lld positions), %ld candidates, %ld records, elapsed %s, ETA %s%s",
+            run->prog.tty ? "\r" : "", 100.0 * f, (long long)run->done_pos, (long long)run->total_pos,
+            run->n_cand, run->n_written, el, eta, run->prog.tty && !final ? "" : "\n");
+    fflush(stderr);
+}
+
 static int call_sink(void *ud, const Chunk *ch, void *slot) {
     CallRun *run = ud;
     ChunkCalls *o = slot;
     int rc = 0;
+    if (run->gvcf) rc = gvcf_chunk(run, ch, o);
     for (size_t i = 0; i < o->n; i++) {
+        if (o->calls[i].vcf_skip) {
+            call_free(&o->calls[i]);
+            continue;
+        }
         if (rc == 0) {
             if (run->vcf)
                 rc = vcfwriter_write(run->vcf, run->ref_index[ch->tid], &o->calls[i]);
@@ -354,17 +450,16 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
     o->n = 0;
     run->n_cand += o->n_cand;
     run->done_pos += ch->end - ch->beg;
-    if (rc == 0 && dist_rank() == 0 && progress_due(&run->prog)) {
-        double dt = now_seconds() - run->prog.start;
-        calla_info("%lld/%lld positions (%.0f positions/s), %ld candidates, %ld records",
-                   (long long)run->done_pos, (long long)run->total_pos,
-                   dt > 0 ? run->done_pos / dt : 0.0, run->n_cand, run->n_written);
+    if (rc == 0 && !run->quiet && dist_rank() == 0 && run->done_pos < run->total_pos &&
+        progress_due(&run->prog)) {
+        progress_line(run, 0);
+        run->prog_shown = 1;
     }
     return rc < 0 ? -1 : 0;
 }
 
-// The sample name: @RG SM of the BAM (the first one; a warning when read groups disagree), else
-// --sample, else the BAM file name without directory and extension.
+// The sample name: --sample, else @RG SM of the BAM (the first one; a warning when read groups
+// disagree), else the BAM file name without directory and extension.
 static char *sample_name(const char *bam_path, const char *opt) {
     char *sm = NULL;
     samFile *fp = sam_open(bam_path, "r");
@@ -375,7 +470,7 @@ static char *sample_name(const char *bam_path, const char *opt) {
             kstring_t ks = {0, 0, NULL};
             if (sam_hdr_find_tag_pos(h, "RG", i, "SM", &ks) == 0) {
                 if (!sm) sm = xstrdup(ks.s);
-                else if (strcmp(sm, ks.s) != 0)
+                else if (!opt && strcmp(sm, ks.s) != 0)
                     calla_warn("\"%s\" has read groups of several samples; using \"%s\"", bam_path,
                                sm);
             }
@@ -384,12 +479,11 @@ static char *sample_name(const char *bam_path, const char *opt) {
         sam_hdr_destroy(h);
     }
     if (fp) sam_close(fp);
-    if (sm) {
-        if (opt && strcmp(opt, sm) != 0)
-            calla_warn("--sample \"%s\" ignored: the BAM's @RG SM is \"%s\"", opt, sm);
-        return sm;
+    if (opt) {  // --sample overrides SM (bcftools' --samples-file renaming, DeepVariant's --sample_name)
+        free(sm);
+        return xstrdup(opt);
     }
-    if (opt) return xstrdup(opt);
+    if (sm) return sm;
     const char *b = strrchr(bam_path, '/');
     b = b ? b + 1 : bam_path;
     sm = xstrdup(b);
@@ -491,7 +585,8 @@ static int check_bam_contigs(const ScanInputs *in) {
 
 enum {
     OPT_SAMPLE = 1000, OPT_PLATFORM, OPT_QUAL, OPT_REF_CALLS, OPT_BATCH, OPT_SNP_AF, OPT_INDEL_AF,
-    OPT_MIN_DEPTH, OPT_MIN_MAPQ, OPT_CHUNK
+    OPT_MIN_DEPTH, OPT_MIN_MAPQ, OPT_CHUNK, OPT_GVCF, OPT_QUIET, OPT_HAPLOID, OPT_HAPLOID_MODE,
+    OPT_PROGRESS
 };
 enum { OPT_DEVICE = 1100, OPT_PRECISION };  // --device, --precision (docs/cuda.md)
 enum { OPT_COMPAT = 1200 };                  // --compat (docs/tensors.md "Clair3 parity")
@@ -503,6 +598,12 @@ int main_call(int argc, char **argv) {
         {"ref", required_argument, NULL, 'f'},
         {"model", required_argument, NULL, 'm'},
         {"output", required_argument, NULL, 'o'},
+        {"output-type", required_argument, NULL, 'O'},
+        {"gvcf", required_argument, NULL, OPT_GVCF},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"haploid-contigs", required_argument, NULL, OPT_HAPLOID},
+        {"haploid-mode", required_argument, NULL, OPT_HAPLOID_MODE},
+        {"progress-interval", required_argument, NULL, OPT_PROGRESS},
         {"region", required_argument, NULL, 'r'},
         {"regions-file", required_argument, NULL, 'R'},
         {"threads", required_argument, NULL, '@'},
@@ -522,7 +623,12 @@ int main_call(int argc, char **argv) {
         {"compat", required_argument, NULL, OPT_COMPAT},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
-    const char *bed_path = NULL, *sample_opt = NULL, *platform_s = NULL;
+    const char *bed_path = NULL, *sample_opt = NULL, *platform_s = NULL, *gvcf_path = NULL;
+    const char *haploid_s = NULL;
+    char out_type = 0, gvcf_type = 0;
+    int quiet = 0;
+    HaploidMode haploid_mode = HAPLOID_PRECISE;
+    double progress_interval = -1;
     char **region_args = xcalloc(argc + 1, sizeof(char *));
     int n_region_args = 0, ref_calls = 0, c, bad = 0;
     long threads = 1, batch = DEFAULT_BATCH, chunk = DEFAULT_CHUNK, min_depth = -1, min_mapq = -1;
@@ -532,7 +638,7 @@ int main_call(int argc, char **argv) {
     const char *compat_s = NULL;  // --compat, else the model's metadata pileup_compat
     char compat_m[16] = "calla";
     optind = 1;
-    while ((c = getopt_long(argc, argv, "b:f:m:o:r:R:@:h", lopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:f:m:o:O:r:R:@:h", lopts, NULL)) != -1) {
         long v;
         double d;
         switch (c) {
@@ -540,6 +646,27 @@ int main_call(int argc, char **argv) {
         case 'f': ref_path = optarg; break;
         case 'm': model_path = optarg; break;
         case 'o': out_path = optarg; break;
+        case 'O':
+            if (strlen(optarg) != 1 || !strchr("vzbu", optarg[0])) {
+                calla_err("bad output type \"%s\" (v, z, b or u)", optarg);
+                bad = 1;
+            } else out_type = optarg[0];
+            break;
+        case OPT_GVCF: gvcf_path = optarg; break;
+        case OPT_QUIET: quiet = 1; break;
+        case OPT_HAPLOID: haploid_s = optarg; break;
+        case OPT_HAPLOID_MODE:
+            if (strcmp(optarg, "precise") && strcmp(optarg, "sensitive")) {
+                calla_err("bad haploid mode \"%s\" (precise or sensitive)", optarg);
+                bad = 1;
+            } else haploid_mode = optarg[0] == 'p' ? HAPLOID_PRECISE : HAPLOID_SENSITIVE;
+            break;
+        case OPT_PROGRESS:
+            if (parse_double(optarg, &d) < 0 || d < 0) {
+                calla_err("bad value \"%s\" for --progress-interval", optarg);
+                bad = 1;
+            } else progress_interval = d;
+            break;
         case 'r': region_args[n_region_args++] = optarg; break;
         case 'R': bed_path = optarg; break;
         case '@':
@@ -610,15 +737,19 @@ int main_call(int argc, char **argv) {
         calla_err("give --platform (to use its shipped model) or -m MODEL");
         bad = 1;
     }
-    if (!bad) {  // the output is always bgzipped and indexed: say so in its name
-        size_t n = strlen(out_path);
-        int gz = n > 7 && strcmp(out_path + n - 7, ".vcf.gz") == 0;
-        int bgz = n > 8 && strcmp(out_path + n - 8, ".vcf.bgz") == 0;
-        if (!gz && !bgz) {
-            calla_err("output \"%s\" must end in .vcf.gz (calls are written bgzipped and indexed)",
-                      out_path);
-            bad = 1;
-        }
+    if (!bad && !out_type && vcf_type_from_name(out_path, &out_type) < 0) {
+        calla_err("output \"%s\": unknown type (name it .vcf, .vcf.gz or .bcf, or give -O)",
+                  out_path);
+        bad = 1;
+    }
+    if (!bad && gvcf_path &&
+        (strcmp(gvcf_path, "-") == 0 || vcf_type_from_name(gvcf_path, &gvcf_type) < 0)) {
+        calla_err("--gvcf \"%s\": name a file ending in .g.vcf.gz, .vcf.gz, .vcf or .bcf", gvcf_path);
+        bad = 1;
+    }
+    if (!bad && gvcf_path && strcmp(gvcf_path, out_path) == 0) {
+        calla_err("--gvcf and -o name the same file \"%s\"", out_path);
+        bad = 1;
     }
     Platform platform = PLATFORM_ILMN;
     if (!bad && platform_s && platform_parse(platform_s, &platform) < 0) {
@@ -638,6 +769,12 @@ int main_call(int argc, char **argv) {
     // From here on every rank of an MPI job runs the same code; a failure ends the whole job.
     dist_init(&argc, &argv, "call", 0);
     const int W = dist_world(), R = dist_rank();
+    if (gvcf_path && W > 1) {
+        if (R == 0) calla_err("--gvcf is not supported with MPI (run one process)");
+        dist_finalize();
+        free(region_args);
+        return CALLA_EXIT_USAGE;
+    }
 
     int ret = CALLA_EXIT_RUNTIME;
     StFile st;
@@ -652,7 +789,9 @@ int main_call(int argc, char **argv) {
     ChunkCalls *slots = NULL;
     int *ref_index = NULL;
     RefContigs rc_ = {0, NULL, NULL};
-    VcfWriter *vcf = NULL;
+    VcfWriter *vcf = NULL, *gvcf = NULL;
+    GvcfBlocks blocks;
+    char *haploid = NULL;
 
     // The model first: a wrong model is the cheapest thing to detect.
     model_file = shipped_model_resolve(model_path, platform_s);
@@ -687,6 +826,7 @@ int main_call(int argc, char **argv) {
     for (long t = 0; t < threads; t++) {
         ws[t].in = scan_inputs_open(bam_path, ref_path);
         if (!ws[t].in) goto out;
+        if (gvcf_path && !(ws[t].rcr = refconf_open(bam_path, ref_path))) goto out;
         ws[t].fai = fai_load3_format(ref_path, NULL, NULL, 0, FAI_FASTA);
         if (!ws[t].fai) {
             calla_err("failed to load the index of reference \"%s\"", ref_path);
@@ -723,6 +863,17 @@ int main_call(int argc, char **argv) {
                 if (rc_.names[i] == *hit) { ref_index[t] = i; break; }
     }
     free(sorted);
+    // --haploid-contigs: BAM tid -> 1; a name absent from the BAM is a warning (chrM, chrY...).
+    haploid = xcalloc(nb ? nb : 1, 1);
+    if (haploid_s) {
+        char *list = xstrdup(haploid_s), *save = NULL;
+        for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            int t = scan_inputs_tid(in0, tok);
+            if (t >= 0) haploid[t] = 1;
+            else if (R == 0) calla_warn("--haploid-contigs: contig \"%s\" is not in \"%s\"", tok, bam_path);
+        }
+        free(list);
+    }
     // Records must follow the header's (reference) contig order: order regions by it.
     for (int i = 1; i < n_regs; i++) {  // insertion sort, stable; regions are few
         Region r = regs[i];
@@ -746,8 +897,15 @@ int main_call(int argc, char **argv) {
         cmdline = ks.s;
     }
     if (R == 0) {
-        vcf = vcfwriter_open(out_path, sample, rc_.n, rc_.names, rc_.lens, cmdline, desc);
+        vcf = vcfwriter_open_ex(out_path, out_type, 0, sample, rc_.n, rc_.names, rc_.lens, cmdline,
+                                desc);
         if (!vcf) goto out;
+        if (gvcf_path) {
+            gvcf = vcfwriter_open_ex(gvcf_path, gvcf_type, 1, sample, rc_.n, rc_.names, rc_.lens,
+                                     cmdline, desc);
+            if (!gvcf) goto out;
+            gvcf_init(&blocks, gvcf);
+        }
     }
 
     Model *m0 = &ws[0].model;
@@ -775,14 +933,23 @@ int main_call(int argc, char **argv) {
     run.prm = prm;
     run.ref_index = ref_index;
     run.vcf = vcf;
+    run.gvcf = gvcf ? &blocks : NULL;
+    run.haploid = haploid;
+    run.haploid_mode = haploid_mode;
+    run.quiet = quiet;
     run.total_pos = total_pos;
-    progress_init(&run.prog, 1.0);
-    if (R == 0)
+    progress_init(&run.prog, 10.0);
+    run.prog.interval = progress_interval >= 0 ? progress_interval : run.prog.tty ? 1.0 : 10.0;
+    if (R == 0 && !quiet)
         calla_info("%s model, platform %s, %zu chunk(s) over %lld positions, %ld thread(s)%s",
                    model_arch_name(arch), platform_name(platform), n_chunks, (long long)total_pos,
                    threads, W > 1 ? " per rank" : "");
-    if (W > 1 && R == 0) calla_info("%d ranks, each on a contiguous share of the chunks", W);
+    if (W > 1 && R == 0 && !quiet) calla_info("%d ranks, each on a contiguous share of the chunks", W);
     size_t c_lo = n_chunks * (size_t)R / W, c_hi = n_chunks * (size_t)(R + 1) / W;
+    if (W > 1) {  // progress counts this rank's share (rank 0 prints it)
+        run.total_pos = 0;
+        for (size_t k = c_lo; k < c_hi; k++) run.total_pos += chunks[k].end - chunks[k].beg;
+    }
     if (chunks_run(chunks + c_lo, c_hi - c_lo, (int)threads, slots, sizeof *slots, call_work,
                    call_sink, &run) < 0)
         goto out;
@@ -813,11 +980,19 @@ int main_call(int argc, char **argv) {
         ret = 0;
         goto out;
     }
+    if (run.prog_shown && run.prog.tty) progress_line(&run, 1);  // end the \r line
+    if (gvcf) {
+        int grc = gvcf_flush(&blocks);
+        if (grc == 0) grc = vcfwriter_close(gvcf);
+        else vcfwriter_abort(gvcf);
+        gvcf = NULL;
+        if (grc < 0) goto out;
+    }
     int rc = vcfwriter_close(vcf);
     vcf = NULL;
     if (rc < 0) goto out;
     double dt = now_seconds() - run.prog.start;
-    calla_info("done: %lld positions in %.2f s, %ld candidates, %ld records (%ld PASS) written to "
+    if (!quiet) calla_info("done: %lld positions in %.2f s, %ld candidates, %ld records (%ld PASS) written to "
                "\"%s\"",
                (long long)total_pos, dt, run.n_cand, run.n_written, run.n_pass, out_path);
     ret = 0;
@@ -826,11 +1001,14 @@ out:
     dist_finalize();
     free(run.shard.s);
     if (vcf) vcfwriter_abort(vcf);
+    if (gvcf) vcfwriter_abort(gvcf);
+    free(haploid);
     if (st_ok) st_close(&st);
     if (slots) {
         for (size_t i = 0; i < 2 * (size_t)threads; i++) {
             for (size_t k = 0; k < slots[i].n; k++) call_free(&slots[i].calls[k]);
             free(slots[i].calls);
+            free(slots[i].rc);
         }
         free(slots);
     }
@@ -838,6 +1016,7 @@ out:
         cuda_model_free(ws[t].cm);
         if (ws[t].loaded) model_free(&ws[t].model);
         if (ws[t].in) scan_inputs_close(ws[t].in);
+        refconf_close(ws[t].rcr);
         if (ws[t].fai) fai_destroy(ws[t].fai);
         free(ws[t].xcpu);
         free(ws[t].pendv[0]);

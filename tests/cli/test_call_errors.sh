@@ -90,11 +90,21 @@ run_bad 1 "BED contig unknown" "contig \"chr9\" of BED line 1" "${OK[@]}" -m "$T
 run_bad 1 "region outside" "region \"ctg1:50-99\" is outside contig \"ctg1\"" "${OK[@]}" -m "$TMP/m.st" -r ctg1:50-99
 
 # output
-# a name that hides the bgzip compression is a usage error, before any work
-"$CALLA" call "${OK[@]}" -m "$TMP/m.st" -o "$TMP/c.vcf" 2>"$TMP/err" >/dev/null
-[[ $? -eq 2 ]] || fail "-o c.vcf: expected exit 2"
-head -n 1 "$TMP/err" | grep -q 'must end in .vcf.gz' || fail "-o c.vcf: $(head -n 1 "$TMP/err")"
-[[ -e $TMP/c.vcf ]] && fail "-o c.vcf left a file"
+# a name whose type is unknown (without -O) is a usage error, before any work; so are a bad -O,
+# a bad --haploid-mode, a --gvcf name of unknown type or equal to -o
+usage_bad() {  # label pattern args...
+    local label=$1 pat=$2; shift 2
+    "$CALLA" call "${OK[@]}" -m "$TMP/m.st" "$@" 2>"$TMP/err" >/dev/null
+    [[ $? -eq 2 ]] || fail "$label: expected exit 2"
+    head -n 1 "$TMP/err" | grep -q -- "$pat" || fail "$label: $(head -n 1 "$TMP/err")"
+    no_output "$label"
+}
+usage_bad "-o c.txt" 'unknown type (name it .vcf, .vcf.gz or .bcf, or give -O)' -o "$TMP/out/c.txt"
+usage_bad "-O x" 'bad output type "x"' -o "$O" -O x
+usage_bad "--haploid-mode" 'bad haploid mode "maybe"' -o "$O" --haploid-contigs ctg1 --haploid-mode maybe
+usage_bad "--gvcf name" '--gvcf "'"$TMP"'/out/g.txt": name a file' -o "$O" --gvcf "$TMP/out/g.txt"
+usage_bad "--gvcf = -o" '--gvcf and -o name the same file' -o "$O" --gvcf "$O"
+usage_bad "--progress-interval" 'bad value "-1" for --progress-interval' -o "$O" --progress-interval -1
 expect_fail 1 "/nonexistent-dir/c.vcf.gz" "$CALLA" call "${OK[@]}" -m "$TMP/m.st" -o /nonexistent-dir/c.vcf.gz
 mkdir "$TMP/ro" && chmod 555 "$TMP/ro"
 if [[ ! -w $TMP/ro ]]; then  # (root can write anywhere)
