@@ -41,10 +41,15 @@ int atomic_commit(AtomicOut *a);
 // Removes the temporary file (if any) and frees the names.
 void atomic_abort(AtomicOut *a);
 
-// Remove registered temporary files when the process is killed by a signal.
+// Registered temporary files are removed when the process is killed by SIGINT/SIGTERM/SIGHUP
+// and at every exit() of the registering process (an atexit handler armed by the first
+// registration): calla_die, an error status returned by a command, or exit() anywhere. This is
+// the one error path for all code (docs/design.md); a forked child's exit removes nothing.
 void cleanup_install_signal_handlers(void);
 void cleanup_register(const char *path);
 void cleanup_unregister(const char *path);
+// Removes (and forgets) every registered temporary file now.
+void cleanup_remove_all(void);
 // Non-zero once SIGINT/SIGTERM arrived when handlers are in "graceful" mode (training).
 int cleanup_stop_requested(void);
 void cleanup_set_graceful(int on);

@@ -501,7 +501,7 @@ TruthRegion *truth_region_load(const TruthSet *t, const char *contig, int64_t be
         bad = 1;
     }
     if (!bad) {
-        qsort(raw, nraw, sizeof(*raw), rawvar_cmp);
+        if (nraw) qsort(raw, nraw, sizeof(*raw), rawvar_cmp);  // raw is NULL when empty
         r->v = xcalloc(nraw ? nraw : 1, sizeof(TruthVar));
         r->maxend = xcalloc(nraw ? nraw : 1, sizeof(int64_t));
         for (int i = 0; i < nraw;) {
