@@ -1,6 +1,7 @@
 // region.c — see region.h.
 #include "common/region.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <htslib/hts.h>
@@ -63,5 +64,31 @@ int region_parse(const char *arg, RegionNameFn name2id, void *ud, int *tid, int6
     *tid = t;
     *beg = b;
     *end = e >= HTS_POS_MAX ? REGION_OPEN_END : e;
+    return 0;
+}
+
+// Name lookup for region_parse_name: accepts any name (a ':' only inside braces), keeps it.
+typedef struct {
+    int braced;
+    char name[1024];
+} AnyName;
+
+static int any_name(void *ud, const char *name) {
+    AnyName *a = ud;
+    size_t n = strlen(name);
+    if (!n || n >= sizeof a->name || (!a->braced && strchr(name, ':'))) return -1;
+    memcpy(a->name, name, n + 1);
+    return 0;
+}
+
+int region_parse_name(const char *arg, char **name, int64_t *beg, int64_t *end) {
+    AnyName a = {arg && arg[0] == '{', ""};
+    int tid;
+    *name = NULL;
+    if (region_parse(arg, any_name, &a, &tid, beg, end) != 0) return -2;
+    size_t n = strlen(a.name) + 1;
+    *name = malloc(n);
+    if (!*name) return -2;
+    memcpy(*name, a.name, n);
     return 0;
 }

@@ -19,4 +19,9 @@ typedef int (*RegionNameFn)(void *ud, const char *name);
 int region_parse(const char *arg, RegionNameFn name2id, void *ud, int *tid, int64_t *beg,
                  int64_t *end);
 
+// For commands that read the region before they know the contig names (view, simulate): the same
+// syntax, any name accepted (a name containing ':' must be braced), returned in *name (free it).
+// Returns 0, or -2 when malformed.
+int region_parse_name(const char *arg, char **name, int64_t *beg, int64_t *end);
+
 #endif
