@@ -46,6 +46,7 @@ int region_parse(const char *arg, RegionNameFn name2id, void *ud, int *tid, int6
                                         HTS_PARSE_THOUSANDS_SEP);
     hts_set_log_level(lvl);
     if (!rest) {
+        if (arg[0] != '{' && name2id(ud, arg) >= 0) return -2;  // ambiguous: use braces
         if (t == -1 && coords == NULL) return -1;  // plain name, unknown
         if (t == -1) {
             // Unknown name before the coordinates, or an ambiguous one: tell them apart.

@@ -93,6 +93,20 @@ int eval_bed_contains(const EvalBed *b, int ctg, int64_t beg, int64_t end) {
     return hit >= 0 && end <= iv[hit].end && beg < iv[hit].end;
 }
 
+int eval_bed_overlaps(const EvalBed *b, int ctg, int64_t beg, int64_t end) {
+    if (ctg < 0 || ctg >= b->nctg || b->n[ctg] == 0 || end <= beg) return 0;
+    const EvalIval *iv = b->iv[ctg];
+    int lo = 0, hi = b->n[ctg];  // first interval with iv.end > beg
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (iv[mid].end > beg)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo < b->n[ctg] && iv[lo].beg < end;
+}
+
 int64_t eval_bed_bases(const EvalBed *b) {
     int64_t s = 0;
     for (int c = 0; c < b->nctg; c++)

@@ -22,6 +22,8 @@ EvalBed *eval_bed_read(const char *path, const EvalRef *ref);
 void eval_bed_free(EvalBed *b);
 // 1 when [beg, end) lies entirely inside one merged interval of contig ctg.
 int eval_bed_contains(const EvalBed *b, int ctg, int64_t beg, int64_t end);
+// 1 when [beg, end) overlaps a merged interval of contig ctg.
+int eval_bed_overlaps(const EvalBed *b, int ctg, int64_t beg, int64_t end);
 // Total bases covered (after merging).
 int64_t eval_bed_bases(const EvalBed *b);
 
