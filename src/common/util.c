@@ -242,3 +242,20 @@ int parse_double(const char *s, double *out) {
     *out = v;
     return 0;
 }
+
+int index_older_than_data(const char *path) {
+    static const char *const EXT[] = {".bai", ".csi", ".crai", ".tbi"};
+    struct stat ds, is;
+    if (stat(path, &ds) != 0) return 0;
+    size_t n = strlen(path) + 8;
+    char *ip = xmalloc(n);
+    int older = 0;
+    for (int i = 0; i < 4 && !older; i++) {
+        snprintf(ip, n, "%s%s", path, EXT[i]);
+        if (stat(ip, &is) == 0)
+            older = is.st_mtim.tv_sec < ds.st_mtim.tv_sec ||
+                    (is.st_mtim.tv_sec == ds.st_mtim.tv_sec && is.st_mtim.tv_nsec < ds.st_mtim.tv_nsec);
+    }
+    free(ip);
+    return older;
+}

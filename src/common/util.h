@@ -68,6 +68,10 @@ void progress_init(Progress *p, double interval);
 // Returns 1 when a line should be printed now (and updates the timer).
 int progress_due(Progress *p);
 
+// 1 when an index next to `path` (path.bai/.csi/.crai/.tbi) is older than the file itself: the
+// file was probably rewritten after it was indexed (a stale index points into the wrong bytes).
+int index_older_than_data(const char *path);
+
 // Parse helpers for option values; return 0 on success, -1 on malformed text.
 int parse_int(const char *s, long *out);
 int parse_double(const char *s, double *out);
