@@ -114,10 +114,11 @@ wrong() { case $1 in A) echo C;; *) echo A;; esac; }
     r=$(base 4500 4500); printf 'sim2\t4500\t.\t%s\t%s\t50\tPASS\t.\tGT\t1/1\n' "$r" "$(wrong "$r")" # A
 } >"$TMP/far.vcf"
 bgzip -c "$TMP/far.vcf" >"$TMP/far.vcf.gz" && tabix -p vcf "$TMP/far.vcf.gz" || fail "tabix"
+bcftools view -Ob -o "$TMP/far.bcf" "$TMP/far.vcf" && bcftools index "$TMP/far.bcf" || fail "bcf"
 printf 'sim2\t1000\t2000\n' >"$TMP/in.bed"
 printf 'sim2\t2900\t3000\n' >"$TMP/b.bed"
 printf 'sim2\t2400\t2600\n' >"$TMP/c.bed"
-for v in far.vcf far.vcf.gz; do  # streaming and indexed
+for v in far.vcf far.vcf.gz far.bcf; do  # streaming, indexed VCF (.tbi), indexed BCF (.csi)
     out=$("$CALLA" eval -t "$TMP/$v" -q "$TMP/$v" -f "$TMP/small.fa" -R "$TMP/in.bed" 2>/dev/null) ||
         fail "$v: eval with the far records outside -R failed"
     grep -Eq "^SNP[[:space:]]+allele[[:space:]]+1[[:space:]]+0[[:space:]]+0" <<<"$out" || fail "$v: SNP TP != 1: $out"
