@@ -100,18 +100,20 @@ grep -Eq "^SNP[[:space:]]+allele[[:space:]]+$nsnp[[:space:]]+0[[:space:]]+0" "$T
 
 # eval -R reads only the records in the regions (item 7). A reference holding sim2's first
 # 3000 bases; the truth is declared on all of sim2 and has a record beyond 3000 (A), one whose
-# REF runs past 3000 (B) and one whose REF differs from the reference (C).
+# REF runs past 3000 (B), one whose REF differs from the reference (C) and one on a contig the
+# reference lacks (D).
 samtools faidx "$S/ref.fa" sim2:1-3000 | sed 's/^>.*/>sim2/' >"$TMP/small.fa" && samtools faidx "$TMP/small.fa"
 base() { samtools faidx "$S/ref.fa" "sim2:$1-$2" | tail -n +2 | tr -d '\n'; }
 wrong() { case $1 in A) echo C;; *) echo A;; esac; }
 {
-    printf '##fileformat=VCFv4.2\n##contig=<ID=sim2,length=%s>\n' "$L2"
+    printf '##fileformat=VCFv4.2\n##contig=<ID=sim2,length=%s>\n##contig=<ID=simX,length=100>\n' "$L2"
     printf '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
     printf '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n'
     r=$(base 1500 1500); printf 'sim2\t1500\t.\t%s\t%s\t50\tPASS\t.\tGT\t0/1\n' "$r" "$(wrong "$r")"
     r=$(base 2500 2500); printf 'sim2\t2500\t.\t%s\t%s\t50\tPASS\t.\tGT\t0/1\n' "$(wrong "$r")" "$r"  # C
     r=$(base 2999 3002); printf 'sim2\t2999\t.\t%s\t%s\t50\tPASS\t.\tGT\t0/1\n' "$r" "${r:0:1}"     # B
     r=$(base 4500 4500); printf 'sim2\t4500\t.\t%s\t%s\t50\tPASS\t.\tGT\t1/1\n' "$r" "$(wrong "$r")" # A
+    printf 'simX\t10\t.\tA\tC\t50\tPASS\t.\tGT\t0/1\n'  # D: a contig the reference lacks
 } >"$TMP/far.vcf"
 bgzip -c "$TMP/far.vcf" >"$TMP/far.vcf.gz" && tabix -p vcf "$TMP/far.vcf.gz" || fail "tabix"
 bcftools view -Ob -o "$TMP/far.bcf" "$TMP/far.vcf" && bcftools index "$TMP/far.bcf" || fail "bcf"
@@ -126,8 +128,8 @@ for v in far.vcf far.vcf.gz far.bcf; do  # streaming, indexed VCF (.tbi), indexe
         "$CALLA" eval -t "$TMP/$v" -q "$TMP/$v" -f "$TMP/small.fa" -R "$TMP/b.bed"
     expect_fail 1 "REF . at sim2:2500 differs from the reference" \
         "$CALLA" eval -t "$TMP/$v" -q "$TMP/$v" -f "$TMP/small.fa" -R "$TMP/c.bed"
-    # without -R the far record is an error, as before
-    expect_fail 1 "lies outside sim2|differs from the reference" \
+    # without -R the far records are an error, as before
+    expect_fail 1 "lies outside sim2|differs from the reference|not in the reference" \
         "$CALLA" eval -t "$TMP/$v" -q "$TMP/$v" -f "$TMP/small.fa"
 done
 done_test
