@@ -27,8 +27,10 @@ static void usage(FILE *out) {
             "  -t, --truth FILE        truth VCF/BCF (.vcf, .vcf.gz, .bcf; no index needed)\n"
             "  -q, --query FILE        query (calls) VCF/BCF\n"
             "  -f, --ref FILE          reference FASTA with .fai (bgzipped: also .gzi)\n"
-            "  -R, --regions FILE      confident-region BED: count only variants whose whole\n"
-            "                          normalised REF span lies inside it (both sides)\n"
+            "  -R, --regions FILE      confident-region BED (.bed or .bed.gz): only records whose\n"
+            "                          REF span overlaps it are read (through the index when the\n"
+            "                          VCF has one), and only variants whose whole normalised REF\n"
+            "                          span lies inside it are counted (both sides)\n"
             "      --json FILE         also write the counts (and the strata) as JSON\n"
             "      --strat NAME=BED    add a stratum: variants overlapping the BED (e.g. a GIAB\n"
             "                          stratification .bed.gz); repeatable\n"
@@ -54,9 +56,10 @@ static int check_readable(const char *what, const char *path) {
 }
 
 static void print_stats(const char *side, const char *path, const EvalReadStats *s) {
-    calla_info("%s \"%s\": %ld records, %ld filtered, %ld without ALT genotype, %ld symbolic "
-               "ALTs skipped; %ld variants kept, %ld outside the regions",
-               side, path, s->records, s->filtered, s->no_alt, s->skipped, s->kept, s->outside);
+    calla_info("%s \"%s\": %ld records (%ld outside the regions), %ld filtered, %ld without ALT "
+               "genotype, %ld symbolic ALTs skipped; %ld variants kept, %ld outside the regions",
+               side, path, s->records, s->outside_records, s->filtered, s->no_alt, s->skipped,
+               s->kept, s->outside);
 }
 
 int main_eval(int argc, char **argv) {

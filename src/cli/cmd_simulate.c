@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "common/rng.h"
+#include "common/region.h"
 #include "common/util.h"
 #include "sim/align.h"
 #include "sim/genome.h"
@@ -58,40 +59,6 @@ static int parse_size(const char *s, int64_t *out) {
         v *= 1e9, end++;
     if (*end) return -1;
     *out = (int64_t)(v + 0.5);
-    return 0;
-}
-
-// CHR or CHR:BEG-END or CHR:BEG (1-based, inclusive; commas allowed) -> name and 0-based
-// half-open [beg, end); end = INT64_MAX when open.
-static int parse_region(const char *s, char **name, int64_t *beg, int64_t *end) {
-    const char *colon = strrchr(s, ':');
-    *beg = 0, *end = INT64_MAX;
-    if (!colon) {
-        *name = xstrdup(s);
-        return 0;
-    }
-    char nums[2][64] = {"", ""};
-    int which = 0;
-    size_t k = 0;
-    for (const char *p = colon + 1; *p; p++) {
-        if (*p == ',') continue;
-        if (*p == '-' && which == 0) {
-            which = 1, k = 0;
-            continue;
-        }
-        if (k + 1 >= sizeof nums[0]) return -1;
-        nums[which][k++] = *p;
-        nums[which][k] = 0;
-    }
-    long b = 0, e = 0;
-    if (parse_int(nums[0], &b) != 0 || b < 1) return -1;
-    if (which && (parse_int(nums[1], &e) != 0 || e < b)) return -1;
-    size_t n = (size_t)(colon - s);
-    *name = xmalloc(n + 1);
-    memcpy(*name, s, n);
-    (*name)[n] = 0;
-    *beg = b - 1;
-    if (which) *end = e;
     return 0;
 }
 
@@ -204,7 +171,7 @@ static int run(const Opts *o, const char *tmp) {
     FILE *fq = NULL;
     char *hap = NULL;
 
-    if (o->region && parse_region(o->region, &rname, &rbeg, &rend) != 0) {
+    if (o->region && region_parse_name(o->region, &rname, &rbeg, &rend) != 0) {
         calla_err("malformed region \"%s\"", o->region);
         goto done;
     }

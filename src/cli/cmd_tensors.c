@@ -29,8 +29,9 @@ static void usage(FILE *fp) {
             "Input/output:\n"
             "  -b, --bam FILE            coordinate-sorted, indexed BAM/CRAM\n"
             "  -f, --ref FILE            reference FASTA with .fai\n"
-            "  -r, --region REG          chr, chr:beg or chr:beg-end (1-based, inclusive); repeatable\n"
-            "  -R, --regions-file BED    regions from a BED file (0-based, half-open)\n"
+            "  -r, --region REG          chr, chr:beg[-[end]] or {chr}:beg-end (samtools, 1-based,\n"
+            "                            inclusive, commas allowed); repeatable\n"
+            "  -R, --regions-file BED    regions from a BED file (.bed or .bed.gz; 0-based, half-open)\n"
             "  -o, --output FILE         output tensor file (.ctf), written atomically\n"
             "  -@, --threads N           worker threads [1]\n"
             "Features and candidates:\n"
@@ -402,6 +403,18 @@ int main_tensors(int argc, char **argv) {
         if (!conf_path)
             calla_warn("no --confident BED: every covered position is treated as confident, so "
                        "candidates away from truth variants are labelled non-variant");
+        // Confident intervals on contigs the BAM lacks cover nothing: say so once.
+        const BedRegions *cb = truth_confident(truth);
+        int absent = 0;
+        const char *first = NULL;
+        for (int i = 0; cb && i < cb->n_contigs; i++)
+            if (scan_inputs_tid(ins[0], cb->contigs[i].name) < 0) {
+                if (!absent++) first = cb->contigs[i].name;
+            }
+        if (absent)
+            calla_warn("%d contig(s) of the confident BED \"%s\" are not in \"%s\" (e.g. \"%s\"); "
+                       "their intervals are ignored",
+                       absent, conf_path, bam_path, first);
     }
     for (long t = 1; t < threads; t++) {
         ins[t] = scan_inputs_open(bam_path, ref_path);
@@ -444,6 +457,14 @@ int main_tensors(int argc, char **argv) {
     for (long t = 0; t < threads; t++) sat += scan_inputs_saturated(ins[t]);
     if (sat)
         calla_warn("%ld feature values exceeded the int16 range and were saturated", sat);
+    if (truth) {
+        long no_gt, excl;
+        truth_skip_counts(truth, &no_gt, &excl);
+        if (no_gt || excl)
+            calla_warn("truth VCF \"%s\": %ld record(s) without a genotype skipped, %ld "
+                       "unrepresentable record(s) (symbolic ALT, lone '*', polyploid GT) excluded",
+                       truth_path, no_gt, excl);
+    }
     if (failed) {
         tensorwriter_abort(w);
         w = NULL;

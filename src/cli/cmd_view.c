@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "common/region.h"
 #include "common/util.h"
 #include "tensors/tensorfile.h"
 
@@ -21,36 +22,6 @@ static void usage(FILE *out) {
             "  -H            print the header (key: value lines) instead of the records\n"
             "  -r REGION     only records in REGION (chr, chr:beg or chr:beg-end, 1-based)\n"
             "  -h, --help    this text\n\n");
-}
-
-// Parses chr[:beg[-end]] into contig name and 0-based half-open [beg, end).
-static int parse_region(const char *s, char **name, int64_t *beg, int64_t *end) {
-    *beg = 0;
-    *end = INT64_MAX;
-    const char *colon = strrchr(s, ':');
-    if (!colon) {
-        *name = xstrdup(s);
-        return **name ? 0 : -1;
-    }
-    *name = xstrdup(s);
-    (*name)[colon - s] = 0;
-    char buf[64];
-    size_t j = 0;
-    for (const char *p = colon + 1; *p && j + 1 < sizeof buf; p++)
-        if (*p != ',') buf[j++] = *p;
-    buf[j] = 0;
-    char *dash = strchr(buf, '-');
-    if (dash) *dash = 0;
-    long b, e;
-    if (!**name || parse_int(buf, &b) != 0 || b < 1) return -1;
-    *beg = b - 1;
-    if (dash && dash[1]) {
-        if (parse_int(dash + 1, &e) != 0 || e < b) return -1;
-        *end = e;
-    } else if (!dash) {
-        *end = b;  // chr:pos is a single position, like samtools
-    }
-    return 0;
 }
 
 // Compact float: integers without decimals, others with %g.
@@ -111,7 +82,7 @@ int main_view(int argc, char **argv) {
     const char *path = argv[optind];
     char *rname = NULL;
     int64_t rbeg = 0, rend = 0;
-    if (region && parse_region(region, &rname, &rbeg, &rend) != 0) {
+    if (region && region_parse_name(region, &rname, &rbeg, &rend) != 0) {
         calla_err("bad region \"%s\" (expected chr, chr:beg or chr:beg-end, 1-based)", region);
         free(rname);
         return CALLA_EXIT_USAGE;

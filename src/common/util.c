@@ -46,6 +46,8 @@ void calla_info(const char *fmt, ...) {
     va_end(ap);
 }
 
+// The one fatal path: the message, then exit(), whose handler (cleanup_at_exit) removes every
+// registered temporary file, as it does for a command that returns an error status.
 noreturn void calla_die(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -84,6 +86,26 @@ char *xstrdup_(const char *s, const char *file, int line) {
 static char *g_cleanup[MAX_CLEANUP];
 static volatile sig_atomic_t g_stop;
 static volatile sig_atomic_t g_graceful;
+static pid_t g_cleanup_owner;  // the process that registered the files (not a forked child)
+
+void cleanup_remove_all(void) {
+    if (g_cleanup_owner && getpid() != g_cleanup_owner) return;
+    for (int i = 0; i < MAX_CLEANUP; i++)
+        if (g_cleanup[i]) {
+            unlink(g_cleanup[i]);
+            free(g_cleanup[i]);
+            g_cleanup[i] = NULL;
+        }
+}
+
+// Registered once: every exit() — calla_die, an error status returned from main, exit() from any
+// other code — removes the temporaries still registered (committed outputs are unregistered).
+static void cleanup_at_exit(void) { cleanup_remove_all(); }
+static void cleanup_arm(void) {
+    if (g_cleanup_owner) return;
+    g_cleanup_owner = getpid();
+    atexit(cleanup_at_exit);
+}
 
 static void on_signal(int sig) {
     if (g_graceful && !g_stop) {  // training: finish the step, checkpoint, exit
@@ -97,6 +119,7 @@ static void on_signal(int sig) {
 }
 
 void cleanup_install_signal_handlers(void) {
+    cleanup_arm();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -107,6 +130,7 @@ void cleanup_install_signal_handlers(void) {
 }
 
 void cleanup_register(const char *path) {
+    cleanup_arm();
     for (int i = 0; i < MAX_CLEANUP; i++)
         if (!g_cleanup[i]) {
             g_cleanup[i] = xstrdup(path);
@@ -217,4 +241,21 @@ int parse_double(const char *s, double *out) {
     if (errno || end == s || *end) return -1;
     *out = v;
     return 0;
+}
+
+int index_older_than_data(const char *path) {
+    static const char *const EXT[] = {".bai", ".csi", ".crai", ".tbi"};
+    struct stat ds, is;
+    if (stat(path, &ds) != 0) return 0;
+    size_t n = strlen(path) + 8;
+    char *ip = xmalloc(n);
+    int older = 0;
+    for (int i = 0; i < 4 && !older; i++) {
+        snprintf(ip, n, "%s%s", path, EXT[i]);
+        if (stat(ip, &is) == 0)
+            older = is.st_mtim.tv_sec < ds.st_mtim.tv_sec ||
+                    (is.st_mtim.tv_sec == ds.st_mtim.tv_sec && is.st_mtim.tv_nsec < ds.st_mtim.tv_nsec);
+    }
+    free(ip);
+    return older;
 }

@@ -41,10 +41,15 @@ int atomic_commit(AtomicOut *a);
 // Removes the temporary file (if any) and frees the names.
 void atomic_abort(AtomicOut *a);
 
-// Remove registered temporary files when the process is killed by a signal.
+// Registered temporary files are removed when the process is killed by SIGINT/SIGTERM/SIGHUP
+// and at every exit() of the registering process (an atexit handler armed by the first
+// registration): calla_die, an error status returned by a command, or exit() anywhere. This is
+// the one error path for all code (docs/design.md); a forked child's exit removes nothing.
 void cleanup_install_signal_handlers(void);
 void cleanup_register(const char *path);
 void cleanup_unregister(const char *path);
+// Removes (and forgets) every registered temporary file now.
+void cleanup_remove_all(void);
 // Non-zero once SIGINT/SIGTERM arrived when handlers are in "graceful" mode (training).
 int cleanup_stop_requested(void);
 void cleanup_set_graceful(int on);
@@ -62,6 +67,10 @@ typedef struct {
 void progress_init(Progress *p, double interval);
 // Returns 1 when a line should be printed now (and updates the timer).
 int progress_due(Progress *p);
+
+// 1 when an index next to `path` (path.bai/.csi/.crai/.tbi) is older than the file itself: the
+// file was probably rewritten after it was indexed (a stale index points into the wrong bytes).
+int index_older_than_data(const char *path);
 
 // Parse helpers for option values; return 0 on success, -1 on malformed text.
 int parse_int(const char *s, long *out);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <htslib/tbx.h>
 #include <htslib/vcf.h>
 
 #include "common/util.h"
@@ -45,6 +46,81 @@ static void keep_variant(const EvalReadOpts *o, EvalVarSet *out, EvalReadStats *
     st->kept++;
 }
 
+// Where records come from: the whole file in order, or, with regions and an index (.tbi/.csi
+// for bgzipped VCF, .csi for BCF), one index query per merged interval of the regions.
+typedef struct {
+    htsFile *fp;
+    bcf_hdr_t *hdr;
+    const EvalBed *bed;
+    const EvalRef *ref;
+    tbx_t *tbx;       // bgzipped VCF index
+    hts_idx_t *idx;   // BCF index
+    hts_itr_t *itr;   // the current interval's query
+    int ctg, k;       // the current interval: bed->iv[ctg][k]
+    kstring_t line;
+} RecSource;
+
+static void src_close(RecSource *s) {
+    hts_itr_destroy(s->itr);
+    if (s->tbx) tbx_destroy(s->tbx);
+    if (s->idx) hts_idx_destroy(s->idx);
+    free(s->line.s);
+}
+
+// Loads the index when there are regions and the file has one; otherwise streams.
+static void src_open(RecSource *s, const char *path, htsFile *fp, bcf_hdr_t *hdr, const EvalBed *bed,
+                     const EvalRef *ref) {
+    memset(s, 0, sizeof(*s));
+    s->fp = fp, s->hdr = hdr, s->bed = bed, s->ref = ref;
+    s->k = -1;
+    if (!bed) return;
+    const htsFormat *f = hts_get_format(fp);
+    if (f->format == bcf && f->compression == bgzf)
+        s->idx = bcf_index_load3(path, NULL, HTS_IDX_SILENT_FAIL);
+    else if (f->format == vcf && f->compression == bgzf)
+        s->tbx = tbx_index_load3(path, NULL, HTS_IDX_SILENT_FAIL);
+}
+
+// Next record: 0, -1 at the end, < -1 on a read error.
+static int src_next(RecSource *s, bcf1_t *rec) {
+    if (!s->tbx && !s->idx) return bcf_read(s->fp, s->hdr, rec);
+    const EvalBed *b = s->bed;
+    for (;;) {
+        if (!s->itr) {  // the next interval
+            if (s->k < 0) s->k = 0;
+            while (s->ctg < b->nctg && s->k >= b->n[s->ctg]) s->ctg++, s->k = 0;
+            if (s->ctg >= b->nctg) return -1;
+            const EvalIval *iv = &b->iv[s->ctg][s->k];
+            const char *name = eval_ref_ctg_name(s->ref, s->ctg);
+            int tid = s->tbx ? tbx_name2id(s->tbx, name) : bcf_hdr_name2id(s->hdr, name);
+            if (tid >= 0)
+                s->itr = s->tbx ? tbx_itr_queryi(s->tbx, tid, iv->beg, iv->end)
+                                : bcf_itr_queryi(s->idx, tid, iv->beg, iv->end);
+            if (!s->itr) {  // the file has no records on this contig
+                s->ctg++, s->k = 0;
+                continue;
+            }
+        }
+        int r;
+        if (s->tbx) {
+            r = tbx_itr_next(s->fp, s->tbx, s->itr, &s->line);
+            if (r >= 0) r = vcf_parse1(&s->line, s->hdr, rec) < 0 ? -2 : 0;
+        } else {
+            r = bcf_itr_next(s->fp, s->itr, rec);
+        }
+        if (r == -1) {
+            hts_itr_destroy(s->itr);
+            s->itr = NULL;
+            s->k++;
+            continue;
+        }
+        if (r < -1) return r;
+        // A record overlapping the previous interval was returned by its query already.
+        if (s->k > 0 && rec->pos < b->iv[s->ctg][s->k - 1].end) continue;
+        return 0;
+    }
+}
+
 int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVarSet *out,
                   EvalReadStats *st) {
     memset(st, 0, sizeof(*st));
@@ -68,19 +144,19 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
     int *rid2ctg = NULL, nrid = 0;
     int *copies = NULL, ncopies = 0;
     kstring_t kref = {0, 0, NULL}, kalt = {0, 0, NULL};
-    char *sample = NULL;
+    const char *sample = NULL;
+    int si = -1, nsmpl = bcf_hdr_nsamples(hdr);
+    RecSource src;
+    src_open(&src, path, fp, hdr, o->bed, ref);
 
-    if (bcf_hdr_nsamples(hdr) == 0) {
+    if (nsmpl == 0) {
         calla_err("VCF \"%s\" has no sample column (a genotype is needed)", path);
         goto done;
     }
-    sample = xstrdup(o->sample ? o->sample : hdr->samples[0]);  // set_samples rewrites the header
-    if (bcf_hdr_id2int(hdr, BCF_DT_SAMPLE, sample) < 0) {
+    // The sample's GT is picked from all samples' (the index iterators do not subset samples).
+    sample = o->sample ? o->sample : hdr->samples[0];
+    if ((si = bcf_hdr_id2int(hdr, BCF_DT_SAMPLE, sample)) < 0) {
         calla_err("VCF \"%s\" has no sample \"%s\"", path, sample);
-        goto done;
-    }
-    if (bcf_hdr_set_samples(hdr, sample, 0) != 0) {
-        calla_err("failed to select sample \"%s\" in VCF \"%s\"", sample, path);
         goto done;
     }
     if (bcf_hdr_id2int(hdr, BCF_DT_ID, "GT") < 0 ||
@@ -95,7 +171,7 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
             gq_type = bcf_hdr_id2type(hdr, BCF_HL_FMT, id) == BCF_HT_REAL ? BCF_HT_REAL : BCF_HT_INT;
     }
     int ret;
-    while ((ret = bcf_read(fp, hdr, rec)) == 0) {
+    while ((ret = src_next(&src, rec)) == 0) {
         st->records++;
         if (rec->errcode) {
             calla_err("VCF \"%s\": malformed record %ld (error code %d)", path, st->records,
@@ -115,6 +191,13 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
         }
         if (rid2ctg[rec->rid] == -2) rid2ctg[rec->rid] = eval_ref_ctg(ref, chrom ? chrom : "");
         int ctg = rid2ctg[rec->rid];
+        if (o->bed) {  // only records whose REF span overlaps the regions are looked at
+            int64_t rl = rec->rlen > 0 ? rec->rlen : 1;
+            if (ctg < 0 || !eval_bed_overlaps(o->bed, ctg, rec->pos, rec->pos + rl)) {
+                st->outside_records++;
+                continue;
+            }
+        }
         if (ctg < 0) {
             calla_err("VCF \"%s\": contig \"%s\" is not in the reference \"%s\"", path,
                       chrom ? chrom : "?", eval_ref_path(ref));
@@ -125,17 +208,20 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
             continue;
         }
         // Allele copies in the genotype; ploidy counts missing alleles too ("1/." is het).
-        int ngt = bcf_get_genotypes(hdr, rec, &gt, &ngt_arr);
+        int ngt_all = bcf_get_genotypes(hdr, rec, &gt, &ngt_arr);
+        int per = ngt_all > 0 ? ngt_all / nsmpl : 0;  // ploidy slots per sample
+        int ngt = per;
+        const int32_t *sgt = gt ? gt + (size_t)si * per : NULL;
         if (ncopies < rec->n_allele) {
             ncopies = rec->n_allele;
             copies = xrealloc(copies, ncopies * sizeof(*copies));
         }
         memset(copies, 0, rec->n_allele * sizeof(*copies));
         int ploidy = 0, any_alt = 0, n_alt_kinds = 0;
-        for (int i = 0; i < ngt && gt[i] != bcf_int32_vector_end; i++) {
+        for (int i = 0; i < ngt && sgt[i] != bcf_int32_vector_end; i++) {
             ploidy++;
-            if (bcf_gt_is_missing(gt[i])) continue;
-            int a = bcf_gt_allele(gt[i]);
+            if (bcf_gt_is_missing(sgt[i])) continue;
+            int a = bcf_gt_allele(sgt[i]);
             if (a < 0 || a >= rec->n_allele) {
                 calla_err("VCF \"%s\": GT allele %d out of range at %s:%lld", path, a, chrom,
                           (long long)rec->pos + 1);
@@ -172,13 +258,18 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
         }
         // Genotype quality for calibration: FORMAT/GQ, else QUAL, else none (-1).
         float gq = -1;
-        if (gq_type == BCF_HT_INT && bcf_get_format_int32(hdr, rec, "GQ", &gqi, &ngqi) >= 1 &&
-            gqi[0] != bcf_int32_missing && gqi[0] != bcf_int32_vector_end && gqi[0] >= 0)
-            gq = (float)gqi[0];
-        else if (gq_type == BCF_HT_REAL && bcf_get_format_float(hdr, rec, "GQ", &gqf, &ngqf) >= 1 &&
-                 !bcf_float_is_missing(gqf[0]) && !bcf_float_is_vector_end(gqf[0]) &&
-                 gqf[0] >= 0 && gqf[0] < 1e6f)
-            gq = gqf[0];
+        // (one value per sample: the selected sample's is at index si)
+        int ng;
+        if (gq_type == BCF_HT_INT && (ng = bcf_get_format_int32(hdr, rec, "GQ", &gqi, &ngqi)) >= nsmpl &&
+            gqi[si * (ng / nsmpl)] != bcf_int32_missing &&
+            gqi[si * (ng / nsmpl)] != bcf_int32_vector_end && gqi[si * (ng / nsmpl)] >= 0)
+            gq = (float)gqi[si * (ng / nsmpl)];
+        else if (gq_type == BCF_HT_REAL &&
+                 (ng = bcf_get_format_float(hdr, rec, "GQ", &gqf, &ngqf)) >= nsmpl &&
+                 !bcf_float_is_missing(gqf[si * (ng / nsmpl)]) &&
+                 !bcf_float_is_vector_end(gqf[si * (ng / nsmpl)]) && gqf[si * (ng / nsmpl)] >= 0 &&
+                 gqf[si * (ng / nsmpl)] < 1e6f)
+            gq = gqf[si * (ng / nsmpl)];
         else if (gq_type < 0 && !bcf_float_is_missing(rec->qual) && rec->qual >= 0 &&
                  rec->qual < 1e6f)
             gq = rec->qual;
@@ -209,7 +300,7 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
     }
     rc = 0;
 done:
-    free(sample);
+    src_close(&src);
     free(kref.s);
     free(kalt.s);
     free(copies);

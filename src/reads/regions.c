@@ -10,27 +10,15 @@
 #include <omp.h>
 #endif
 
+#include "common/region.h"
 #include "common/util.h"
+#include "tensors/bed.h"
 
 static int region_cmp(const void *a, const void *b) {
     const Region *x = a, *y = b;
     if (x->tid != y->tid) return x->tid < y->tid ? -1 : 1;
     if (x->beg != y->beg) return x->beg < y->beg ? -1 : 1;
     return (x->end > y->end) - (x->end < y->end);
-}
-
-static int parse_pos(const char *s, const char *e, int64_t *out) {
-    int64_t v = 0;
-    int nd = 0;
-    for (; s < e; s++) {
-        if (*s == ',') continue;
-        if (*s < '0' || *s > '9') return -1;
-        v = v * 10 + (*s - '0');
-        nd++;
-    }
-    if (!nd) return -1;
-    *out = v;
-    return 0;
 }
 
 static int check_region(const ScanInputs *in, const char *what, const char *name, int64_t beg,
@@ -57,80 +45,50 @@ static int check_region(const ScanInputs *in, const char *what, const char *name
     return 0;
 }
 
-// samtools syntax: chr, chr:beg, chr:beg-, chr:beg-end (1-based inclusive, commas allowed).
+static int name2tid(void *ud, const char *name) { return scan_inputs_tid(ud, name); }
+
+// One -r argument through the shared samtools parser (common/region.h).
 static int parse_region_arg(const ScanInputs *in, const char *arg, Region *r) {
     char what[512];
     snprintf(what, sizeof what, "region \"%s\"", arg);
-    const char *colon = strrchr(arg, ':');
-    int64_t beg = 0, end = -1;
-    size_t nlen = strlen(arg);
-    if (colon && scan_inputs_tid(in, arg) < 0) {
-        const char *dash = strchr(colon + 1, '-');
-        const char *e1 = dash ? dash : colon + 1 + strlen(colon + 1);
-        int64_t b1;
-        if (parse_pos(colon + 1, e1, &b1) < 0 || b1 < 1) {
-            calla_err("malformed region \"%s\"", arg);
-            return -2;
-        }
-        beg = b1 - 1;
-        if (dash && dash[1]) {
-            int64_t e2;
-            if (parse_pos(dash + 1, dash + strlen(dash), &e2) < 0 || e2 < b1) {
-                calla_err("malformed region \"%s\"", arg);
-                return -2;
-            }
-            end = e2;
-        }
-        nlen = (size_t)(colon - arg);
+    int tid;
+    int64_t beg, end;
+    int rc = region_parse(arg, name2tid, (void *)in, &tid, &beg, &end);
+    if (rc == -2) {
+        calla_err("malformed region \"%s\"", arg);
+        return -2;
     }
-    char *name = xmalloc(nlen + 1);
-    memcpy(name, arg, nlen);
-    name[nlen] = 0;
-    int rc = check_region(in, what, name, beg, end, r);
-    free(name);
-    return rc;
+    if (rc == -1) {
+        // Name the contig as the user wrote it (before the last ':' or inside the braces).
+        const char *colon = arg[0] == '{' ? strchr(arg, '}') : strrchr(arg, ':');
+        size_t off = arg[0] == '{', n = colon ? (size_t)(colon - arg) - off : strlen(arg);
+        calla_err("contig \"%.*s\" of %s is not in \"%s\"", (int)n, arg + off, what,
+                  scan_inputs_bam_path(in));
+        return -1;
+    }
+    return check_region(in, what, scan_inputs_contig_name(in, tid), beg,
+                        end == REGION_OPEN_END ? -1 : end, r);
 }
 
 static int read_bed(const ScanInputs *in, const char *path, Region **regs, int *n, int *cap) {
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        calla_err("failed to open \"%s\": %s", path, strerror(errno));
-        return -1;
-    }
-    char *line = NULL;
-    size_t lcap = 0;
-    long lineno = 0;
+    BedRecord *recs;
+    size_t nrec;
+    if (bed_read_records(path, &recs, &nrec) < 0) return -1;
     int rc = 0;
-    while (getline(&line, &lcap, fp) > 0) {
-        lineno++;
-        if (line[0] == '#' || line[0] == '\n' || line[0] == '\r' || !strncmp(line, "track", 5) ||
-            !strncmp(line, "browser", 7))
-            continue;
-        char name[1024];
-        long long b, e;
-        if (sscanf(line, "%1023s %lld %lld", name, &b, &e) != 3) {
-            calla_err("malformed BED line %ld in \"%s\"", lineno, path);
-            rc = -1;
-            break;
-        }
+    for (size_t i = 0; i < nrec; i++) {
         char what[1200];
-        snprintf(what, sizeof what, "BED line %ld of \"%s\"", lineno, path);
+        snprintf(what, sizeof what, "BED line %ld of \"%s\"", recs[i].line, path);
         if (*n == *cap) {
             *cap = *cap ? 2 * *cap : 64;
             *regs = xrealloc(*regs, *cap * sizeof **regs);
         }
-        if (check_region(in, what, name, b, e, &(*regs)[*n]) < 0) {
+        if (check_region(in, what, recs[i].name, recs[i].beg, recs[i].end, &(*regs)[*n]) < 0) {
             rc = -1;
             break;
         }
         (*n)++;
     }
-    if (rc == 0 && ferror(fp)) {
-        calla_err("failed to read \"%s\": %s", path, strerror(errno));
-        rc = -1;
-    }
-    free(line);
-    fclose(fp);
+    bed_records_free(recs, nrec);
     return rc;
 }
 

@@ -20,8 +20,9 @@ typedef struct {
     uint64_t index;  // position in the chunk list (region order)
 } Chunk;
 
-// Builds the work regions: each -r argument (samtools syntax chr, chr:beg, chr:beg-end, 1-based
-// inclusive, commas allowed) and each line of bed_path (0-based half-open; may be NULL); with
+// Builds the work regions: each -r argument (samtools syntax chr, chr:beg, chr:beg-, chr:beg-end,
+// {chr}:beg-end, 1-based inclusive, commas allowed: common/region.h) and each interval of bed_path
+// (0-based half-open, plain or gzipped: tensors/bed.h; may be NULL); with
 // neither, every BAM contig present in the reference (the others are skipped with one warning).
 // Every region must name a contig of both the BAM and the reference and lie inside it.
 // The result is sorted by (tid, beg) with overlapping regions merged.

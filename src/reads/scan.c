@@ -507,8 +507,11 @@ static int load_block(ScanInputs *in, const ScanParams *prm, int tid, int64_t be
     }
     hts_itr_destroy(itr);
     if (r < -1) {
-        calla_err("failed to read \"%s\" near %s:%lld: truncated or corrupt file", in->bam_path, name,
-                  (long long)(last >= 0 ? last + 1 : blk->lo + 1));
+        calla_err("failed to read \"%s\" near %s:%lld: truncated or corrupt file%s", in->bam_path,
+                  name, (long long)(last >= 0 ? last + 1 : blk->lo + 1),
+                  index_older_than_data(in->bam_path)
+                      ? " (its index is older than the file: re-run samtools index)"
+                      : "");
         return -1;
     }
     // Most frequent insertion / deletion allele per strand.

@@ -1,4 +1,5 @@
-// bed.c — BED reader: per-contig sorted, merged intervals.
+// bed.c — the one BED reader of calla (tensors/call -R, truth confident regions, eval -R):
+// records in file order, and per-contig sorted, merged intervals built on them.
 #include "tensors/bed.h"
 
 #include <errno.h>
@@ -12,41 +13,63 @@
 
 #include "common/util.h"
 
-typedef struct {
-    char *name;  // owned by the temporary table
-    int64_t beg, end;
-} BedRow;
-
 static int row_cmp(const void *a, const void *b) {
-    const BedRow *x = a, *y = b;
+    const BedRecord *x = a, *y = b;
     int c = strcmp(x->name, y->name);
     if (c) return c;
     return x->beg < y->beg ? -1 : x->beg > y->beg;
 }
 
-static int parse_i64(const char *s, int64_t *out) {
-    char *e;
-    errno = 0;
-    long long v = strtoll(s, &e, 10);
-    if (errno || e == s || *e) return -1;
+// A BED coordinate: decimal digits only (no sign), at most 15 of them (no overflow).
+static int parse_coord(const char *s, int64_t *out) {
+    int64_t v = 0;
+    int nd = 0;
+    for (; *s; s++, nd++) {
+        if (*s < '0' || *s > '9' || nd == 15) return -1;
+        v = v * 10 + (*s - '0');
+    }
+    if (!nd) return -1;
     *out = v;
     return 0;
 }
 
-BedRegions *bed_read(const char *path) {
+// Splits s in place at runs of tabs/spaces into at most max fields; returns the count.
+static int split_ws(char *s, char **f, int max) {
+    int n = 0;
+    while (*s && n < max) {
+        while (*s == '\t' || *s == ' ') s++;
+        if (!*s) break;
+        f[n++] = s;
+        while (*s && *s != '\t' && *s != ' ') s++;
+        if (*s) *s++ = 0;
+    }
+    return n;
+}
+
+void bed_records_free(BedRecord *r, size_t n) {
+    for (size_t i = 0; i < n; i++) free(r[i].name);
+    free(r);
+}
+
+int bed_read_records(const char *path, BedRecord **recs_out, size_t *n_out) {
+    *recs_out = NULL;
+    *n_out = 0;
     // Check readability first: htslib would print its own multi-line complaint.
     FILE *probe = fopen(path, "rb");
     if (!probe) {
         calla_err("failed to open BED \"%s\": %s", path, strerror(errno));
-        return NULL;
+        return -1;
     }
     fclose(probe);
+    int lvl = hts_get_log_level();
+    hts_set_log_level(HTS_LOG_OFF);
     htsFile *fp = hts_open(path, "r");
+    hts_set_log_level(lvl);
     if (!fp) {
         calla_err("failed to open BED \"%s\": not a readable text or gzip file", path);
-        return NULL;
+        return -1;
     }
-    BedRow *rows = NULL;
+    BedRecord *rows = NULL;
     size_t n = 0, cap = 0;
     kstring_t line = {0, 0, NULL};
     long lineno = 0;
@@ -59,28 +82,17 @@ BedRegions *bed_read(const char *path) {
             strncmp(s, "browser", 7) == 0)
             continue;
         char *f[3];
-        int nf = 0;
-        char *p = s;
-        while (nf < 3) {
-            f[nf++] = p;
-            char *t = strchr(p, '\t');
-            if (!t) break;
-            *t = 0;
-            p = t + 1;
-        }
-        if (nf == 3) {  // cut the third field at the next tab
-            char *t = strchr(f[2], '\t');
-            if (t) *t = 0;
-        }
+        int nf = split_ws(s, f, 3);
+        if (nf == 0) continue;  // blank (whitespace only)
         int64_t b, e;
-        if (nf < 3 || !*f[0] || parse_i64(f[1], &b) || parse_i64(f[2], &e) || b < 0 || e < b) {
+        if (nf < 3 || parse_coord(f[1], &b) || parse_coord(f[2], &e) || e < b) {
             calla_err("malformed BED \"%s\" line %ld: expected \"contig<TAB>start<TAB>end\" with "
                       "0 <= start <= end",
                       path, lineno);
             bad = 1;
             break;
         }
-        if (e == b) continue;
+        if (e == b) continue;  // empty interval: covers nothing
         if (n == cap) {
             cap = cap ? 2 * cap : 1024;
             rows = xrealloc(rows, cap * sizeof(*rows));
@@ -88,6 +100,7 @@ BedRegions *bed_read(const char *path) {
         rows[n].name = xstrdup(f[0]);
         rows[n].beg = b;
         rows[n].end = e;
+        rows[n].line = lineno;
         n++;
     }
     free(line.s);
@@ -100,10 +113,18 @@ BedRegions *bed_read(const char *path) {
         bad = 1;
     }
     if (bad) {
-        for (size_t i = 0; i < n; i++) free(rows[i].name);
-        free(rows);
-        return NULL;
+        bed_records_free(rows, n);
+        return -1;
     }
+    *recs_out = rows;
+    *n_out = n;
+    return 0;
+}
+
+BedRegions *bed_read(const char *path) {
+    BedRecord *rows;
+    size_t n;
+    if (bed_read_records(path, &rows, &n) < 0) return NULL;
     if (n) qsort(rows, n, sizeof(*rows), row_cmp);
     BedRegions *br = xcalloc(1, sizeof(*br));
     size_t i = 0;
@@ -129,8 +150,7 @@ BedRegions *bed_read(const char *path) {
         for (int k = 0; k < c->n; k++) c->total += c->end[k] - c->beg[k];
         i = j;
     }
-    for (size_t k = 0; k < n; k++) free(rows[k].name);
-    free(rows);
+    bed_records_free(rows, n);
     return br;
 }
 

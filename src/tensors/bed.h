@@ -1,7 +1,9 @@
 // bed.h — BED regions: per-contig sorted, merged, 0-based half-open intervals.
-// Used for the confident regions of a truth set (labels) and for -R in tensors/call/eval.
+// Used for the confident regions of a truth set (labels) and for -R in tensors/call/eval
+// (reads/regions.c and eval/eval_bed.c build their views on bed_read_records).
 #ifndef CALLA_BED_H
 #define CALLA_BED_H
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -17,8 +19,23 @@ typedef struct {
     BedContig *contigs;  // sorted by name (strcmp) for bsearch
 } BedRegions;
 
-// Reads a BED file (plain or gzip/bgzip; "track", "browser" and '#' lines skipped; columns
-// beyond the third ignored). Overlapping and adjacent intervals are merged. Returns NULL after a
+// The one BED reader for every command. Format (samtools conventions): plain, gzip or bgzip
+// (htslib hFILE/BGZF, so .bed.gz works); "track", "browser", '#' and blank lines skipped; fields
+// separated by tabs (or spaces); columns beyond the third ignored; 0-based half-open coordinates,
+// 0 <= start <= end; empty intervals (start == end) cover nothing and are dropped.
+
+// One interval line, in file order (line: its 1-based line number, for messages).
+typedef struct {
+    char *name;
+    int64_t beg, end;
+    long line;
+} BedRecord;
+// Returns 0 with the records (free with bed_records_free), or -1 after a one-line error naming
+// the file (and the line for malformed input).
+int bed_read_records(const char *path, BedRecord **recs, size_t *n);
+void bed_records_free(BedRecord *r, size_t n);
+
+// The records grouped by contig, overlapping and adjacent intervals merged. Returns NULL after a
 // one-line error naming the file (and line for malformed input).
 BedRegions *bed_read(const char *path);
 void bed_free(BedRegions *b);

@@ -5,8 +5,12 @@
 //   sample; Clairvoyante reads the last column, which is the same there). '/' and '|' are both
 //   separators, '.' reads as 0, alleles are sorted. A haploid GT "1" counts as 1/1; more than two
 //   alleles, an allele index beyond the ALT list, or symbolic/non-ACGTN alleles exclude the site.
-// - Records with GT 0/0, missing GT, no sample column or ALT "." are skipped (they neither label
-//   nor mask anything).
+// - A truth VCF without a sample column or without a FORMAT/GT declaration is refused at open.
+//   With several samples the first is used (a warning says so). Records with GT 0/0, a missing
+//   GT ("." or "./.", or no GT in FORMAT) or ALT "." are skipped (they neither label nor mask
+//   anything); `calla tensors` reports the records skipped for a missing genotype and those
+//   excluded (symbolic ALTs such as <DEL>, a called '*' without another ALT, polyploid or
+//   out-of-range GT) in one warning line.
 // - Star alleles (§4.2): a '*' called together with a different non-reference allele (1/2 with
 //   ALT X,*) is replaced by the reference, so the genotype becomes 0/1 with X. Any other called
 //   '*' (0/*, */*) excludes the site (-1): the position is covered by an upstream deletion.
@@ -35,6 +39,7 @@
 #include <htslib/hts.h>
 #include <htslib/kstring.h>
 #include <htslib/tbx.h>
+#include <htslib/vcf.h>
 
 #include "common/util.h"
 #include "tensors/bed.h"
@@ -44,6 +49,7 @@ struct TruthSet {
     tbx_t *tbx;
     BedRegions *bed;  // NULL: everything confident
     pthread_mutex_t lock;
+    long n_no_gt, n_excluded;  // records skipped (under lock; see truth_skip_counts)
 };
 
 typedef struct {
@@ -223,10 +229,29 @@ TruthSet *truth_open(const char *vcf_path, const char *bed_path) {
     }
     const htsFormat *fmt = hts_get_format(fp);
     int is_vcf_bgzf = fmt->format == vcf && fmt->compression == bgzf;
-    if (hts_close(fp) != 0 || !is_vcf_bgzf) {
+    if (!is_vcf_bgzf) {
+        hts_close(fp);
         calla_err("truth VCF \"%s\" is not a bgzipped VCF (compress it with bgzip and index it "
                   "with tabix -p vcf)",
                   vcf_path);
+        return NULL;
+    }
+    // A genotype is needed: refuse a sites-only file or one without FORMAT/GT up front (every
+    // record would be skipped, leaving no labels); several samples: the first one is used.
+    bcf_hdr_t *h = bcf_hdr_read(fp);
+    int gt_id = h ? bcf_hdr_id2int(h, BCF_DT_ID, "GT") : -1;
+    const char *why = !h                         ? "its header cannot be read"
+                      : bcf_hdr_nsamples(h) == 0 ? "it has no sample column (a genotype is needed)"
+                      : gt_id < 0 || !bcf_hdr_idinfo_exists(h, BCF_HL_FMT, gt_id)
+                          ? "it declares no FORMAT/GT (a genotype is needed)"
+                          : NULL;
+    if (!why && bcf_hdr_nsamples(h) > 1)
+        calla_warn("truth VCF \"%s\" has %d samples; labels use the first, \"%s\"", vcf_path,
+                   bcf_hdr_nsamples(h), h->samples[0]);
+    if (h) bcf_hdr_destroy(h);
+    if (hts_close(fp) != 0 && !why) why = "it cannot be closed";
+    if (why) {
+        calla_err("truth VCF \"%s\" is unusable: %s", vcf_path, why);
         return NULL;
     }
     tbx_t *tbx = tbx_index_load3(vcf_path, NULL, HTS_IDX_SILENT_FAIL);
@@ -266,6 +291,13 @@ int truth_has_contig(const TruthSet *t, const char *contig) {
 
 const BedRegions *truth_confident(const TruthSet *t) { return t->bed; }
 
+void truth_skip_counts(const TruthSet *t, long *no_gt, long *excluded) {
+    pthread_mutex_lock((pthread_mutex_t *)&t->lock);
+    *no_gt = t->n_no_gt;
+    *excluded = t->n_excluded;
+    pthread_mutex_unlock((pthread_mutex_t *)&t->lock);
+}
+
 // One parsed VCF line: alleles and the called pair (after star normalisation), or excluded.
 typedef struct {
     int64_t pos;
@@ -280,7 +312,8 @@ static void rawvar_free(RawVar *r) {
     free(r->hap[1]);
 }
 
-// Parses the GT of the first sample into sorted g1 <= g2; returns 0, 1 (skip: missing GT) or -1
+// Parses the GT of the first sample into sorted g1 <= g2; returns 0, 1 (skip: no GT, or every
+// allele missing) or -1
 // (unrepresentable: polyploid or malformed).
 static int parse_gt(char *format, char *sample, int *g1, int *g2) {
     if (!format || !sample) return 1;
@@ -299,7 +332,7 @@ static int parse_gt(char *format, char *sample, int *g1, int *g2) {
         if (s) s++;
     }
     if (!s) return 1;
-    int g[3], n = 0;
+    int g[3], n = 0, called = 0;
     while (*s && *s != ':') {
         if (n == 3) return -1;
         if (*s == '.') {
@@ -309,13 +342,14 @@ static int parse_gt(char *format, char *sample, int *g1, int *g2) {
             long v = strtol(s, &s, 10);
             if (v > 1000) return -1;
             g[n++] = (int)v;
+            called = 1;
         } else {
             return -1;
         }
         if (*s == '/' || *s == '|') s++;
         else if (*s && *s != ':') return -1;
     }
-    if (n == 0) return 1;
+    if (n == 0 || !called) return 1;  // "", ".", "./.": no genotype
     if (n > 2) return -1;
     if (n == 1) g[1] = g[0];  // haploid call counts as homozygous
     *g1 = g[0] < g[1] ? g[0] : g[1];
@@ -323,7 +357,8 @@ static int parse_gt(char *format, char *sample, int *g1, int *g2) {
     return 0;
 }
 
-// Parses one tab-separated VCF line. Returns 1 (kept, in *rv), 0 (skipped) or -1 (malformed).
+// Parses one tab-separated VCF line. Returns 1 (kept, in *rv; rv->ok 0 when excluded), 0 (skipped:
+// ALT "." or a 0/0 genotype), 2 (skipped: no genotype) or -1 (malformed).
 static int parse_line(char *line, RawVar *rv) {
     memset(rv, 0, sizeof(*rv));
     char *col[10] = {0};
@@ -346,7 +381,8 @@ static int parse_line(char *line, RawVar *rv) {
     if (strcmp(col[4], ".") == 0) return 0;
     int g1 = 0, g2 = 0;
     int rc = parse_gt(nc >= 9 ? col[8] : NULL, nc >= 10 ? col[9] : NULL, &g1, &g2);
-    if (rc == 1 || (rc == 0 && g2 == 0)) return 0;
+    if (rc == 1) return 2;  // no GT, "." or "./.": skipped (counted)
+    if (rc == 0 && g2 == 0) return 0;
     // Alleles: REF then the comma-separated ALTs.
     const char *al[64];
     int na = 0;
@@ -470,6 +506,7 @@ TruthRegion *truth_region_load(const TruthSet *t, const char *contig, int64_t be
     }
     RawVar *raw = NULL;
     int nraw = 0, cap = 0, ret, bad = 0;
+    long n_no_gt = 0, n_excluded = 0;
     kstring_t line = {0, 0, NULL};
     while ((ret = tbx_itr_next(fp, t->tbx, itr, &line)) >= 0) {
         if (nraw == cap) {
@@ -484,7 +521,10 @@ TruthRegion *truth_region_load(const TruthSet *t, const char *contig, int64_t be
             bad = 1;
             break;
         }
-        if (k == 0)
+        int own = raw[nraw].pos >= beg;  // count each record once: in the chunk it starts in
+        if (k == 2 && own) n_no_gt++;
+        if (k == 1 && !raw[nraw].ok && own) n_excluded++;
+        if (k != 1)
             rawvar_free(&raw[nraw]);
         else
             nraw++;
@@ -496,12 +536,16 @@ TruthRegion *truth_region_load(const TruthSet *t, const char *contig, int64_t be
     }
     free(line.s);
     hts_itr_destroy(itr);
+    pthread_mutex_lock((pthread_mutex_t *)&t->lock);
+    ((TruthSet *)t)->n_no_gt += n_no_gt;
+    ((TruthSet *)t)->n_excluded += n_excluded;
+    pthread_mutex_unlock((pthread_mutex_t *)&t->lock);
     if (hts_close(fp) != 0 && !bad) {
         calla_err("failed to close truth VCF \"%s\"", t->vcf_path);
         bad = 1;
     }
     if (!bad) {
-        qsort(raw, nraw, sizeof(*raw), rawvar_cmp);
+        if (nraw) qsort(raw, nraw, sizeof(*raw), rawvar_cmp);  // raw is NULL when empty
         r->v = xcalloc(nraw ? nraw : 1, sizeof(TruthVar));
         r->maxend = xcalloc(nraw ? nraw : 1, sizeof(int64_t));
         for (int i = 0; i < nraw;) {

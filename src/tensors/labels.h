@@ -20,6 +20,10 @@ void truth_close(TruthSet *t);
 int truth_has_contig(const TruthSet *t, const char *contig);
 // The confident regions (NULL when no BED was given); owned by t.
 const BedRegions *truth_confident(const TruthSet *t);
+// Truth records seen so far (each counted in the region it starts in) that were skipped for a
+// missing genotype (no GT, ".", "./.") and that were excluded as unrepresentable (symbolic ALT,
+// lone '*', polyploid or out-of-range GT): those positions are labelled -1 (not used).
+void truth_skip_counts(const TruthSet *t, long *no_gt, long *excluded);
 
 // Loads the truth variants overlapping [beg, end) of `contig` (0-based, half-open). Returns NULL
 // after printing an error. The region borrows t's confident intervals: free it before t.

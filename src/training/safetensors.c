@@ -338,5 +338,14 @@ int st_read_f32(const StFile *f, const char *name, int ndim, const int64_t *shap
             }
         }
     }
+    // A bit flip or a diverged training run: refuse non-finite values here, before they reach
+    // the network (where they would only turn every probability into NaN).
+    for (size_t i = 0; i < e->numel; i++)
+        if (!isfinite(out[i])) {
+            calla_err("\"%s\": tensor \"%s\" holds a non-finite value (%s) at element %zu; the "
+                      "file is corrupt",
+                      f->path, name, isnan(out[i]) ? "NaN" : "infinity", i);
+            return -1;
+        }
     return 0;
 }

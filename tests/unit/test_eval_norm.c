@@ -170,10 +170,13 @@ int main(void) {
     EvalReadOpts o2 = {"S2", 0, b2};
     T_EQ_INT(eval_read_vcf(path("v.vcf"), r, &o2, &s, &st), 0);
     // S2 ALT-carrying records: POS 4 (1/1), 9 (0/1 -> 5 CA>C, span 5..6 in), 11 MNP (2 SNPs,
-    // POS 11 in, POS 12 in), 21 (1/1 out), 22 (haploid 1, out).
+    // POS 11 in, POS 12 in), 21 (1/1 out), 22 (haploid 1, out). Records whose REF span misses
+    // the BED (POS 13, 20, 21, 22) are skipped before any check: counted as records outside.
     T_EQ_INT(st.filtered, 0);
     T_EQ_INT(s.n, 4);
-    T_EQ_INT(st.outside, 2);
+    T_EQ_INT(st.outside, 0);
+    T_EQ_INT(st.outside_records, 4);
+    T_EQ_INT(st.records, 9);
     T_CHECK(has(&s, 4, "A", "G", EVAL_HOM));
     T_CHECK(has(&s, 5, "CA", "C", EVAL_HET));
     T_CHECK(has(&s, 11, "G", "A", EVAL_HET));
