@@ -106,7 +106,7 @@ for x in d2 z3; do moments c1.st.ckpt $x.st.ckpt; done
 within d1.st d2.st "$lim"
 same d2.st.ckpt z2.st.ckpt
 [[ $(key d2.jsonl val_loss) == "$(key z2.jsonl val_loss)" ]] || fail "val_loss d2 vs z2"
-for f in d2 z3; do [[ $(wc -l <$f.jsonl) -eq 1 ]] || fail "$f.jsonl: $(wc -l <$f.jsonl) lines"; done
+for f in d2 z3; do [[ $(grep -c "\"epoch\"" $f.jsonl) -eq 1 ]] || fail "$f.jsonl: $(wc -l <$f.jsonl) lines"; done
 
 # --- 2. dropout on --------------------------------------------------------------------------
 DROP=
