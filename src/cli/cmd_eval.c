@@ -24,10 +24,12 @@ static void usage(FILE *out) {
             "Options:\n"
             "  -t, --truth FILE        truth VCF/BCF (.vcf, .vcf.gz, .bcf; no index needed)\n"
             "  -q, --query FILE        query (calls) VCF/BCF\n"
-            "  -f, --ref FILE          reference FASTA with .fai (bgzipped: also .gzi)\n"
-            "  -R, --regions FILE      confident-region BED: count only variants whose whole\n"
+            "  -f, --ref FILE          reference FASTA with .fai (bgzipped: also .gzi);\n"
+            "                          --fasta-ref is the same\n"
+            "  -R, --regions-file FILE confident-region BED: count only variants whose whole\n"
             "                          normalised REF span lies inside it (both sides)\n"
-            "      --json FILE         also write the counts as JSON\n"
+            "      --json FILE         also write the counts as JSON; '-': the JSON goes to\n"
+            "                          standard output and the table to standard error\n"
             "      --pass-only         count only query records with FILTER PASS or '.' (default)\n"
             "      --include-filtered  count query records whatever their FILTER\n"
             "      --sample NAME       query sample (default: the first)\n"
@@ -56,7 +58,9 @@ int main_eval(int argc, char **argv) {
         {"truth", required_argument, NULL, 't'},
         {"query", required_argument, NULL, 'q'},
         {"ref", required_argument, NULL, 'f'},
-        {"regions", required_argument, NULL, 'R'},
+        {"fasta-ref", required_argument, NULL, 'f'},
+        {"regions-file", required_argument, NULL, 'R'},
+        {"regions", required_argument, NULL, 'R'},  // the original name, kept
         {"json", required_argument, NULL, OPT_JSON},
         {"pass-only", no_argument, NULL, OPT_PASS},
         {"include-filtered", no_argument, NULL, OPT_ALL},
@@ -120,7 +124,13 @@ int main_eval(int argc, char **argv) {
 
     EvalResult res;
     eval_compare(&truth, &query, &res);
-    if (json_path) {
+    const int json_stdout = json_path && strcmp(json_path, "-") == 0;
+    if (json_stdout) {
+        if (eval_write_json(stdout, &res) < 0 || fflush(stdout) != 0) {
+            calla_err("failed to write JSON to standard output: %s", strerror(errno));
+            goto done;
+        }
+    } else if (json_path) {
         AtomicOut ao;
         if (atomic_begin(&ao, json_path) < 0) goto done;
         FILE *f = fopen(ao.tmp, "w");
@@ -133,9 +143,11 @@ int main_eval(int argc, char **argv) {
         }
         if (atomic_commit(&ao) < 0) goto done;
     }
-    eval_print_table(stdout, &res);
-    if (fflush(stdout) != 0) {
-        calla_err("failed to write the table to stdout: %s", strerror(errno));
+    FILE *table = json_stdout ? stderr : stdout;
+    eval_print_table(table, &res);
+    if (fflush(table) != 0) {
+        calla_err("failed to write the table to %s: %s", json_stdout ? "stderr" : "stdout",
+                  strerror(errno));
         goto done;
     }
     print_stats("truth", truth_path, &st_truth);

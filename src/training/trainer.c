@@ -403,7 +403,7 @@ int train_run(TrainConfig *c) {
     perm = xmalloc((size_t)d.n_train_chunks * sizeof *perm);
     rows = xmalloc((size_t)c->batch * sizeof *rows);
     if (c->log && R == 0) {
-        lf = fopen(c->log, c->resume ? "a" : "w");
+        lf = strcmp(c->log, "-") == 0 ? stdout : fopen(c->log, c->resume ? "a" : "w");
         if (!lf) {
             calla_err("cannot write log \"%s\": %s", c->log, strerror(errno));
             goto done;
@@ -616,7 +616,7 @@ done:
     cuda_model_free(cm);
     free(g_shard);
     cleanup_set_graceful(0);
-    if (lf && fclose(lf) != 0) {
+    if (lf && (lf == stdout ? fflush(lf) != 0 || ferror(lf) : fclose(lf) != 0)) {
         calla_err("failed to write log \"%s\"", c->log);
         rc = CALLA_EXIT_RUNTIME;
     }

@@ -178,6 +178,21 @@ int main(void) {
     T_CHECK(tu_num(&e1, "epoch") == 1 && tu_num(&e1, "step") == 4);
     json_free(&e1);
 
+    // --log -: the same log on standard output (header first, then one line per epoch).
+    {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && '%s' train -i sm0.ctf -i sm1.ctf -i sm2.ctf --model clairvoyante -o "
+                 "sm2.st --epochs 1 --log - %s >sm.stdout 2>/dev/null",
+                 tu_dir, calla, common);
+        T_EQ_INT(system(cmd), 0);
+        char *so = tu_slurp(tu_path("sm.stdout"), NULL);
+        T_CHECK(so && strncmp(so, "{\"header\":\"calla train\"", 23) == 0 &&
+                count_lines(so) == 2 && strstr(so, "\"val_rows\":90,") &&
+                strstr(so, "\n{\"epoch\":1,\"step\":4,"));
+        free(so);
+    }
+
     // SIGTERM after the first epoch's checkpoint appears, then resume; compare with a full run.
     snprintf(a, sizeof a,
              "-i cv.ctf --model clairvoyante -o full.st --epochs 3 --log full.jsonl %s", common);
