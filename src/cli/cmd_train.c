@@ -19,7 +19,7 @@ static void usage(FILE *out) {
         "Input:\n"
         "  -i, --input FILE       training tensor file (repeat, or list several)\n"
         "  --val FILE             validation tensor file (repeatable); default: chunked split\n"
-        "  --val-fraction F       held-out fraction of each input's chunks [0.1]\n"
+        "  --val-fraction F       held-out fraction of each input's rows, at its end [0.1]\n"
         "  --chunk N              rows per contiguous chunk [250]\n"
         "Model and recipe:\n"
         "  --model ARCH           clair3-pileup | clairvoyante (required unless --resume)\n"
