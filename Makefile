@@ -104,7 +104,7 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-.PHONY: all test unit-tests seed-sweep clean demo models model-ilmn model-hifi model-ont model-clairvoyante model-clairvoyante-ilmn
+.PHONY: all test unit-tests seed-sweep clean demo man install uninstall models model-ilmn model-hifi model-ont model-clairvoyante model-clairvoyante-ilmn
 all: $(BUILD)/calla
 
 $(BUILD)/calla: $(BUILD)/obj/cli/main.o $(LIB)
@@ -175,6 +175,39 @@ model-ilmn model-hifi model-ont model-clairvoyante-ilmn: model-%: $(BUILD)/calla
 	CALLA=$(abspath $(BUILD)/calla) bash models/recipe.sh $*
 model-clairvoyante: model-clairvoyante-ilmn
 models: model-ilmn model-hifi model-ont model-clairvoyante-ilmn
+
+# Installation (README.md "Build"): make install [PREFIX=/usr/local] [DESTDIR=staging-root]
+#   $(PREFIX)/bin/calla, the shipped models with their training logs, curves and evaluations in
+#   $(PREFIX)/share/calla/models (where calla looks, relative to its own path: <exe>/../share/calla/
+#   models; CALLA_MODELS overrides), man pages from each command's --help in
+#   $(PREFIX)/share/man/man1 (scripts/mkman.sh), README and docs in $(PREFIX)/share/doc/calla.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+DATADIR  = $(PREFIX)/share/calla
+MAN1DIR  = $(PREFIX)/share/man/man1
+DOCDIR   = $(PREFIX)/share/doc/calla
+MODEL_FILES = $(wildcard models/*.safetensors models/*.train.jsonl models/*.eval.txt models/*.curves.svg)
+DOC_FILES   = README.md $(wildcard docs/*.md)
+
+man: $(BUILD)/calla scripts/mkman.sh
+	@rm -rf $(BUILD)/man
+	bash scripts/mkman.sh $(BUILD)/calla $(BUILD)/man
+
+install: $(BUILD)/calla man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/models $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 $(BUILD)/calla $(DESTDIR)$(BINDIR)/calla
+	$(if $(MODEL_FILES),install -m 644 $(MODEL_FILES) $(DESTDIR)$(DATADIR)/models/)
+	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(MAN1DIR)/
+	install -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+
+# Removes what install put there (the model and doc files by name, the man pages calla*.1), then
+# the calla directories if they are empty.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/calla $(DESTDIR)$(MAN1DIR)/calla.1 $(DESTDIR)$(MAN1DIR)/calla-*.1
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/models/,$(notdir $(MODEL_FILES)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES)))
+	-rmdir $(DESTDIR)$(DATADIR)/models $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf build build-san

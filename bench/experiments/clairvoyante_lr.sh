@@ -64,7 +64,7 @@ marks = [e for e in (1, 5, 10, 20, 30, 40, 50, 75, 100) if e <= E]
 print("| run | " + " | ".join("epoch %d" % e for e in marks) + " | best (epoch) | last lr | stopped at |")
 print("|---|" + "---|" * (len(marks) + 3))
 for p in sys.argv[2:]:
-    rows = [json.loads(l) for l in open(p) if l.strip()]
+    rows = [r for r in (json.loads(l) for l in open(p) if l.strip()) if "header" not in r]
     def acc(r):  # genotype-level validation F1 (variant type + zygosity right)
         return r.get("val_genotype_f1", float("nan"))
     by = {r["epoch"]: r for r in rows}

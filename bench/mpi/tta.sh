@@ -45,7 +45,7 @@ for np in $NPS; do
         /usr/bin/python3 - "$OUT/$name.jsonl" "$np" "$((BPR * np))" "$sc" "$th" "$TARGET" "$METRIC" <<'PY'
 import json, sys
 path, np_, gb, sc, th, target, metric = sys.argv[1:8]
-rows = [json.loads(l) for l in open(path)]
+rows = [r for r in map(json.loads, open(path)) if "header" not in r]  # epochs, not the header
 hit = next((r for r in rows if r.get(metric, 0) >= float(target)), None)
 upe = rows[0]["step"]
 best = max(r.get(metric, 0) for r in rows)

@@ -26,12 +26,14 @@ static void usage(FILE *out) {
             "Options:\n"
             "  -t, --truth FILE        truth VCF/BCF (.vcf, .vcf.gz, .bcf; no index needed)\n"
             "  -q, --query FILE        query (calls) VCF/BCF\n"
-            "  -f, --ref FILE          reference FASTA with .fai (bgzipped: also .gzi)\n"
-            "  -R, --regions FILE      confident-region BED (.bed or .bed.gz): only records whose\n"
+            "  -f, --ref FILE          reference FASTA with .fai (bgzipped: also .gzi);\n"
+            "                          --fasta-ref is the same\n"
+            "  -R, --regions-file FILE confident-region BED (.bed or .bed.gz): only records whose\n"
             "                          REF span overlaps it are read (through the index when the\n"
             "                          VCF has one), and only variants whose whole normalised REF\n"
             "                          span lies inside it are counted (both sides)\n"
-            "      --json FILE         also write the counts (and the strata) as JSON\n"
+            "      --json FILE         also write the counts (and the strata) as JSON; '-': the\n"
+            "                          JSON goes to standard output and the tables to standard error\n"
             "      --strat NAME=BED    add a stratum: variants overlapping the BED (e.g. a GIAB\n"
             "                          stratification .bed.gz); repeatable\n"
             "      --calibration SVG   print the GQ calibration table (genotype errors per GQ bin\n"
@@ -68,7 +70,9 @@ int main_eval(int argc, char **argv) {
         {"truth", required_argument, NULL, 't'},
         {"query", required_argument, NULL, 'q'},
         {"ref", required_argument, NULL, 'f'},
-        {"regions", required_argument, NULL, 'R'},
+        {"fasta-ref", required_argument, NULL, 'f'},
+        {"regions-file", required_argument, NULL, 'R'},
+        {"regions", required_argument, NULL, 'R'},  // the original name, kept
         {"json", required_argument, NULL, OPT_JSON},
         {"pass-only", no_argument, NULL, OPT_PASS},
         {"include-filtered", no_argument, NULL, OPT_ALL},
@@ -164,7 +168,13 @@ int main_eval(int argc, char **argv) {
         snprintf(title, sizeof title, "GQ calibration: %.560s", query_path);
         if (eval_calib_svg(calib_path, &calib, title) < 0) goto done;
     }
-    if (json_path) {
+    const int json_stdout = json_path && strcmp(json_path, "-") == 0;
+    if (json_stdout) {
+        if (eval_write_json(stdout, &res, strata, sres, &calib) < 0 || fflush(stdout) != 0) {
+            calla_err("failed to write JSON to standard output: %s", strerror(errno));
+            goto done;
+        }
+    } else if (json_path) {
         AtomicOut ao;
         if (atomic_begin(&ao, json_path) < 0) goto done;
         FILE *f = fopen(ao.tmp, "w");
@@ -177,11 +187,13 @@ int main_eval(int argc, char **argv) {
         }
         if (atomic_commit(&ao) < 0) goto done;
     }
-    eval_print_table(stdout, &res);
-    if (print_strata) eval_strata_print(stdout, strata, sres);
-    if (calib_path) eval_calib_print(stdout, &calib);
-    if (fflush(stdout) != 0) {
-        calla_err("failed to write the table to stdout: %s", strerror(errno));
+    FILE *table = json_stdout ? stderr : stdout;
+    eval_print_table(table, &res);
+    if (print_strata) eval_strata_print(table, strata, sres);
+    if (calib_path) eval_calib_print(table, &calib);
+    if (fflush(table) != 0) {
+        calla_err("failed to write the table to %s: %s", json_stdout ? "stderr" : "stdout",
+                  strerror(errno));
         goto done;
     }
     print_stats("truth", truth_path, &st_truth);

@@ -23,7 +23,7 @@ static void usage(FILE *out) {
             "platform, parameter count, storage type and the metadata recorded by `calla train`.\n\n"
             "Options:\n"
             "  --list          list the shipped models and where they were found\n"
-            "  -o FILE         write a copy of the model (atomically) ...\n"
+            "  -o, --output FILE  write a copy of the model (atomically; a file, not '-') ...\n"
             "  --store TYPE    ... with its tensors stored as f32, f16 or bf16 [f32]\n"
             "  --meta KEY=VAL  ... with this metadata entry added or replaced (repeatable)\n"
             "  -h, --help      this text\n\n");
@@ -125,6 +125,11 @@ int main_model(int argc, char **argv) {
     }
     if (!bad && !list && optind != argc - 1) {
         calla_err(optind >= argc ? "no model given" : "one model at a time");
+        bad = 1;
+    }
+    if (!bad && out && strcmp(out, "-") == 0) {
+        calla_err("-o -: the model copy cannot go to standard output (the description does); "
+                  "give a file name");
         bad = 1;
     }
     if (!bad && n_extra && !out) {

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "common/util.h"
@@ -16,6 +18,7 @@
 
 typedef struct {
     const char *path;
+    char *label;  // the legend name (NAME= prefix, else the file's base name)
     int n, cap;
     double *epoch, *wall, *train, *val, *f1, *gf1, *acc[MAX_HEADS];
 } Log;
@@ -25,13 +28,25 @@ static int g_n_heads;
 
 static void usage(FILE *out) {
     fprintf(out,
-            "\nUsage: calla plot LOG.jsonl [LOG2.jsonl ...] -o curves.svg [--x epoch|wall|both]\n\n"
-            "  -o, --output FILE   SVG file to write\n"
+            "\nUsage: calla plot [options] [NAME=]LOG.jsonl [[NAME=]LOG2.jsonl ...] -o curves.svg\n\n"
+            "  -o, --output FILE   SVG file to write ('-' for standard output); SVG only\n"
             "  --x AXIS            x axis: epoch, wall (seconds) or both rows [both]\n"
+            "  --log-y             logarithmic y axis for the loss panels\n"
             "  --title TEXT        figure title [calla training curves]\n"
             "  -h, --help          this text\n\n"
             "Panels: loss (train dashed, validation solid), validation accuracy per output head,\n"
-            "validation F1 (variant solid, genotype dashed). One colour per log.\n\n");
+            "validation F1 (variant solid, genotype dashed). One colour per log, named in the\n"
+            "legend by NAME when given as NAME=LOG.jsonl (an existing file of that whole name is\n"
+            "read as a file), else by the file's base name. The header line that `calla train`\n"
+            "writes first is skipped.\n\n");
+}
+
+// Anything but a name ending in .svg (or "-", or a name without an extension) is refused: a
+// .png or .pdf name would get SVG bytes.
+static int is_svg_name(const char *out) {
+    if (strcmp(out, "-") == 0) return 1;
+    const char *b = strrchr(out, '/'), *dot = strrchr(b ? b + 1 : out, '.');
+    return !dot || strcasecmp(dot, ".svg") == 0;
 }
 
 static double num(const JsonVal *o, const char *k) {
@@ -55,8 +70,17 @@ static void log_grow(Log *L) {
     for (int h = 0; h < MAX_HEADS; h++) L->acc[h] = xrealloc(L->acc[h], L->cap * sizeof(double));
 }
 
-static int read_log(Log *L, const char *path) {
+static int read_log(Log *L, const char *arg) {
     memset(L, 0, sizeof *L);
+    const char *path = arg, *eq = strchr(arg, '=');
+    if (eq && eq > arg && access(arg, F_OK) != 0) {  // NAME=FILE
+        L->label = xstrdup(arg);
+        L->label[eq - arg] = 0;
+        path = eq + 1;
+    } else {
+        const char *b = strrchr(path, '/');
+        L->label = xstrdup(b ? b + 1 : path);
+    }
     L->path = path;
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -79,6 +103,10 @@ static int read_log(Log *L, const char *path) {
             free(line);
             fclose(f);
             return -1;
+        }
+        if (json_get(&v, "header")) {  // the run's header line (calla train, fresh runs)
+            json_free(&v);
+            continue;
         }
         log_grow(L);
         int i = L->n++;
@@ -112,6 +140,7 @@ static int read_log(Log *L, const char *path) {
 }
 
 static void log_free(Log *L) {
+    free(L->label);
     free(L->epoch), free(L->wall), free(L->train), free(L->val), free(L->f1), free(L->gf1);
     for (int h = 0; h < MAX_HEADS; h++) free(L->acc[h]);
 }
@@ -120,15 +149,17 @@ int main_plot(int argc, char **argv) {
     static const struct option lo[] = {{"output", required_argument, 0, 'o'},
                                        {"x", required_argument, 0, 'x'},
                                        {"title", required_argument, 0, 't'},
+                                       {"log-y", no_argument, 0, 'L'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
     const char *out = NULL, *title = "calla training curves";
-    int want_epoch = 1, want_wall = 1, opt;
+    int want_epoch = 1, want_wall = 1, log_y = 0, opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
         switch (opt) {
             case 'o': out = optarg; break;
             case 't': title = optarg; break;
+            case 'L': log_y = 1; break;
             case 'x':
                 if (strcmp(optarg, "epoch") == 0)
                     want_wall = 0;
@@ -150,6 +181,12 @@ int main_plot(int argc, char **argv) {
         usage(stderr);
         return CALLA_EXIT_USAGE;
     }
+    if (!is_svg_name(out)) {
+        calla_err("-o \"%s\": calla plot writes SVG only (name the file .svg; convert it with e.g. "
+                  "`rsvg-convert -o curves.png curves.svg`)",
+                  out);
+        return CALLA_EXIT_USAGE;
+    }
     g_n_heads = 0;
     Log *logs = xcalloc(n_logs, sizeof *logs);
     int rc = CALLA_EXIT_RUNTIME, loaded = 0;
@@ -163,20 +200,20 @@ int main_plot(int argc, char **argv) {
         int wall = !want_epoch || r == 1;
         const char *xl = wall ? "wall time (s)" : "epoch";
         PlotPanel *p = &panels[r * cols];
-        p[0] = (PlotPanel){"Loss per sample", xl, "loss", series + ns, 0};
+        p[0] = (PlotPanel){"Loss per sample", xl, "loss", series + ns, 0, log_y};
         for (int i = 0; i < n_logs; i++) {
             const double *x = wall ? logs[i].wall : logs[i].epoch;
             series[ns++] = (PlotSeries){x, logs[i].train, logs[i].n, i, 1};
             series[ns++] = (PlotSeries){x, logs[i].val, logs[i].n, i, 0};
         }
         p[0].n_series = (int)(series + ns - p[0].series);
-        p[1] = (PlotPanel){"Validation accuracy per head", xl, "accuracy", series + ns, 0};
+        p[1] = (PlotPanel){"Validation accuracy per head", xl, "accuracy", series + ns, 0, 0};
         for (int i = 0; i < n_logs; i++)
             for (int h = 0; h < g_n_heads; h++)
                 series[ns++] = (PlotSeries){wall ? logs[i].wall : logs[i].epoch, logs[i].acc[h],
                                             logs[i].n, i, h};
         p[1].n_series = (int)(series + ns - p[1].series);
-        p[2] = (PlotPanel){"Validation F1", xl, "F1", series + ns, 0};
+        p[2] = (PlotPanel){"Validation F1", xl, "F1", series + ns, 0, 0};
         for (int i = 0; i < n_logs; i++) {
             const double *x = wall ? logs[i].wall : logs[i].epoch;
             series[ns++] = (PlotSeries){x, logs[i].f1, logs[i].n, i, 0};
@@ -187,10 +224,7 @@ int main_plot(int argc, char **argv) {
     PlotLegend *leg = xcalloc(n_logs + 4 + MAX_HEADS, sizeof *leg);
     char(*labels)[96] = xcalloc(MAX_HEADS, sizeof *labels);
     int nl = 0;
-    for (int i = 0; i < n_logs; i++) {
-        const char *b = strrchr(logs[i].path, '/');
-        leg[nl++] = (PlotLegend){b ? b + 1 : logs[i].path, i, 0};
-    }
+    for (int i = 0; i < n_logs; i++) leg[nl++] = (PlotLegend){logs[i].label, i, 0};
     leg[nl++] = (PlotLegend){"loss: validation", -1, 0};
     leg[nl++] = (PlotLegend){"loss: train", -1, 1};
     leg[nl++] = (PlotLegend){"F1: variant", -1, 0};
@@ -200,7 +234,12 @@ int main_plot(int argc, char **argv) {
         leg[nl++] = (PlotLegend){labels[h], -1, h};
     }
     AtomicOut ao;
-    if (atomic_begin(&ao, out) == 0) {
+    if (strcmp(out, "-") == 0) {  // standard output: no temporary file
+        if (plot_svg_write(stdout, title, panels, rows, cols, leg, nl) == 0 && fflush(stdout) == 0)
+            rc = 0;
+        else
+            calla_err("failed to write the SVG to standard output: %s", strerror(errno));
+    } else if (atomic_begin(&ao, out) == 0) {
         FILE *f = fopen(ao.tmp, "w");
         int ok = f && plot_svg_write(f, title, panels, rows, cols, leg, nl) == 0;
         if (f && fclose(f) != 0) ok = 0;

@@ -25,21 +25,21 @@ static void usage(FILE *f) {
             "\nUsage: calla simulate -o OUTDIR (-f ref.fa | --genome-size N) --platform P --depth "
             "D [options]\n\n"
             "Writes OUTDIR/ref.fa(.fai), truth.vcf.gz(.tbi), confident.bed, reads.bam(.bai).\n\n"
-            "  -o DIR              output directory (created if absent)\n"
-            "  -f FILE             reference FASTA (else a synthetic genome)\n"
+            "  -o, --output DIR    output directory (created if absent)\n"
+            "  -f, --ref FILE      reference FASTA (else a synthetic genome); or --fasta-ref\n"
             "  --genome-size N     synthetic genome size, suffix k/m allowed (e.g. 50k)\n"
             "  --contigs N         synthetic contigs sim1..simN [2]\n"
             "  --truth FILE        variants to apply (VCF/BCF with GT; needs -f)\n"
             "  --snp-rate F        planted SNPs per base [0.001]\n"
             "  --indel-rate F      planted indels per base [0.0001]\n"
-            "  -r REGION           simulate only CHR or CHR:BEG-END (1-based, inclusive)\n"
+            "  -r, --region REGION simulate only CHR or CHR:BEG-END (1-based, inclusive)\n"
             "  --platform P        ilmn (2x150 pairs) | hifi | ont\n"
             "  --depth D           mean depth over both haplotypes\n"
             "  --read-length L     read length (ilmn) or mean read length (hifi, ont)\n"
             "  --margin N          bases left out of confident.bed at each end [1000]\n"
             "  --sample NAME       sample name in the VCF and read group [SIM]\n"
             "  --seed S            random seed [1]\n"
-            "  -@ INT              aligner and sort threads [1]\n"
+            "  -@, --threads INT   aligner and sort threads [1]\n"
             "  --aligner A         auto | bwa | minimap2 [auto: bwa for ilmn, minimap2 otherwise]\n"
             "  --keep-fastq        also keep OUTDIR/reads.fq (interleaved pairs for ilmn)\n"
             "  -h, --help          this text\n\n");
@@ -319,6 +319,12 @@ int main_simulate(int argc, char **argv) {
         {"keep-fastq", no_argument, NULL, OPT_KEEP_FASTQ},
         {"margin", required_argument, NULL, OPT_MARGIN},
         {"help", no_argument, NULL, 'h'},
+        {"output", required_argument, NULL, 'o'},
+        {"ref", required_argument, NULL, 'f'},
+        {"fasta-ref", required_argument, NULL, 'f'},
+        {"region", required_argument, NULL, 'r'},
+        {"regions", required_argument, NULL, 'r'},
+        {"threads", required_argument, NULL, '@'},
         {NULL, 0, NULL, 0},
     };
     Opts o = {0};
@@ -335,7 +341,11 @@ int main_simulate(int argc, char **argv) {
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:f:r:@:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': o.outdir = optarg; break;
+        case 'o':
+            if (strcmp(optarg, "-") == 0)
+                return bad_usage("-o %s: simulate writes a directory of files; give a directory name", optarg);
+            o.outdir = optarg;
+            break;
         case 'f': o.ref = optarg; break;
         case 'r': o.region = optarg; break;
         case '@':

@@ -28,11 +28,13 @@ static void usage(FILE *fp) {
             "--truth.\n\n"
             "Input/output:\n"
             "  -b, --bam FILE            coordinate-sorted, indexed BAM/CRAM\n"
-            "  -f, --ref FILE            reference FASTA with .fai\n"
+            "  -f, --ref FILE            reference FASTA with .fai (--fasta-ref is the same)\n"
             "  -r, --region REG          chr, chr:beg[-[end]] or {chr}:beg-end (samtools, 1-based,\n"
-            "                            inclusive, commas allowed); repeatable\n"
+            "                            inclusive, commas allowed); repeatable (--regions is the same)\n"
             "  -R, --regions-file BED    regions from a BED file (.bed or .bed.gz; 0-based, half-open)\n"
-            "  -o, --output FILE         output tensor file (.ctf), written atomically\n"
+            "  -o, --output FILE         output tensor file (.ctf), written atomically (not '-':\n"
+            "                            the header is completed at the end); with --dump-counts\n"
+            "                            '-' or no -o is standard output\n"
             "  -@, --threads N           worker threads [1]\n"
             "Features and candidates:\n"
             "  --platform ilmn|hifi|ont  sets the allele-frequency defaults (required)\n"
@@ -221,7 +223,9 @@ int main_tensors(int argc, char **argv) {
     static const struct option lopts[] = {
         {"bam", required_argument, NULL, 'b'},
         {"ref", required_argument, NULL, 'f'},
+        {"fasta-ref", required_argument, NULL, 'f'},
         {"region", required_argument, NULL, 'r'},
+        {"regions", required_argument, NULL, 'r'},
         {"regions-file", required_argument, NULL, 'R'},
         {"output", required_argument, NULL, 'o'},
         {"threads", required_argument, NULL, '@'},
@@ -332,6 +336,12 @@ int main_tensors(int argc, char **argv) {
         calla_err("-o OUTPUT is required");
         bad = 1;
     }
+    if (!bad && out_path && strcmp(out_path, "-") == 0 && !dump) {
+        calla_err("-o -: a tensor file cannot be written to standard output (its header is "
+                  "completed at the end); give a file name, and read it with `calla view`");
+        bad = 1;
+    }
+    if (dump && out_path && strcmp(out_path, "-") == 0) out_path = NULL;  // stdout
     if (!bad && !platform_s) {
         calla_err("--platform ilmn|hifi|ont is required");
         bad = 1;

@@ -19,7 +19,7 @@ static void usage(FILE *out) {
         "Input:\n"
         "  -i, --input FILE       training tensor file (repeat, or list several)\n"
         "  --val FILE             validation tensor file (repeatable); default: chunked split\n"
-        "  --val-fraction F       held-out fraction of each input's chunks [0.1]\n"
+        "  --val-fraction F       held-out fraction of each input's rows, at its end [0.1]\n"
         "  --chunk N              rows per contiguous chunk [250]\n"
         "Model and recipe:\n"
         "  --model ARCH           clair3-pileup | clairvoyante (required unless --resume)\n"
@@ -41,10 +41,11 @@ static void usage(FILE *out) {
         "  --seed S               seed of initialisation, dropout and data order [1]\n"
         "  --platform NAME        recorded in the model file (ilmn, hifi, ont)\n"
         "Output:\n"
-        "  -o, --output FILE      best model (lowest validation loss), safetensors\n"
+        "  -o, --output FILE      best model (lowest validation loss), safetensors (a file:\n"
+        "                         not '-'; the checkpoint is written next to it)\n"
         "  --checkpoint FILE      per-epoch checkpoint [OUT.ckpt]\n"
         "  --resume FILE          continue exactly from a checkpoint\n"
-        "  --log FILE             one JSON line per epoch\n"
+        "  --log FILE             a header line, then one JSON line per epoch ('-': stdout)\n"
         "  -@, --threads N        threads [all]\n"
         "  --device cpu|cuda|cuda:N  train on the CPU or a GPU, one per rank under mpirun [cpu]\n"
         "                         (docs/cuda.md)\n"
@@ -352,6 +353,12 @@ int main_train(int argc, char **argv) {
         calla_err("%s", ni == 0  ? "no input tensor file (-i)"
                         : !c.out ? "no output model (-o)"
                                  : "no --model given");
+        usage(stderr);
+        goto out;
+    }
+    if (strcmp(c.out, "-") == 0 || (c.ckpt && strcmp(c.ckpt, "-") == 0)) {
+        calla_err("-o/--checkpoint: a model file cannot be written to standard output (it is "
+                  "rewritten after each better epoch); give a file name");
         usage(stderr);
         goto out;
     }

@@ -1,6 +1,7 @@
 // cmd_view.c — `calla view`: print a tensor file's records (or its header) as text.
 // One line per record: contig, 1-based position, reference base, labels, features (five
 // tab-separated columns; labels and features comma-separated, features position-major).
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,12 @@ static void usage(FILE *out) {
             "  unlabelled), features (comma-separated, position-major: 33 positions x\n"
             "  channels).\n\n"
             "Options:\n"
-            "  -H            print the header (key: value lines) instead of the records\n"
-            "  -r REGION     only records in REGION (chr, chr:beg or chr:beg-end, 1-based)\n"
-            "  -h, --help    this text\n\n");
+            "  -H, --header          print the header (key: value lines) instead of the records\n"
+            "  -r, --region REGION   only records in REGION (chr, chr:beg or chr:beg-end,\n"
+            "                        1-based; --regions is the same)\n"
+            "  -o, --output FILE     write to FILE (atomically) instead of standard output;\n"
+            "                        '-' is standard output [-]\n"
+            "  -h, --help            this text\n\n");
 }
 
 // Compact float: integers without decimals, others with %g.
@@ -64,13 +68,20 @@ static void print_header(const TensorFile *tf, FILE *out) {
 }
 
 int main_view(int argc, char **argv) {
-    static const struct option lopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option lopts[] = {{"help", no_argument, NULL, 'h'},
+                                          {"header", no_argument, NULL, 'H'},
+                                          {"region", required_argument, NULL, 'r'},
+                                          {"regions", required_argument, NULL, 'r'},
+                                          {"output", required_argument, NULL, 'o'},
+                                          {NULL, 0, NULL, 0}};
     int header = 0, c;
-    const char *region = NULL;
-    while ((c = getopt_long(argc, argv, "Hr:h", lopts, NULL)) >= 0) {
+    const char *region = NULL, *out_path = NULL;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "Hr:o:h", lopts, NULL)) >= 0) {
         switch (c) {
         case 'H': header = 1; break;
         case 'r': region = optarg; break;
+        case 'o': out_path = strcmp(optarg, "-") == 0 ? NULL : optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return CALLA_EXIT_USAGE;
         }
@@ -94,6 +105,18 @@ int main_view(int argc, char **argv) {
     }
     int rc = 0, rtid = -1;
     FILE *out = stdout;
+    AtomicOut ao = {0};
+    if (out_path) {  // a file: written as <name>.tmp.<pid>, renamed when complete
+        if (atomic_begin(&ao, out_path) < 0 || !(out = fopen(ao.tmp, "w"))) {
+            if (ao.tmp) {
+                calla_err("failed to create \"%s\": %s", ao.tmp, strerror(errno));
+                atomic_abort(&ao);
+            }
+            tensorfile_close(&tf);
+            free(rname);
+            return CALLA_EXIT_RUNTIME;
+        }
+    }
     if (rname) {
         for (int i = 0; i < tf.meta.n_contigs; i++)
             if (strcmp(tf.meta.contig_names[i], rname) == 0) rtid = i;
@@ -141,8 +164,17 @@ int main_view(int argc, char **argv) {
         free(line);
     }
     if (fflush(out) != 0 || ferror(out)) {
-        calla_err("failed to write the output: write error");
+        calla_err("failed to write %s%s%s: write error", out_path ? "\"" : "the output",
+                  out_path ? out_path : "", out_path ? "\"" : "");
         rc = CALLA_EXIT_RUNTIME;
+    }
+    if (out_path) {
+        if (fclose(out) != 0 && rc == 0) {
+            calla_err("failed to write \"%s\": %s", out_path, strerror(errno));
+            rc = CALLA_EXIT_RUNTIME;
+        }
+        if (rc == 0 && atomic_commit(&ao) < 0) rc = CALLA_EXIT_RUNTIME;
+        if (rc != 0) atomic_abort(&ao);
     }
     tensorfile_close(&tf);
     free(rname);

@@ -1,6 +1,7 @@
 // dataset.c — chunked train/validation split and batch assembly.
 #include "training/dataset.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,23 @@ static int check_file(const Dataset *d, const TensorFile *tf, FeatureKind expect
             return -1;
         }
     return 0;
+}
+
+int64_t dataset_file_train_chunks(int64_t N, int chunk, double val_fraction) {
+    int64_t C = N > chunk ? (N - chunk) / chunk : 0;  // the last chunk's room for the offset
+    if (val_fraction <= 0) return C;
+    // Rows below (T+1)*chunk are the training side (T chunks plus their offset room), about
+    // (1-f)*N of them; the epsilon keeps exact products such as 1000*0.9 from rounding down.
+    int64_t T = (int64_t)floor((double)N * (1.0 - val_fraction) / chunk + 1e-9) - 1;
+    if (T > C) T = C;
+    return T > 0 ? T : 0;
+}
+
+int64_t dataset_file_val_from(int64_t N, int chunk, double val_fraction) {
+    if (val_fraction <= 0) return N;
+    int64_t T = dataset_file_train_chunks(N, chunk, val_fraction);
+    int64_t v = T > 0 ? (T + 1) * chunk : 0;
+    return v < N ? v : N;
 }
 
 int dataset_open(Dataset *d, char *const *train_paths, int n_train, char *const *val_paths,
@@ -56,12 +74,8 @@ int dataset_open(Dataset *d, char *const *train_paths, int n_train, char *const 
             continue;
         }
         d->n_train_rows_total += N;
-        int64_t C = N > chunk ? (N - chunk) / chunk : 0, T = C, val_from = N;
-        if (n_val == 0 && val_fraction > 0) {
-            T = C > d->cpb ? (int64_t)((double)(C - d->cpb) * (1.0 - val_fraction)) : 0;
-            val_from = (T + d->cpb) * chunk;
-            if (val_from > N) val_from = N;
-        }
+        int64_t T = dataset_file_train_chunks(N, chunk, n_val == 0 ? val_fraction : 0);
+        int64_t val_from = dataset_file_val_from(N, chunk, n_val == 0 ? val_fraction : 0);
         if (d->n_train_chunks + T > cap_t) {
             cap_t = (d->n_train_chunks + T) * 2 + 1;
             d->train_chunks = xrealloc(d->train_chunks, cap_t * sizeof *d->train_chunks);
@@ -78,9 +92,11 @@ int dataset_open(Dataset *d, char *const *train_paths, int n_train, char *const 
     }
     if (d->n_train_chunks < d->cpb) {
         calla_err(
-            "too few training records for one batch of %d (%lld records in %d file(s), "
-            "%lld chunks of %d)",
-            batch, (long long)d->n_train_rows_total, n_train, (long long)d->n_train_chunks, chunk);
+            "too few training records for one batch of %d (%lld records in %d file(s) give "
+            "%lld training chunks of %d; a file needs about %d records, more with a validation "
+            "fraction, for one)",
+            batch, (long long)d->n_train_rows_total, n_train, (long long)d->n_train_chunks, chunk,
+            2 * chunk);
         goto fail;
     }
     return 0;

@@ -1,12 +1,14 @@
-// dataset.h — training and validation rows over memory-mapped tensor files, with Clair3's chunked
-// split (clair3.md §6.2):
+// dataset.h — training and validation rows over memory-mapped tensor files, with a chunked split
+// after Clair3's (clair3.md §6.2), but losing at most one chunk per file:
 //   * each file is cut into chunks of `chunk` contiguous rows; a file of N rows has
 //     C = (N - chunk) / chunk chunks (one chunk is held back so that the per-epoch random row
 //     offset in [0, chunk) stays inside the file);
-//   * with a validation fraction f, the first T = floor((C - cpb) * (1 - f)) chunks train, the next
-//     cpb = batch / chunk chunks are a buffer, and rows from (T + cpb) * chunk to the end of the
-//     file validate; a training chunk i reads rows [i*chunk + off, (i+1)*chunk + off) with
-//     off < chunk, so no row is in both sets;
+//   * with a validation fraction f, the first T = min(C, floor(N * (1 - f) / chunk) - 1) chunks
+//     train (none if that is < 1), the next chunk is the room for the offset, and rows from
+//     (T + 1) * chunk to the end of the file validate (every row when T = 0); a training chunk i
+//     reads rows [i*chunk + off, (i+1)*chunk + off) with off < chunk, so no row is in both sets.
+//     (Clair3 keeps a whole batch of chunks between the two sets, so that a file smaller than
+//     about batch + 2 chunks trains nothing; calla needs 2 chunks.)
 //   * with separate validation files every chunk of the training files trains and every row of the
 //     validation files validates;
 //   * each epoch shuffles the training chunk list (Fisher–Yates from the data RNG), draws one row
@@ -43,6 +45,10 @@ int dataset_open(Dataset *d, char *const *train_paths, int n_train, char *const 
                  int n_val, double val_fraction, int batch, int chunk, FeatureKind expect,
                  const char *model_name);
 void dataset_close(Dataset *d);
+// The split of one training file of N rows: T (training chunks) and the first validation row
+// (N when nothing validates). val_fraction 0 means no validation rows from this file.
+int64_t dataset_file_train_chunks(int64_t N, int chunk, double val_fraction);
+int64_t dataset_file_val_from(int64_t N, int chunk, double val_fraction);
 
 int64_t dataset_steps_per_epoch(const Dataset *d);
 // One epoch's order: perm (n_train_chunks entries) and the shared row offset, from rng.

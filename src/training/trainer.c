@@ -227,6 +227,22 @@ static int save_model(const TrainConfig *c, const Model *m, int epoch, const Met
     return modelfile_save(c->out, m, md, (int)(sizeof md / sizeof md[0]), NULL, 0);
 }
 
+// The log's first line (fresh runs only; a resumed run appends epochs): what trains and what
+// validates. Readers tell it from epoch records by the "header" key.
+static void log_header(FILE *lf, const TrainConfig *c, const Model *m, const Dataset *d,
+                       int64_t spe) {
+    fprintf(lf,
+            "{\"header\":\"calla train\",\"version\":\"%s\",\"model\":\"%s\",\"n_params\":%zu,"
+            "\"train_files\":%d,\"val_files\":%d,\"train_file_rows\":%" PRId64
+            ",\"train_rows\":%" PRId64 ",\"train_chunks\":%" PRId64
+            ",\"chunk\":%d,\"batch\":%d,\"batches_per_epoch\":%" PRId64
+            ",\"val_rows\":%" PRId64 ",\"val_fraction\":%g,\"seed\":%" PRIu64 "}\n",
+            CALLA_VERSION, model_arch_name(c->arch), m->n_params, c->n_inputs, c->n_val,
+            d->n_train_rows_total, d->n_train_chunks * d->chunk, d->n_train_chunks, d->chunk,
+            c->batch, spe, d->n_val, c->n_val ? 0.0 : c->val_fraction, (uint64_t)c->seed);
+    fflush(lf);
+}
+
 static void log_epoch(FILE *lf, const Model *m, const TrainState *st, double lr, const Metrics *v,
                       double samples_per_s) {
     if (!lf) return;
@@ -387,16 +403,19 @@ int train_run(TrainConfig *c) {
     perm = xmalloc((size_t)d.n_train_chunks * sizeof *perm);
     rows = xmalloc((size_t)c->batch * sizeof *rows);
     if (c->log && R == 0) {
-        lf = fopen(c->log, c->resume ? "a" : "w");
+        lf = strcmp(c->log, "-") == 0 ? stdout : fopen(c->log, c->resume ? "a" : "w");
         if (!lf) {
             calla_err("cannot write log \"%s\": %s", c->log, strerror(errno));
             goto done;
         }
     }
-    INFO("%s: %zu parameters; %" PRId64 " training chunks (%" PRId64
-               " batches of %d per epoch), %" PRId64 " validation rows; %s, lr %g, %s",
-               model_arch_name(c->arch), m.n_params, d.n_train_chunks, spe, c->batch, d.n_val,
-               optim_kind_name(c->opt), c->lr, schedule_kind_name(c->sched));
+    INFO("%s: %zu parameters; %" PRId64 " training rows in %" PRId64 " chunks of %d (%" PRId64
+         " batches of %d per epoch, %" PRId64 " rows), %" PRId64
+         " validation rows; %s, lr %g, %s",
+         model_arch_name(c->arch), m.n_params, d.n_train_chunks * d.chunk, d.n_train_chunks,
+         d.chunk, spe, c->batch, spe * c->batch, d.n_val, optim_kind_name(c->opt), c->lr,
+         schedule_kind_name(c->sched));
+    if (lf && !c->resume) log_header(lf, c, &m, &d, spe);
     if (W > 1)
         INFO("%d ranks x %d rows of each global batch of %d; gradient all-reduce in %d bucket(s)%s%s%s",
              W, b_max, c->batch, dist_reducer_buckets(red),
@@ -597,7 +616,7 @@ done:
     cuda_model_free(cm);
     free(g_shard);
     cleanup_set_graceful(0);
-    if (lf && fclose(lf) != 0) {
+    if (lf && (lf == stdout ? fflush(lf) != 0 || ferror(lf) : fclose(lf) != 0)) {
         calla_err("failed to write log \"%s\"", c->log);
         rc = CALLA_EXIT_RUNTIME;
     }

@@ -36,7 +36,11 @@ n_calls=$(grep -vc '^#' "$TMP/calls.vcf")
 # eval JSON: keys, integer counts, and the ratios recomputed from the counts; training log keys,
 # epochs 1..N (N >= 2) and a decreasing train loss
 "$CALLA_TOOLS/jsonflat" "$out/eval.json" >"$TMP/eval.flat" || fail "eval.json is not valid JSON"
-"$CALLA_TOOLS/jsonflat" -l "$out/train.jsonl" >"$TMP/log.flat" || fail "train.jsonl is not valid JSON Lines"
+# (the first line is the run's header, {"header":"calla train",...}; epochs follow)
+head -n 1 "$out/train.jsonl" | grep -q '^{"header":"calla train",.*"train_rows":[1-9]' ||
+    fail "train.jsonl has no header line"
+grep -v '^{"header"' "$out/train.jsonl" >"$TMP/epochs.jsonl"
+"$CALLA_TOOLS/jsonflat" -l "$TMP/epochs.jsonl" >"$TMP/log.flat" || fail "train.jsonl is not valid JSON Lines"
 awk -F'\t' '
 function abs(x) { return x < 0 ? -x : x }
 function err(m) { print m > "/dev/stderr"; bad = 1 }

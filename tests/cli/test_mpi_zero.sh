@@ -83,7 +83,7 @@ train 1 res1 --resume q.ckpt --checkpoint q.ckpt --epochs 2            # 2 zero 
 within e2r2.safetensors.ckpt q.ckpt "$lim"
 # mid-epoch stop with ZeRO (optimizer gathered at a --max-steps checkpoint), resumed unsharded
 train 2 m --epochs 2 --zero 1 --max-steps 7
-[[ $(key m.jsonl step) == 5 ]] || fail "max-steps run: $(cat m.err)"
+[[ $(key m.jsonl step) == 6 ]] || fail "max-steps run: $(cat m.err)"  # epoch 1 = 6 updates
 train 2 mres --resume m.safetensors.ckpt --checkpoint m.safetensors.ckpt --epochs 2
 same e2r2.safetensors.ckpt m.safetensors.ckpt
 # and the other way: an unsharded mid-epoch checkpoint resumed with --zero 1

@@ -92,7 +92,7 @@ awk -v r="$r" 'BEGIN { split(r, f, /[ =]/); exit !(f[6] > 1e-2) }' || fail "othe
 # --- 2. --batch-per-rank; only rank 0 logs --------------------------------------------------
 train 2 clairvoyante cv.ctf cv_bpr --batch-per-rank 20
 within cv_2.safetensors cv_bpr.safetensors 1e-9
-[[ $(wc -l <cv_bpr.jsonl) -eq 1 ]] || fail "log has $(wc -l <cv_bpr.jsonl) lines (ranks writing twice?)"
+[[ $(grep -c "^{\"epoch\"" cv_bpr.jsonl) -eq 1 && $(wc -l <cv_bpr.jsonl) -eq 2 ]] || fail "log has $(wc -l <cv_bpr.jsonl) lines, want header + 1 epoch (ranks writing twice?)"
 [[ $(grep -c 'rank 1/2' cv_bpr.err) -eq 0 ]] || fail "rank 1 printed progress: $(cat cv_bpr.err)"
 "$CALLA" train -i cv.ctf --model clairvoyante -o x.st --batch 40 --batch-per-rank 20 2>x.err
 [[ $? -eq 2 ]] && grep -q 'exclude each other' x.err || fail "--batch with --batch-per-rank: $(head -n 1 x.err)"

@@ -128,7 +128,7 @@ int main(void) {
     T_CHECK(st_find(&sf, "optim.m") == NULL);
     st_close(&sf);
 
-    // 800 rows: 31 chunks, floor(29*0.9) = 26 train chunks, 13 batches per epoch.
+    // 800 rows: C = 31 chunks, T = min(31, floor(720/25) - 1) = 27 train chunks, 13 batches.
     // NaN at step 17 (epoch 2): message names the step, exit 1, the epoch-1
     // checkpoint is intact.
     snprintf(a, sizeof a, "-i cv.ctf --model clairvoyante -o n.st --epochs 3 %s", common);
@@ -141,6 +141,57 @@ int main(void) {
     T_CHECK(sf.path && strcmp(st_meta(&sf, "ckpt.step"), "13") == 0);
     T_CHECK(sf.path && strcmp(st_meta(&sf, "ckpt.epoch"), "1") == 0);
     if (sf.path) st_close(&sf);
+
+    // Several small files (issue #14): 3 x 130 rows, batch 50 = 2 chunks of 25, f = 0.1. Per file
+    // C = (130-25)/25 = 4, T = min(4, floor(117/25) - 1) = 3 chunks (75 rows), rows 100..129
+    // validate (30): 9 chunks = 225 rows, 4 batches = 200 rows per epoch, 90 validation rows.
+    // Stderr and the log's header line both say so.
+    for (int i = 0; i < 3; i++) {
+        char nm[16];
+        snprintf(nm, sizeof nm, "sm%d.ctf", i);
+        T_EQ_INT(synth_write(tu_path(nm), FEAT_CLAIRVOYANTE, 130, 20 + i), 0);
+    }
+    snprintf(a, sizeof a,
+             "-i sm0.ctf -i sm1.ctf -i sm2.ctf --model clairvoyante -o sm.st --epochs 1 --log "
+             "sm.jsonl %s",
+             common);
+    T_EQ_INT(run(NULL, a, &err), 0);
+    T_CHECK(err && strstr(err, " 225 training rows in 9 chunks of 25 (4 batches of 50 per epoch, "
+                               "200 rows), 90 validation rows;"));
+    free(err);
+    char *lg = tu_slurp(tu_path("sm.jsonl"), NULL);
+    JsonVal hd;
+    T_CHECK(lg && strncmp(lg, "{\"header\":\"calla train\"", 23) == 0);
+    T_EQ_INT(lg ? json_parse(lg, strcspn(lg, "\n"), &hd, NULL, 0) : -1, 0);
+    if (lg) {
+        T_CHECK(tu_num(&hd, "train_files") == 3 && tu_num(&hd, "train_file_rows") == 390);
+        T_CHECK(tu_num(&hd, "train_rows") == 225 && tu_num(&hd, "train_chunks") == 9);
+        T_CHECK(tu_num(&hd, "batches_per_epoch") == 4 && tu_num(&hd, "val_rows") == 90);
+        T_CHECK(json_get(&hd, "epoch") == NULL);
+        json_free(&hd);
+    }
+    free(lg);
+    JsonVal e1;
+    int ne = 0;
+    T_EQ_INT(tu_jsonl_line(tu_path("sm.jsonl"), 0, &e1, &ne), 0);
+    T_EQ_INT(ne, 1);
+    T_CHECK(tu_num(&e1, "epoch") == 1 && tu_num(&e1, "step") == 4);
+    json_free(&e1);
+
+    // --log -: the same log on standard output (header first, then one line per epoch).
+    {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && '%s' train -i sm0.ctf -i sm1.ctf -i sm2.ctf --model clairvoyante -o "
+                 "sm2.st --epochs 1 --log - %s >sm.stdout 2>/dev/null",
+                 tu_dir, calla, common);
+        T_EQ_INT(system(cmd), 0);
+        char *so = tu_slurp(tu_path("sm.stdout"), NULL);
+        T_CHECK(so && strncmp(so, "{\"header\":\"calla train\"", 23) == 0 &&
+                count_lines(so) == 2 && strstr(so, "\"val_rows\":90,") &&
+                strstr(so, "\n{\"epoch\":1,\"step\":4,"));
+        free(so);
+    }
 
     // SIGTERM after the first epoch's checkpoint appears, then resume; compare with a full run.
     snprintf(a, sizeof a,

@@ -52,12 +52,16 @@ static inline char *tu_slurp(const char *path, size_t *len) {
 static inline int tu_jsonl_line(const char *path, int idx, JsonVal *v, int *n_lines) {
     char *b = tu_slurp(path, NULL);
     if (!b) return -1;
+    // Epoch records only: the header line ({"header":...}, fresh runs) is not counted.
+    static const char hdr[] = "{\"header\"";
     int n = 0;
-    for (char *p = b; *p; p++) n += *p == '\n';
+    for (char *p = b; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+        n += strncmp(p, hdr, sizeof hdr - 1) != 0 && strchr(p, '\n');
     if (n_lines) *n_lines = n;
     if (idx < 0) idx = n + idx;
     char *line = b;
-    for (int i = 0; i < idx && line; i++) {
+    for (int i = 0; line && *line; ) {
+        if (strncmp(line, hdr, sizeof hdr - 1) != 0 && i++ == idx) break;
         line = strchr(line, '\n');
         if (line) line++;
     }
