@@ -44,6 +44,16 @@ double call_qual(double p) {
     return round(q * 100.0) / 100.0;
 }
 
+double call_gq_phred(double p) {
+    double q = -10.0 * log10(1.0 - p + 1e-10);
+    return q < 0 ? 0 : q > 100 ? 100 : q;
+}
+
+int call_gq(double phred) {
+    long g = lround(phred);
+    return g < 0 ? 0 : g > 99 ? 99 : (int)g;
+}
+
 void call_free(Call *c) {
     free(c->ref);
     for (int i = 0; i < 2; i++) free(c->alt[i]);
@@ -225,7 +235,8 @@ static int realise(const Outcome *o, const Candidate *c, const char *ref_seq, Ca
 
 static void finish(Call *out, double p, double min_qual, const Candidate *c) {
     out->qual = call_qual(p);
-    out->gq = (int)out->qual;
+    out->gq_phred = call_gq_phred(p);
+    out->gq = call_gq(out->gq_phred);
     out->source = 'P';
     for (int i = 0; i < out->n_alt; i++) {
         double af = c->depth > 0 ? (double)out->ad[i + 1] / c->depth : 0.0;

@@ -17,7 +17,8 @@ typedef struct {
     int n_alt;      // 0 for a reference call
     int gt[2];      // allele indices, gt[0] <= gt[1]
     double qual;    // rounded to 2 decimals
-    int gq;
+    int gq;         // round(gq_phred) capped at 99, or its calibrated value (gq_calib.h)
+    double gq_phred;  // -10 log10(1 - p) of the called genotype's probability p
     int dp;
     int ad[3];      // REF, ALT1, ALT2 read counts
     double af[2];   // per ALT, capped at 1
@@ -35,6 +36,10 @@ void call_free(Call *c);
 
 // QUAL from the winning joint probability p (clair3.md §7.3), rounded to 2 decimals.
 double call_qual(double p);
+// The Phred of a genotype with probability p of being right: -10 log10(1 - p), at most 100.
+double call_gq_phred(double p);
+// FORMAT/GQ from a Phred value: rounded, within [0, 99].
+int call_gq(double phred);
 
 // The Clair3 pileup decision. probs: gt21[21] followed by zygosity[3]. ref_seq: the reference from
 // the candidate position onwards (at least max_indel_len + 2 bases or to the contig end),

@@ -82,6 +82,7 @@ int genotype_clairvoyante(const float *probs, const Candidate *c, const char *re
     out->ad[0] = c->ref_count;
     out->qual = q;
     out->gq = q;
+    out->gq_phred = q;  // Clairvoyante: its QUAL (clairvoyante.md §5.2)
     out->source = 'V';
     if (vt == 0) {  // REF
         out->ref = dup_n(&r, 1);

@@ -132,6 +132,7 @@ void call_set_likelihoods(Call *c, GlModel m, const float *probs, char ref_base,
     }
     c->gt[0] = c->gt[1] = best;
     c->qual = call_qual(tot > 0 ? hap[best] / tot : 0.0);
-    c->gq = (int)c->qual;
+    c->gq_phred = call_gq_phred(tot > 0 ? hap[best] / tot : 0.0);
+    c->gq = call_gq(c->gq_phred);
     c->filter = best == 0 ? FILTER_REFCALL : c->qual < min_qual ? FILTER_LOWQUAL : FILTER_PASS;
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "calling/genotype.h"
+#include "calling/gq_calib.h"
 #include "calling/genotype_clairvoyante.h"
 #include "calling/genotype_pl.h"
 #include "calling/gvcf.h"
@@ -134,6 +135,7 @@ typedef struct {
     const int *ref_index;  // BAM tid -> reference (header) contig index
     const char *haploid;   // BAM tid -> 1 when listed in --haploid-contigs
     HaploidMode haploid_mode;
+    const GqCalib *gqcal;  // the model's gq_calibration, else NULL
     int quiet;
     VcfWriter *vcf;  // rank 0 only
     GvcfBlocks *gvcf;  // --gvcf (one process only), else NULL
@@ -193,6 +195,7 @@ static void genotype_batch(CallRun *run, Worker *w, const float *out, Pending *p
         if (base_code(c->ref) >= 0)
             call_set_likelihoods(&call, m->arch == ARCH_CLAIR3_PILEUP ? GL_CLAIR3 : GL_CLAIRVOYANTE,
                                  p, c->ref, hm, run->min_qual);
+        if (run->gqcal) call.gq = call_gq(gq_calib_apply(run->gqcal, call.gq_phred));
         if (call.filter == FILTER_REFCALL && !run->ref_calls) {
             if (!run->gvcf) {
                 call_free(&call);
@@ -781,6 +784,8 @@ int main_call(int argc, char **argv) {
     StFile st;
     int st_ok = 0;
     char *desc = NULL, *sample = NULL, *cmdline = NULL, *model_file = NULL;
+    GqCalib gqcal;
+    int has_gqcal = 0;
     CallRun run;
     memset(&run, 0, sizeof run);
     Worker *ws = xcalloc(threads, sizeof *ws);
@@ -801,6 +806,18 @@ int main_call(int argc, char **argv) {
     if (check_model_meta(&st, platform_s, &platform, &desc) < 0) goto out;
     if (!compat_s && st_meta(&st, "pileup_compat"))
         snprintf(compat_m, sizeof compat_m, "%s", st_meta(&st, "pileup_compat"));
+    if (st_meta(&st, "gq_calibration")) {
+        char why[160];
+        if (gq_calib_parse(st_meta(&st, "gq_calibration"), &gqcal, why, sizeof why) < 0) {
+            calla_err("model \"%s\": bad gq_calibration metadata: %s", model_file, why);
+            goto out;
+        }
+        has_gqcal = 1;
+        kstring_t d = {0, 0, NULL};
+        ksprintf(&d, "%s, GQ calibrated (%d knots)", desc, gqcal.n);
+        free(desc);
+        desc = d.s;
+    }
     for (long t = 0; t < threads; t++) {
         if (modelfile_load_st(&st, &ws[t].model, (int)batch, 0) < 0) goto out;
         ws[t].loaded = 1;
@@ -931,6 +948,7 @@ int main_call(int argc, char **argv) {
     run.ref_calls = ref_calls;
     run.max_ctx = prm.max_indel_len + 2;
     run.min_qual = qual;
+    run.gqcal = has_gqcal ? &gqcal : NULL;
     run.prm = prm;
     run.ref_index = ref_index;
     run.vcf = vcf;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "cli/commands.h"
 #include "common/util.h"
 #include "eval/eval.h"
+#include "calling/gq_calib.h"
 #include "eval/eval_bed.h"
 #include "eval/eval_calib.h"
 #include "eval/eval_report.h"
@@ -38,6 +40,10 @@ static void usage(FILE *out) {
             "                          stratification .bed.gz); repeatable\n"
             "      --calibration SVG   print the GQ calibration table (genotype errors per GQ bin\n"
             "                          against the errors the GQs promise) and plot it as SVG\n"
+            "      --fit-calibration FILE  fit a GQ calibration map on these calls (made by a model\n"
+            "                          without one) and write it to FILE, for `calla model M\n"
+            "                          --meta gq_calibration=$(cat FILE) -o M2` (docs/calling.md)\n"
+            "      --fit-min-calls N   calls per block of the fit [50]\n"
             "      --no-strata         do not print the per-stratum table (homopolymer,\n"
             "                          tandem_repeat, low_complexity, non_repeat, multiallelic,\n"
             "                          indel length bins; docs/eval.md)\n"
@@ -65,7 +71,7 @@ static void print_stats(const char *side, const char *path, const EvalReadStats 
 }
 
 int main_eval(int argc, char **argv) {
-    enum { OPT_JSON = 1000, OPT_PASS, OPT_ALL, OPT_SAMPLE, OPT_TSAMPLE, OPT_STRAT, OPT_NOSTRAT, OPT_CALIB };
+    enum { OPT_JSON = 1000, OPT_PASS, OPT_ALL, OPT_SAMPLE, OPT_TSAMPLE, OPT_STRAT, OPT_NOSTRAT, OPT_CALIB, OPT_FIT, OPT_FITMIN };
     static const struct option LONG[] = {
         {"truth", required_argument, NULL, 't'},
         {"query", required_argument, NULL, 'q'},
@@ -81,11 +87,14 @@ int main_eval(int argc, char **argv) {
         {"strat", required_argument, NULL, OPT_STRAT},
         {"no-strata", no_argument, NULL, OPT_NOSTRAT},
         {"calibration", required_argument, NULL, OPT_CALIB},
+        {"fit-calibration", required_argument, NULL, OPT_FIT},
+        {"fit-min-calls", required_argument, NULL, OPT_FITMIN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *truth_path = NULL, *query_path = NULL, *ref_path = NULL, *bed_path = NULL;
-    const char *json_path = NULL, *sample = NULL, *truth_sample = NULL, *calib_path = NULL;
+    const char *json_path = NULL, *sample = NULL, *truth_sample = NULL, *calib_path = NULL, *fit_path = NULL;
+    long fit_min = 50;
     int pass_only = 1, print_strata = 1, c, nstrat = 0;
     const char **strat_specs = xcalloc(argc, sizeof(*strat_specs));
     optind = 1;
@@ -111,6 +120,17 @@ int main_eval(int argc, char **argv) {
             break;
         case OPT_NOSTRAT: print_strata = 0; break;
         case OPT_CALIB: calib_path = optarg; break;
+        case OPT_FIT: fit_path = optarg; break;
+        case OPT_FITMIN: {
+            char *end;
+            fit_min = strtol(optarg, &end, 10);
+            if (*end || end == optarg || fit_min < 1 || fit_min > 1000000) {
+                calla_err("--fit-min-calls must be an integer in 1..1000000, not \"%s\"", optarg);
+                free(strat_specs);
+                return CALLA_EXIT_USAGE;
+            }
+            break;
+        }
         case 'h': usage(stdout); free(strat_specs); return 0;
         default:
             calla_err("unknown option or missing value: \"%s\"", argv[optind - 1]);
@@ -167,6 +187,33 @@ int main_eval(int argc, char **argv) {
         char title[600];
         snprintf(title, sizeof title, "GQ calibration: %.560s", query_path);
         if (eval_calib_svg(calib_path, &calib, title) < 0) goto done;
+    }
+    if (fit_path) {
+        long rn[100], re[100];
+        eval_calib_raw_counts(&query, rn, re);
+        GqCalib map;
+        if (gq_calib_fit(rn, re, (int)fit_min, &map) == 0) {
+            calla_err("--fit-calibration: the query \"%s\" has no called variant with a GQ",
+                      query_path);
+            goto done;
+        }
+        kstring_t ks = {0, 0, NULL};
+        AtomicOut ao;
+        if (gq_calib_format(&map, &ks) < 0 || atomic_begin(&ao, fit_path) < 0) {
+            free(ks.s);
+            goto done;
+        }
+        FILE *f = fopen(ao.tmp, "w");
+        int bad = !f || fprintf(f, "%s\n", ks.s) < 0;
+        if (f && fclose(f) != 0) bad = 1;
+        free(ks.s);
+        if (bad) {
+            calla_err("failed to write the calibration map \"%s\": %s", fit_path, strerror(errno));
+            atomic_abort(&ao);
+            goto done;
+        }
+        if (atomic_commit(&ao) < 0) goto done;
+        calla_info("GQ calibration map with %d knots written to \"%s\"", map.n, fit_path);
     }
     const int json_stdout = json_path && strcmp(json_path, "-") == 0;
     if (json_stdout) {

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <limits.h>
 
+#include "calling/gq_calib.h"
 #include "calling/shipped.h"
 #include "cli/commands.h"
 #include "common/util.h"
@@ -107,6 +108,15 @@ int main_model(int argc, char **argv) {
                 calla_err("--meta needs KEY=VALUE (architecture and feature_kind cannot be changed), not \"%s\"",
                           optarg);
                 bad = 1;
+            } else if (strncmp(optarg, "gq_calibration=", 15) == 0) {
+                GqCalib g;
+                char why[160];
+                if (gq_calib_parse(optarg + 15, &g, why, sizeof why) < 0) {
+                    calla_err("--meta gq_calibration: %s", why);
+                    bad = 1;
+                } else {
+                    extra[n_extra++] = optarg;
+                }
             } else {
                 extra[n_extra++] = optarg;
             }

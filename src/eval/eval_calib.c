@@ -24,6 +24,19 @@ void eval_calib_count(const EvalVarSet *query, EvalCalib *c) {
     }
 }
 
+void eval_calib_raw_counts(const EvalVarSet *query, long n[100], long err[100]) {
+    memset(n, 0, 100 * sizeof(*n));
+    memset(err, 0, 100 * sizeof(*err));
+    for (size_t i = 0; i < query->n; i++) {
+        const EvalVar *v = &query->v[i];
+        if (v->gq < 0) continue;
+        int g = (int)lround(v->gq);
+        if (g > 99) g = 99;
+        n[g]++;
+        if (!(v->match & EVAL_MATCH_GENOTYPE)) err[g]++;
+    }
+}
+
 double eval_calib_observed_phred(const CalibBin *b) {
     return -10.0 * log10((b->errors + 0.5) / (b->n + 1.0));
 }

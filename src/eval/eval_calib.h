@@ -23,6 +23,9 @@ typedef struct {
 
 // Counts the query variants (after eval_compare has set `match`) by their gq.
 void eval_calib_count(const EvalVarSet *query, EvalCalib *c);
+// Called variants and genotype errors per integer GQ 0..99 (99 holds everything above), for
+// fitting a calibration map (calling/gq_calib.h).
+void eval_calib_raw_counts(const EvalVarSet *query, long n[100], long err[100]);
 // Observed Phred of a bin: -10 log10((errors + 0.5) / (n + 1)) (so a bin without errors is finite).
 double eval_calib_observed_phred(const CalibBin *b);
 // Rows "GQ n errors expected observed_phred mean_GQ" for non-empty bins.

@@ -126,6 +126,14 @@ tr -d ' \n' <"$TMP/cal.json" | grep -q '"gq_lo":50,"gq_hi":55,"n":11,"errors":3,
 "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/gq.vcf" -f "$TMP/ref.fa" --calibration "$TMP/gq.svg" >"$TMP/tg.txt" 2>/dev/null || fail "--calibration with GQ"
 [[ $(awk '$1 == "5-9" { print $2, $3, $4, $5, $6 }' "$TMP/tg.txt") == "2 1 0.36 3.01 7.50" ]] || fail "GQ 5-9 row: $(cat "$TMP/tg.txt")"
 [[ $(awk '$1 == "60+" { print $2, $3, $4, $5, $6 }' "$TMP/tg.txt") == "1 1 0.00 1.25 65.00" ]] || fail "GQ 60+ row"
+# --fit-calibration: raw GQ 7 (right), 8 (wrong), 65 (wrong): 0 then 1 rises, so 7 and 8 pool (1 in
+# 2), then 65 pools too (2 in 3): one knot at mean 80/3 = 26.67, -10 log10(2.5 / 4) = 2.04.
+"$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/gq.vcf" -f "$TMP/ref.fa" --fit-calibration "$TMP/map.txt" --fit-min-calls 1 >/dev/null 2>&1 || fail "--fit-calibration"
+[[ $(cat "$TMP/map.txt") == "26.67:2.04" ]] || fail "fitted map: $(cat "$TMP/map.txt")"
+expect_fail 2 'fit-min-calls' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/gq.vcf" -f "$TMP/ref.fa" --fit-calibration x --fit-min-calls 0
+awk -F'\t' -v OFS='\t' '/^#/ || NF < 10 { print; next } { $6 = "."; $9 = "GT"; sub(/:.*/, "", $10); print }' "$TMP/gq.vcf" >"$TMP/nogq.vcf"
+expect_fail 1 'no called variant with a GQ' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/nogq.vcf" -f "$TMP/ref.fa" --fit-calibration "$TMP/m2.txt"
+[[ -e $TMP/m2.txt ]] && fail "a map written without GQs"
 expect_fail 1 'calibration plot ".*no/such/dir/c.svg"|no/such/dir' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/gq.vcf" -f "$TMP/ref.fa" --calibration "$TMP/no/such/dir/c.svg"
 
 # --include-filtered: the LowQual SNP at chr1:30 becomes one more FP (P = 6/8).

@@ -185,7 +185,16 @@ static void check_vcf(const char *out, const Expect *ex, int n_ex) {
         T_EQ_INT(bcf_get_format_int32(h, r, "AD", &ad, &na), e->n_ad);
         for (int a = 0; a < na && a < e->n_ad; a++) T_EQ_INT(ad[a], e->ad[a]);
         T_EQ_INT(bcf_get_format_int32(h, r, "GQ", &gq, &nq), 1);
-        if (nq == 1) T_EQ_INT(gq[0], (int)e->qual);
+        // Clair3 (INFO/P): GQ = round(-10 log10(1 - p)) with p from QUAL = 10 log10(p/(1-p)) + 10,
+        // i.e. round(10 log10(1 + 10^((QUAL - 10) / 10))); Clairvoyante: GQ = QUAL.
+        if (nq == 1) {
+            int want = (int)e->qual;
+            if (bcf_get_info_flag(h, r, "P", NULL, NULL) == 1) {
+                double g = 10 * log10(1 + pow(10, (e->qual - 10) / 10));
+                want = (int)lround(g > 99 ? 99 : g);
+            }
+            T_EQ_INT(gq[0], want);
+        }
         free(gt), free(dp), free(ad), free(gq);
     }
     T_EQ_INT(k, n_ex);

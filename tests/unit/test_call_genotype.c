@@ -30,6 +30,13 @@ int main(void) {
 
     // QUAL formula: p = 0.9 -> 10*log10(0.9/0.1) + 10 = 19.54
     T_NEAR(call_qual(0.9), 19.54, 1e-9, 0);
+    // GQ: p = 0.99 -> 20; p = 0.9 -> 10; capped at 99 (and the Phred at 100); rounded.
+    T_NEAR(call_gq_phred(0.99), 20.0, 1e-6, 0);
+    T_EQ_INT(call_gq(call_gq_phred(0.9)), 10);
+    T_EQ_INT(call_gq(call_gq_phred(1.0)), 99);
+    T_NEAR(call_gq_phred(1.0), 100.0, 1e-9, 0);
+    T_EQ_INT(call_gq(12.5), 13);
+    T_EQ_INT(call_gq(-3), 0);
     T_NEAR(call_qual(1e-6), 0.0, 1e-9, 0);
 
     // early reference exit: Pz0 = 0.8, G[AA] = 0.7 -> RefCall with p = 0.56
@@ -50,7 +57,9 @@ int main(void) {
     T_EQ_INT(k.ad[1], 10);
     T_NEAR(k.af[0], 0.5, 1e-9, 0);
     T_NEAR(k.qual, call_qual((double)0.9f * 0.9f), 1e-6, 0);
-    T_EQ_INT(k.gq, (int)k.qual);
+    // GQ: -10 log10(1 - 0.81) = 7.21 -> 7 (QUAL keeps Clair3's odds + 10: 16.30).
+    T_NEAR(k.gq_phred, -10 * log10(1 - (double)0.9f * 0.9f), 1e-6, 0);
+    T_EQ_INT(k.gq, 7);
     T_EQ_INT(k.filter, FILTER_PASS);
     call_free(&k);
 

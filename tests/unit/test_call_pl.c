@@ -86,7 +86,7 @@ int main(void) {
         expect_pl(c.pl, wh, 2, "clair3 haploid precise");
         T_EQ_INT(c.gt[0], 1);
         T_NEAR(c.qual, 14.77, 0.006, 0);
-        T_EQ_INT(c.gq, 14);
+        T_EQ_INT(c.gq, 6);  // -10 log10(1 - 0.75) = 6.02
         T_EQ_INT(c.filter, FILTER_PASS);
         call_free(&c);
 
