@@ -15,6 +15,7 @@
 #   6. simulated evaluation: call the two windows (never trained on) and compare with the
 #      HG002 truth inside the confident regions                         calla call, calla eval
 #   7. install: models/<name>.safetensors (fp16 storage) + models/<name>.json (metadata)
+#   8. GQ calibration map fitted on held-out chr21 data (models/calibrate.sh; CALIBRATE=0 skips)
 #
 # Usage: bash models/recipe.sh NAME [WORKDIR]
 #   NAME: ilmn | hifi | ont (Clair3 pileup model) | clairvoyante-ilmn (Clairvoyante, Illumina)
@@ -159,5 +160,10 @@ if [[ $INSTALL == 1 ]]; then
     cp "$W/curves.svg" "$root/models/$NAME.curves.svg"
     cp "$W/train.jsonl" "$root/models/$NAME.train.jsonl"
     cp "$W/eval.txt" "$root/models/$NAME.eval.txt"
+    # GQ calibration on held-out chr21 data (Clair3 pileup models; CALIBRATE=0 skips it)
+    if [[ $ARCH == clair3-pileup && ${CALIBRATE:-1} == 1 ]]; then
+        say "GQ calibration"
+        CALLA=$CALLA SHARED=$SHARED THREADS=$THREADS bash "$root/models/calibrate.sh" "$NAME" "$W/calibration"
+    fi
 fi
 say "done in $(($(date +%s) - T0)) s"

@@ -111,5 +111,12 @@ int gq_calib_fit(const long *n, const long *err, int min_n, GqCalib *c) {
         c->cal[c->n] = cal;
         c->n++;
     }
+    // A flat run needs only its two ends.
+    int w = 0;
+    for (int i = 0; i < c->n; i++) {
+        if (w >= 2 && c->cal[w - 1] == c->cal[i] && c->cal[w - 2] == c->cal[i]) w--;
+        c->raw[w] = c->raw[i], c->cal[w] = c->cal[i], w++;
+    }
+    c->n = w;
     return c->n;
 }

@@ -27,8 +27,9 @@ double gq_calib_apply(const GqCalib *c, double raw);
 // Fits the map from calls binned by raw GQ (n[g] calls, err[g] genotype errors, g = 0..99):
 // consecutive raw values are pooled until a block holds at least min_n calls, then adjacent blocks
 // are pooled while the error rate would rise with GQ (pool-adjacent-violators); each block gives
-// one knot (its mean raw GQ, -10 log10((errors + 0.5) / (calls + 1))). Returns the number of
-// knots (0 when there are no calls).
+// one knot (its mean raw GQ, -10 log10((errors + 0.5) / (calls + 1)), raised to the previous
+// knot's when the smoothing would lower it); of a flat run only the ends are kept. Returns the
+// number of knots (0 when there are no calls).
 int gq_calib_fit(const long *n, const long *err, int min_n, GqCalib *c);
 
 #endif

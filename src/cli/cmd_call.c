@@ -806,7 +806,7 @@ int main_call(int argc, char **argv) {
     if (check_model_meta(&st, platform_s, &platform, &desc) < 0) goto out;
     if (!compat_s && st_meta(&st, "pileup_compat"))
         snprintf(compat_m, sizeof compat_m, "%s", st_meta(&st, "pileup_compat"));
-    if (st_meta(&st, "gq_calibration")) {
+    if (st_meta(&st, "gq_calibration") && *st_meta(&st, "gq_calibration")) {  // "": none
         char why[160];
         if (gq_calib_parse(st_meta(&st, "gq_calibration"), &gqcal, why, sizeof why) < 0) {
             calla_err("model \"%s\": bad gq_calibration metadata: %s", model_file, why);

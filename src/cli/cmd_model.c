@@ -108,7 +108,7 @@ int main_model(int argc, char **argv) {
                 calla_err("--meta needs KEY=VALUE (architecture and feature_kind cannot be changed), not \"%s\"",
                           optarg);
                 bad = 1;
-            } else if (strncmp(optarg, "gq_calibration=", 15) == 0) {
+            } else if (strncmp(optarg, "gq_calibration=", 15) == 0 && optarg[15]) {  // "": none
                 GqCalib g;
                 char why[160];
                 if (gq_calib_parse(optarg + 15, &g, why, sizeof why) < 0) {

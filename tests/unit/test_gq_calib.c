@@ -38,6 +38,15 @@ int main(void) {
     T_NEAR(c.cal[0], ph(6, 20), 1e-12, 0);
     T_NEAR(c.raw[1], 14, 1e-12, 0);
     T_NEAR(c.cal[1], ph(2, 20), 1e-12, 0);
+    // No errors anywhere: 0 in 30 (raw 3) smooths to 10 log10(62) = 17.92, the later blocks of
+    // 0 in 10 to 13.42, raised to 17.92 (monotone); of the flat run only its two ends stay.
+    memset(n, 0, sizeof n), memset(err, 0, sizeof err);
+    n[3] = 30, n[10] = 10, n[20] = 10, n[30] = 10;
+    T_EQ_INT(gq_calib_fit(n, err, 10, &c), 2);
+    T_NEAR(c.raw[0], 3, 1e-12, 0);
+    T_NEAR(c.cal[0], ph(0, 30), 1e-12, 0);
+    T_NEAR(c.raw[1], 30, 1e-12, 0);
+    T_NEAR(c.cal[1], ph(0, 30), 1e-12, 0);
     // A tail shorter than min_n joins the last block; fewer calls than min_n make one block.
     memset(n, 0, sizeof n), memset(err, 0, sizeof err);
     n[0] = 5, err[0] = 2, n[1] = 3;
