@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "sim/align.h"
 #include "sim/genome.h"
+#include "sim/hard.h"
 #include "sim/reads.h"
 #include "sim/variants.h"
 
@@ -32,6 +33,9 @@ static void usage(FILE *f) {
             "  --truth FILE        variants to apply (VCF/BCF with GT; needs -f)\n"
             "  --snp-rate F        planted SNPs per base [0.001]\n"
             "  --indel-rate F      planted indels per base [0.0001]\n"
+            "  --hard-rate F       also plant hard cases per base, around the other variants (also\n"
+            "                      with --truth): repeat indels of 1-50 bp, 1/2 sites, long indels,\n"
+            "                      indel+SNP clusters (docs/simulate.md) [0]\n"
             "  -r, --region REGION simulate only CHR or CHR:BEG-END (1-based, inclusive)\n"
             "  --platform P        ilmn (2x150 pairs) | hifi | ont\n"
             "  --depth D           mean depth over both haplotypes\n"
@@ -124,7 +128,8 @@ enum {
     OPT_ALIGNER,
     OPT_SAMPLE,
     OPT_KEEP_FASTQ,
-    OPT_MARGIN
+    OPT_MARGIN,
+    OPT_HARD
 };
 
 typedef struct {
@@ -135,6 +140,7 @@ typedef struct {
     uint64_t seed;
     double depth, read_length;
     SimPlantParams plant;
+    double hard_rate;  // --hard-rate: hard-case sites per base (sim/hard.h)
     SimPlatform platform;
     int have_platform;
     SimAligner aligner;
@@ -219,6 +225,21 @@ static int run(const Opts *o, const char *tmp) {
         } else {
             sim_plant(&g, &targets[i], &o->plant, &vr, &vars);
         }
+    }
+    if (o->hard_rate > 0) {  // its own RNG stream: the other variants do not depend on it
+        Rng hr;
+        rng_seed_stream(&hr, o->seed, 3);
+        SimHardStats hs, tot = {{0}, 0};
+        for (int i = 0; i < nt; i++) {
+            sim_plant_hard(&g, &targets[i], o->hard_rate, &hr, &vars, &hs);
+            for (int k = 0; k < HARD_NKINDS; k++) tot.planted[k] += hs.planted[k];
+            tot.skipped += hs.skipped;
+        }
+        calla_info("hard cases planted: %ld repeat indels, %ld multi-allelic repeat sites, %ld long "
+                   "indels, %ld indel+SNP clusters, %ld multi-allelic SNPs (%ld draws without room)",
+                   tot.planted[HARD_REPEAT_INDEL], tot.planted[HARD_REPEAT_MULTI],
+                   tot.planted[HARD_LONG_INDEL], tot.planted[HARD_CLUSTER],
+                   tot.planted[HARD_SNP_MULTI], tot.skipped);
     }
     sim_vars_sort(&vars);
     int64_t nsnp = 0, nhom = 0;
@@ -310,6 +331,7 @@ int main_simulate(int argc, char **argv) {
         {"truth", required_argument, NULL, OPT_TRUTH},
         {"snp-rate", required_argument, NULL, OPT_SNP},
         {"indel-rate", required_argument, NULL, OPT_INDEL},
+        {"hard-rate", required_argument, NULL, OPT_HARD},
         {"platform", required_argument, NULL, OPT_PLATFORM},
         {"depth", required_argument, NULL, OPT_DEPTH},
         {"read-length", required_argument, NULL, OPT_READLEN},
@@ -373,6 +395,11 @@ int main_simulate(int argc, char **argv) {
             else
                 o.plant.indel_rate = d;
             o.have_rates = 1;
+            break;
+        case OPT_HARD:
+            if (parse_double(optarg, &d) != 0 || d < 0 || d > 0.01)
+                return bad_usage("bad --hard-rate \"%s\" (0 to 0.01)", optarg);
+            o.hard_rate = d;
             break;
         case OPT_PLATFORM:
             if (sim_platform_parse(optarg, &o.platform) != 0)

@@ -48,6 +48,26 @@ before=$(samtools view -c -q 20 "$O/reads.bam" sim2:1-1500)
 [[ $before -eq 0 ]] || fail "$before reads before the region"
 bcftools norm -c x -f "$O/ref.fa" "$O/truth.vcf.gz" >/dev/null 2>&1 || fail "REF differs from ref.fa"
 
+# --hard-rate with --truth: the given records are all kept as they were, hard cases are added
+# (REF from ref.fa, left-aligned: bcftools norm realigns only what it realigns in the given truth,
+# whose insertion at 12000 is not left-aligned), 1/2 sites among them, and the
+# counts the log gives add up to the new records (a cluster is two records).
+H=$TMP/hard
+"$CALLA" simulate -o "$H" -f "$A/ref.fa" --truth "$TMP/in.vcf" -r sim2:2001-18000 --platform ilmn \
+    --depth 2 --hard-rate 0.004 2>"$TMP/hlog" || fail "--hard-rate failed: $(cat "$TMP/hlog")"
+bcftools query -f '%POS %REF %ALT\n' "$H/truth.vcf.gz" >"$TMP/hard.txt"
+grep -Fxf "$TMP/want" "$TMP/hard.txt" | diff - "$TMP/want" >/dev/null || fail "--hard-rate lost or changed a truth record"
+counts=$(sed -n 's/.*hard cases planted: \([0-9]*\) repeat indels, \([0-9]*\) multi-allelic repeat sites, \([0-9]*\) long indels, \([0-9]*\) indel+SNP clusters, \([0-9]*\) multi-allelic SNPs.*/\1 \2 \3 \4 \5/p' "$TMP/hlog")
+read -r c1 c2 c3 c4 c5 <<<"$counts"
+[[ -n $c5 ]] || fail "no hard-case counts in the log: $(cat "$TMP/hlog")"
+[[ $(($(wc -l <"$TMP/hard.txt") - $(wc -l <"$TMP/want"))) -eq $((c1 + c2 + c3 + 2 * c4 + c5)) ]] || fail "new records != planted counts ($counts)"
+[[ $(awk '$3 ~ /,/' "$TMP/hard.txt" | wc -l) -ge $((c2 + c5)) ]] || fail "fewer 1/2 sites than planted"
+bcftools norm -f "$H/ref.fa" -c x "$H/truth.vcf.gz" -o /dev/null 2>"$TMP/norm" || fail "hard truth REF differs"
+bcftools norm -f "$O/ref.fa" -c x "$O/truth.vcf.gz" -o /dev/null 2>"$TMP/norm0" || fail "truth REF differs"
+re0=$(awk -F'\t' '/realigned/ {split($2, a, "/"); print a[3]}' "$TMP/norm0")
+re1=$(awk -F'\t' '/realigned/ {split($2, a, "/"); print a[3]}' "$TMP/norm")
+[[ -n $re0 && $re0 == "$re1" ]] || fail "hard cases not left-aligned: $re1 realigned, $re0 of them given"
+
 # REF mismatch: exit 1, the last line (after progress lines) names the record
 sed 's/^\(sim2\t3000\t.\t\)\([ACGT]\)\t/\1\2\2\t/' "$TMP/in.vcf" >"$TMP/bad.vcf"
 "$CALLA" simulate -o "$TMP/bad" -f "$A/ref.fa" --truth "$TMP/bad.vcf" -r sim2:2001-18000 \
