@@ -13,6 +13,11 @@
 // rank 0 in rank order once they are done, so the records arrive in chunk order and the VCF (and
 // its index) is byte-identical to a one-process run. A rank that fails ends the whole job.
 //
+// --shard I/N (calling/shard.h, docs/distributed.md "Shards"): only the contiguous chunks of shard
+// I of N (balanced by positions) are called, by one process or split again over MPI ranks; the
+// VCF is complete and indexed, its header has a ##calla_shard line, and `calla merge-shards`
+// concatenates the N shards into the records of a one-process run.
+//
 // --gvcf (one process only): each chunk also gets the reference confidence of every position
 // (calling/refconf.h, a second pileup pass); the sink feeds variants, the model's reference calls
 // and those positions, in order, to the block writer (calling/gvcf.h).
@@ -30,6 +35,7 @@
 #include "calling/genotype_pl.h"
 #include "calling/gvcf.h"
 #include "calling/refconf.h"
+#include "calling/shard.h"
 #include "calling/shipped.h"
 #include "calling/vcf_writer.h"
 #include "cli/commands.h"
@@ -64,6 +70,8 @@ static void usage(FILE *fp) {
             "  -r, --region REG          chr, chr:beg or chr:beg-end (1-based, inclusive); repeatable\n"
             "  -R, --regions-file BED    regions from a BED file (0-based, half-open)\n"
             "  -@, --threads N           worker threads [1]; the output does not depend on N\n"
+            "  --shard I/N               call only shard I (1..N) of N: contiguous work chunks balanced\n"
+            "                            by positions; merge the N VCFs with `calla merge-shards`\n"
             "  --sample NAME             sample name [the BAM's @RG SM, else the BAM file name]\n"
             "  --quiet                   no progress or information lines (warnings and errors only)\n"
             "Calling:\n"
@@ -134,6 +142,8 @@ typedef struct {
     const char *haploid;   // BAM tid -> 1 when listed in --haploid-contigs
     HaploidMode haploid_mode;
     int quiet;
+    size_t fail_at;  // CALLA_TEST_FAIL_AT_CHUNK (tests): fail after sinking this many chunks
+    size_t n_sunk;
     VcfWriter *vcf;  // rank 0 only
     GvcfBlocks *gvcf;  // --gvcf (one process only), else NULL
     kstring_t shard;  // ranks > 0: serialised calls (see shard_put)
@@ -448,6 +458,10 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
         call_free(&o->calls[i]);
     }
     o->n = 0;
+    if (rc == 0 && run->fail_at && ++run->n_sunk == run->fail_at) {
+        calla_err("test failure after %zu chunk(s) (CALLA_TEST_FAIL_AT_CHUNK)", run->n_sunk);
+        rc = -1;
+    }
     run->n_cand += o->n_cand;
     run->done_pos += ch->end - ch->beg;
     if (rc == 0 && !run->quiet && dist_rank() == 0 && run->done_pos < run->total_pos &&
@@ -590,6 +604,7 @@ enum {
 };
 enum { OPT_DEVICE = 1100, OPT_PRECISION };  // --device, --precision (docs/cuda.md)
 enum { OPT_COMPAT = 1200 };                  // --compat (docs/tensors.md "Clair3 parity")
+enum { OPT_SHARD = 1300 };                   // --shard I/N (calling/shard.h)
 
 int main_call(int argc, char **argv) {
     calla_set_cmd("call");
@@ -621,6 +636,7 @@ int main_call(int argc, char **argv) {
         {"device", required_argument, NULL, OPT_DEVICE},
         {"precision", required_argument, NULL, OPT_PRECISION},
         {"compat", required_argument, NULL, OPT_COMPAT},
+        {"shard", required_argument, NULL, OPT_SHARD},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
     const char *bed_path = NULL, *sample_opt = NULL, *platform_s = NULL, *gvcf_path = NULL;
@@ -637,6 +653,7 @@ int main_call(int argc, char **argv) {
     int precision = -1;  // --precision (GPU only): 0 fp32, 1 tf32, 2 bf16; -1 not given
     const char *compat_s = NULL;  // --compat, else the model's metadata pileup_compat
     char compat_m[16] = "calla";
+    int shard_i = 0, shard_n = 0;  // --shard I/N; 0: the whole run
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:f:m:o:O:r:R:@:h", lopts, NULL)) != -1) {
         long v;
@@ -718,8 +735,18 @@ int main_call(int argc, char **argv) {
                 bad = 1;
             }
             break;
+        case OPT_SHARD:
+            if (shard_parse(optarg, &shard_i, &shard_n) < 0) {
+                calla_err("bad --shard \"%s\" (I/N with 1 <= I <= N, e.g. 2/8)", optarg);
+                bad = 1;
+            }
+            break;
         default: bad = 1; break;
         }
+    }
+    if (!bad && shard_n && gvcf_path) {
+        calla_err("--gvcf is not supported with --shard (reference blocks would break at shard ends)");
+        bad = 1;
     }
     if (!bad && precision >= 0 && device < 0) {
         calla_err("--precision applies to --device cuda only (the CPU computes in fp32)");
@@ -890,15 +917,31 @@ int main_call(int argc, char **argv) {
 
     sample = sample_name(bam_path, sample_opt);
     {
-        char *args = cmdline_without_threads(argc, argv);  // argv[0] is "call"
+        char *args = shard_cmdline(argc, argv);  // argv[0] is "call"; without -@ and --shard
         kstring_t ks = {0, 0, NULL};
         ksprintf(&ks, "calla %s", args);
         free(args);
         cmdline = ks.s;
     }
+    // --shard I/N: this shard's chunks [s_lo, s_hi) and its header line (calling/shard.h).
+    size_t s_lo = 0, s_hi = n_chunks;
+    char *shard_line = NULL;
+    if (shard_n) {
+        char run_id[17];
+        shard_range(chunks, n_chunks, shard_i, shard_n, &s_lo, &s_hi);
+        shard_run_id(argc, argv, run_id);
+        if (R == 0) shard_line = shard_header_line(shard_i, shard_n, s_lo, s_hi, n_chunks, run_id);
+        total_pos = 0;
+        for (size_t k = s_lo; k < s_hi; k++) total_pos += chunks[k].end - chunks[k].beg;
+        if (R == 0 && !quiet)
+            calla_info("shard %d/%d: chunks %zu-%zu of %zu (%lld positions)", shard_i, shard_n,
+                       s_lo + 1, s_hi, n_chunks, (long long)total_pos);
+    }
     if (R == 0) {
-        vcf = vcfwriter_open_ex(out_path, out_type, 0, sample, rc_.n, rc_.names, rc_.lens, cmdline,
-                                desc);
+        vcf = vcfwriter_open_extra(out_path, out_type, 0, sample, rc_.n, rc_.names, rc_.lens,
+                                   cmdline, desc, shard_line);
+        free(shard_line);
+        shard_line = NULL;
         if (!vcf) goto out;
         if (gvcf_path) {
             gvcf = vcfwriter_open_ex(gvcf_path, gvcf_type, 1, sample, rc_.n, rc_.names, rc_.lens,
@@ -938,6 +981,11 @@ int main_call(int argc, char **argv) {
     run.haploid_mode = haploid_mode;
     run.quiet = quiet;
     run.total_pos = total_pos;
+    {
+        const char *fa = getenv("CALLA_TEST_FAIL_AT_CHUNK");  // tests only: an injected failure
+        long v = 0;
+        if (fa && parse_int(fa, &v) == 0 && v > 0) run.fail_at = (size_t)v;
+    }
     progress_init(&run.prog, 10.0);
     run.prog.interval = progress_interval >= 0 ? progress_interval : run.prog.tty ? 1.0 : 10.0;
     if (R == 0 && !quiet)
@@ -945,7 +993,7 @@ int main_call(int argc, char **argv) {
                    model_arch_name(arch), platform_name(platform), n_chunks, (long long)total_pos,
                    threads, W > 1 ? " per rank" : "");
     if (W > 1 && R == 0 && !quiet) calla_info("%d ranks, each on a contiguous share of the chunks", W);
-    size_t c_lo = n_chunks * (size_t)R / W, c_hi = n_chunks * (size_t)(R + 1) / W;
+    size_t c_lo = s_lo + (s_hi - s_lo) * (size_t)R / W, c_hi = s_lo + (s_hi - s_lo) * (size_t)(R + 1) / W;
     if (W > 1) {  // progress counts this rank's share (rank 0 prints it)
         run.total_pos = 0;
         for (size_t k = c_lo; k < c_hi; k++) run.total_pos += chunks[k].end - chunks[k].beg;

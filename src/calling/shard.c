@@ -1,0 +1,311 @@
+// shard.c — see shard.h.
+#include "calling/shard.h"
+
+#include <errno.h>
+#include <htslib/hts.h>
+#include <htslib/kstring.h>
+#include <htslib/tbx.h>
+#include <htslib/vcf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+int shard_parse(const char *s, int *index, int *count) {
+    char *end;
+    errno = 0;
+    long i = strtol(s, &end, 10);
+    if (end == s || *end != '/' || errno) return -1;
+    const char *t = end + 1;
+    long n = strtol(t, &end, 10);
+    if (end == t || *end || errno || n < 1 || n > 1000000 || i < 1 || i > n) return -1;
+    *index = (int)i, *count = (int)n;
+    return 0;
+}
+
+void shard_range(const Chunk *chunks, size_t n_chunks, int index, int count, size_t *lo,
+                 size_t *hi) {
+    int64_t total = 0;
+    for (size_t j = 0; j < n_chunks; j++) total += chunks[j].end - chunks[j].beg;
+    // boundary(k): first j with prefix(j) * count >= k * total
+    size_t b[2];
+    for (int e = 0; e < 2; e++) {
+        int k = index - 1 + e;
+        if (k == 0) { b[e] = 0; continue; }
+        if (k == count) { b[e] = n_chunks; continue; }
+        int64_t prefix = 0;
+        size_t j = 0;
+        while (j < n_chunks && prefix * count < (int64_t)k * total) {
+            prefix += chunks[j].end - chunks[j].beg;
+            j++;
+        }
+        b[e] = j;
+    }
+    *lo = b[0], *hi = b[1];
+}
+
+// Arguments that do not change the records: left out of the run identity. with_value: the
+// option takes a value (as a separate argument, or attached: -@4, --threads=4).
+typedef struct {
+    const char *name;
+    int with_value;
+} SkipOpt;
+
+static int skip_arg(const SkipOpt *skip, int argc, char **argv, int i) {
+    const char *a = argv[i];
+    for (const SkipOpt *s = skip; s->name; s++) {
+        size_t n = strlen(s->name);
+        if (strcmp(a, s->name) == 0) return s->with_value && i + 1 < argc ? 2 : 1;
+        if (!s->with_value || strncmp(a, s->name, n) != 0) continue;
+        if (s->name[1] != '-' || a[n] == '=') return 1;  // -@4, -ox, --threads=4
+    }
+    return 0;
+}
+
+static const SkipOpt ID_SKIP[] = {{"-@", 1}, {"--threads", 1}, {"--shard", 1}, {"-o", 1},
+                                  {"--output", 1}, {"-O", 1}, {"--output-type", 1},
+                                  {"--quiet", 0}, {"--progress-interval", 1}, {NULL, 0}};
+static const SkipOpt CMD_SKIP[] = {{"-@", 1}, {"--threads", 1}, {"--shard", 1}, {NULL, 0}};
+
+void shard_run_id(int argc, char **argv, char out[17]) {
+    uint64_t h = 1469598103934665603ULL;
+    for (int i = 0; i < argc;) {
+        int k = skip_arg(ID_SKIP, argc, argv, i);
+        if (k) { i += k; continue; }
+        for (const unsigned char *p = (const unsigned char *)argv[i];; p++) {
+            h = (h ^ *p) * 1099511628211ULL;  // the NUL too: separates arguments
+            if (!*p) break;
+        }
+        i++;
+    }
+    snprintf(out, 17, "%016" PRIx64, h);
+}
+
+char *shard_cmdline(int argc, char **argv) {
+    kstring_t ks = {0, 0, NULL};
+    for (int i = 0; i < argc;) {
+        int k = skip_arg(CMD_SKIP, argc, argv, i);
+        if (k) { i += k; continue; }
+        if (ks.l) kputc(' ', &ks);
+        kputs(argv[i], &ks);
+        i++;
+    }
+    if (!ks.s) ks.s = xstrdup("");
+    return ks.s;
+}
+
+char *shard_header_line(int index, int count, size_t lo, size_t hi, size_t total,
+                        const char *run_id) {
+    kstring_t ks = {0, 0, NULL};
+    ksprintf(&ks, "##calla_shard=%d/%d chunks=%zu-%zu/%zu run=%s", index, count, lo, hi, total,
+             run_id);
+    return ks.s;
+}
+
+// ---- merge ----
+
+typedef struct {
+    const char *path;
+    htsFile *fp;
+    bcf_hdr_t *hdr;
+    int index, count;
+    size_t lo, hi, total;
+    char run[17];
+    char *text;  // the header without ##calla_command and ##calla_shard
+} ShardIn;
+
+// The header as text without the lines that may differ between shards.
+static char *header_text(const bcf_hdr_t *h) {
+    kstring_t all = {0, 0, NULL}, out = {0, 0, NULL};
+    if (bcf_hdr_format(h, 0, &all) < 0) {
+        free(all.s);
+        return NULL;
+    }
+    for (char *line = all.s, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        if (strncmp(line, "##calla_command=", 16) && strncmp(line, "##calla_shard=", 14))
+            kputsn(line, n, &out);
+    }
+    free(all.s);
+    if (!out.s) out.s = xstrdup("");
+    return out.s;
+}
+
+static int shard_open(ShardIn *s, const char *path) {
+    memset(s, 0, sizeof *s);
+    s->path = path;
+    s->fp = hts_open(path, "r");
+    if (!s->fp) {
+        calla_err("cannot open shard \"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+    if (s->fp->format.category != variant_data || !(s->hdr = bcf_hdr_read(s->fp))) {
+        calla_err("\"%s\" is not a VCF/BCF file", path);
+        return -1;
+    }
+    bcf_hrec_t *hr = bcf_hdr_get_hrec(s->hdr, BCF_HL_GEN, "calla_shard", NULL, NULL);
+    int used = 0;
+    if (!hr || !hr->value ||
+        sscanf(hr->value, "%d/%d chunks=%zu-%zu/%zu run=%16[0-9a-f]%n", &s->index, &s->count,
+               &s->lo, &s->hi, &s->total, s->run, &used) != 6 ||
+        hr->value[used] || s->index < 1 || s->index > s->count || s->lo > s->hi ||
+        s->hi > s->total) {
+        calla_err("\"%s\" is not a shard of `calla call --shard` (no valid ##calla_shard line)",
+                  path);
+        return -1;
+    }
+    s->text = header_text(s->hdr);
+    if (!s->text) {
+        calla_err("cannot read the header of \"%s\"", path);
+        return -1;
+    }
+    return 0;
+}
+
+static void shard_close(ShardIn *s) {
+    if (s->hdr) bcf_hdr_destroy(s->hdr);
+    if (s->fp) hts_close(s->fp);
+    free(s->text);
+}
+
+static int by_index(const void *a, const void *b) {
+    return ((const ShardIn *)a)->index - ((const ShardIn *)b)->index;
+}
+
+// The shards must be the N shards of one run, each once. Sorts them by index.
+static int check_shards(ShardIn *s, int n) {
+    for (int i = 1; i < n; i++) {
+        if (strcmp(s[i].run, s[0].run) || s[i].count != s[0].count || s[i].total != s[0].total) {
+            calla_err("\"%s\" and \"%s\" are shards of different `calla call` runs (run %s, %d "
+                      "shards vs run %s, %d shards)",
+                      s[0].path, s[i].path, s[0].run, s[0].count, s[i].run, s[i].count);
+            return -1;
+        }
+        if (strcmp(s[i].text, s[0].text)) {
+            calla_err("\"%s\" and \"%s\" have different headers (another model, sample or "
+                      "reference?)",
+                      s[0].path, s[i].path);
+            return -1;
+        }
+    }
+    qsort(s, n, sizeof *s, by_index);
+    for (int i = 1; i < n; i++)
+        if (s[i].index == s[i - 1].index) {
+            calla_err("\"%s\" and \"%s\" are both shard %d/%d", s[i - 1].path, s[i].path,
+                      s[i].index, s[i].count);
+            return -1;
+        }
+    if (n != s[0].count) {
+        int miss = 1;
+        for (int i = 0; i < n && s[i].index == miss; i++) miss++;
+        calla_err("shard %d/%d is missing (%d of %d shards given; rerun it with --shard %d/%d)",
+                  miss, s[0].count, n, s[0].count, miss, s[0].count);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        size_t want = i ? s[i - 1].hi : 0;
+        if (s[i].lo != want || (i == n - 1 && s[i].hi != s[i].total)) {
+            calla_err("\"%s\": chunks %zu-%zu do not follow shard %d's (the shard plans differ)",
+                      s[i].path, s[i].lo, s[i].hi, i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int index_and_commit(AtomicOut *a, char type) {
+    if (type != 'z' && type != 'b') return atomic_commit(a);
+    const char *ext = type == 'z' ? "tbi" : "csi";
+    size_t n = strlen(a->tmp) + 8, m = strlen(a->path) + 8;
+    char *tmp_idx = xmalloc(n), *idx = xmalloc(m);
+    snprintf(tmp_idx, n, "%s.%s", a->tmp, ext);
+    snprintf(idx, m, "%s.%s", a->path, ext);
+    cleanup_register(tmp_idx);
+    int rc = 0;
+    if ((type == 'z' ? tbx_index_build(a->tmp, 0, &tbx_conf_vcf) : bcf_index_build(a->tmp, 14)) != 0) {
+        calla_err("failed to index \"%s\"", a->path);
+        atomic_abort(a);
+        rc = -1;
+    } else if ((rc = atomic_commit(a)) == 0 && rename(tmp_idx, idx) != 0) {
+        calla_err("cannot rename the index to \"%s\": %s", idx, strerror(errno));
+        unlink(idx);
+        rc = -1;
+    }
+    unlink(tmp_idx);
+    cleanup_unregister(tmp_idx);
+    free(tmp_idx), free(idx);
+    return rc;
+}
+
+int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_inputs) {
+    ShardIn *s = xcalloc(n_inputs, sizeof *s);
+    int rc = -1, n_open = 0;
+    AtomicOut a = {NULL, NULL};
+    htsFile *out = NULL;
+    bcf_hdr_t *hdr = NULL;
+    bcf1_t *rec = bcf_init();
+    for (; n_open < n_inputs; n_open++)
+        if (shard_open(&s[n_open], inputs[n_open]) < 0) {
+            n_open++;
+            goto done;
+        }
+    if (check_shards(s, n_inputs) < 0) goto done;
+    hdr = bcf_hdr_dup(s[0].hdr);
+    if (!hdr || !rec) {
+        calla_err("out of memory reading \"%s\"", s[0].path);
+        goto done;
+    }
+    bcf_hdr_remove(hdr, BCF_HL_GEN, "calla_shard");
+    const int to_stdout = strcmp(out_path, "-") == 0;
+    if (!to_stdout && atomic_begin(&a, out_path) != 0) goto done;
+    const char *mode = out_type == 'z' ? "wz" : out_type == 'b' ? "wb" : out_type == 'u' ? "wbu" : "w";
+    out = hts_open(to_stdout ? "-" : a.tmp, mode);
+    if (!out || bcf_hdr_write(out, hdr) != 0) {
+        calla_err("cannot write \"%s\": %s", out_path, strerror(errno));
+        goto done;
+    }
+    int last_rid = -1;
+    hts_pos_t last_pos = -1;
+    for (int i = 0; i < n_inputs; i++) {
+        int r, first = 1;
+        while ((r = bcf_read(s[i].fp, s[i].hdr, rec)) == 0) {
+            if (rec->rid < last_rid || (rec->rid == last_rid && rec->pos < last_pos)) {
+                calla_err("\"%s\": record at %s:%lld %s the previous one (shards overlap?)",
+                          s[i].path, bcf_hdr_id2name(s[i].hdr, rec->rid), (long long)rec->pos + 1,
+                          first ? "comes before the last record of the shard before" : "precedes");
+                goto done;
+            }
+            first = 0;
+            last_rid = rec->rid, last_pos = rec->pos;
+            if (bcf_write(out, hdr, rec) != 0) {
+                calla_err("failed to write a record to \"%s\": %s", out_path, strerror(errno));
+                goto done;
+            }
+        }
+        if (r < -1) {
+            calla_err("\"%s\": truncated or corrupt record after %s:%lld", s[i].path,
+                      last_rid >= 0 ? bcf_hdr_id2name(s[i].hdr, last_rid) : "(start)",
+                      (long long)last_pos + 1);
+            goto done;
+        }
+    }
+    int crc = hts_close(out);
+    out = NULL;
+    if (crc != 0) {
+        calla_err("failed to finish \"%s\" (disk full?)", out_path);
+        goto done;
+    }
+    rc = to_stdout ? 0 : index_and_commit(&a, out_type);
+done:
+    if (out) hts_close(out);
+    if (rc != 0) atomic_abort(&a);  // no-op after a commit or with stdout
+    if (hdr) bcf_hdr_destroy(hdr);
+    bcf_destroy(rec);
+    for (int i = 0; i < n_open; i++) shard_close(&s[i]);
+    free(s);
+    return rc;
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# `calla call --shard I/N` and `calla merge-shards` (calling/shard.h) on a simulated genome of two
+# contigs cut into 9 chunks:
+# - the shard plan: the ##calla_shard chunk ranges equal boundaries computed here in awk from the
+#   .fai (first chunk whose preceding chunks hold >= k/N of the positions);
+# - an emulated 3-task job array (examples/slurm/call_genome.sh shard with SLURM_ARRAY_TASK_ID):
+#   task 2 fails mid-run (CALLA_TEST_FAIL_AT_CHUNK) and leaves no file, the merge then names the
+#   missing shard, task 2 reruns alone (task 1 rerun is a no-op), the merge's records equal a
+#   one-process run's (bcftools view -H) and its header differs only in ##calla_command; each
+#   shard's records are the one-process records inside its chunks;
+# - `mpirun -np 3 calla call` (skipped without mpirun/MPI) equals the merge; a shard split over 3
+#   ranks equals the shard;
+# - errors: --shard 0/3, 4/3, 1/0, x; --shard with --gvcf; merge with a shard missing, twice, from
+#   another command, or a file that is no shard.
+source "$(dirname "$0")/lib.sh"
+need samtools
+need bcftools
+need bwa
+cd "$TMP" || fail "cd"
+"$CALLA" simulate -o sim --genome-size 60k --platform ilmn --depth 20 --snp-rate 0.003 \
+    --indel-rate 0.0005 --seed 11 2>log || { fail "simulate: $(tail -1 log)"; done_test; }
+CHUNK=7000
+IN=(-b sim/reads.bam -f sim/ref.fa -m ilmn --chunk-size $CHUNK)
+"$CALLA" call "${IN[@]}" -o one.vcf.gz --quiet 2>log || { fail "one-process call: $(cat log)"; done_test; }
+bcftools view -H one.vcf.gz >one.body
+n_one=$(wc -l <one.body)
+[[ $n_one -ge 100 ]] || fail "only $n_one records in the one-process run"
+
+# The shard plan, independently: chunks of $CHUNK per contig in .fai order; boundary k of N.
+awk -v c=$CHUNK '{ for (b = 0; b < $2; b += c) print ($2 - b < c ? $2 - b : c) }' sim/ref.fa.fai >chunks
+plan() {  # N -> "lo-hi" per shard
+    awk -v N="$1" '{ len[NR - 1] = $1; tot += $1 } END {
+        n = NR; for (k = 0; k <= N; k++) { p = 0; j = 0
+            if (k == N) j = n; else if (k > 0) while (j < n && p * N < k * tot) p += len[j++]
+            b[k] = j }
+        for (k = 0; k < N; k++) print b[k] "-" b[k + 1] }' chunks
+}
+[[ $(wc -l <chunks) -eq 9 ]] || fail "expected 9 chunks, got $(wc -l <chunks)"
+
+# Emulated job array through the example script (task 2 fails after writing 2 chunks).
+SCRIPT=$CALLA_ROOT/examples/slurm/call_genome.sh
+bash -n "$SCRIPT" || fail "bash -n $SCRIPT"
+# the script passes no --chunk-size: a wrapper adds the test's (so that 16 chunks exist)
+cat >calla_wrap <<EOF
+#!/usr/bin/env bash
+[[ \$1 == call ]] && { shift; exec "$CALLA" call --chunk-size $CHUNK "\$@"; }
+exec "$CALLA" "\$@"
+EOF
+chmod +x calla_wrap
+task() {  # I [VAR=value...]: array task I of 3
+    local i=$1; shift
+    env SLURM_ARRAY_TASK_ID="$i" SLURM_CPUS_PER_TASK=1 CALLA="$TMP/calla_wrap" "$@" \
+        bash "$SCRIPT" shard sim/reads.bam sim/ref.fa ilmn calls.vcf.gz 3 2>task$i.log
+}
+task 1 || fail "task 1: $(cat task1.log)"
+task 2 CALLA_TEST_FAIL_AT_CHUNK=2 && fail "task 2 should have failed"
+grep -q 'CALLA_TEST_FAIL_AT_CHUNK' task2.log || fail "task 2: no injected error: $(cat task2.log)"
+task 3 || fail "task 3: $(cat task3.log)"
+[[ -z $(ls calls.shards | grep -- '2-of-3') ]] || fail "failed shard left files: $(ls calls.shards)"
+S=calls.shards
+expect_fail 1 'shard 2/3 is missing' "$CALLA" merge-shards -o m.vcf.gz $S/1-of-3.vcf.gz $S/3-of-3.vcf.gz
+[[ ! -e m.vcf.gz ]] || fail "merge wrote an output despite a missing shard"
+env CALLA="$TMP/calla_wrap" bash "$SCRIPT" merge calls.vcf.gz 3 2>merge.log && fail "script merge without shard 2"
+grep -q 'shard 2/3 is missing' merge.log || fail "script merge: $(cat merge.log)"
+t1=$(stat -c %Y.%s $S/1-of-3.vcf.gz)
+sleep 1
+task 1 || fail "task 1 rerun"
+grep -q 'already done' task1.log || fail "task 1 rerun did not skip: $(cat task1.log)"
+[[ $(stat -c %Y.%s $S/1-of-3.vcf.gz) == "$t1" ]] || fail "task 1 rerun rewrote its shard"
+task 2 || fail "task 2 rerun: $(cat task2.log)"
+env CALLA="$TMP/calla_wrap" bash "$SCRIPT" merge calls.vcf.gz 3 2>merge.log || fail "merge: $(cat merge.log)"
+[[ -s calls.vcf.gz.tbi ]] || fail "merged VCF has no index"
+bcftools view -H calls.vcf.gz >merged.body 2>err && [[ ! -s err ]] || fail "bcftools view merged: $(cat err)"
+cmp -s one.body merged.body || fail "merged records differ from the one-process run"
+diff <(bcftools view -h --no-version one.vcf.gz) <(bcftools view -h --no-version calls.vcf.gz) |
+    grep '^[<>]' | grep -v '##calla_command=' >hdiff
+[[ -s hdiff ]] && fail "headers differ beyond ##calla_command: $(cat hdiff)"
+grep -q '^##calla_shard' <(bcftools view -h calls.vcf.gz) && fail "merged header kept ##calla_shard"
+[[ $(bcftools view -H -r sim2 calls.vcf.gz | wc -l) -eq $(awk '$1 == "sim2"' one.body | wc -l) ]] ||
+    fail "index query on the merged VCF"
+# the shard plan and each shard's records
+plan 3 >want.plan
+for i in 1 2 3; do
+    h=$(bcftools view -h $S/$i-of-3.vcf.gz | grep '^##calla_shard=')
+    [[ $h =~ ^##calla_shard=$i/3\ chunks=([0-9]+-[0-9]+)/9\ run=[0-9a-f]{16}$ ]] || fail "shard $i line: $h"
+    [[ ${BASH_REMATCH[1]} == $(sed -n ${i}p want.plan) ]] || fail "shard $i chunks ${BASH_REMATCH[1]}, want $(sed -n ${i}p want.plan)"
+    # records of the one-process run inside the shard's chunks (1-based positions)
+    lo=${BASH_REMATCH[1]%-*} hi=${BASH_REMATCH[1]#*-}
+    awk -v c=$CHUNK -v lo="$lo" -v hi="$hi" 'NR == FNR { len[$1] = $2; ord[++n] = $1; next }
+        FNR == 1 { k = 0; for (i = 1; i <= n; i++) { first[ord[i]] = k; k += int((len[ord[i]] + c - 1) / c) } }
+        { j = first[$1] + int(($2 - 1) / c); if (j >= lo && j < hi) print }' sim/ref.fa.fai one.body >want.$i
+    bcftools view -H $S/$i-of-3.vcf.gz | cmp -s - want.$i || fail "shard $i records differ from the one-process run's in its chunks"
+done
+# by hand: chunks of 7000,...,5000 (sim1, 40 kb) and 7000, 7000, 6000 (sim2); 4 shards of
+# 15000 positions: boundaries after 21000 (3 chunks), 35000 (5), 47000 (7)
+[[ $(plan 4 | tr '\n' ' ') == "0-3 3-5 5-7 7-9 " ]] || fail "awk plan for 4 shards: $(plan 4 | tr '\n' ' ')"
+"$CALLA" call "${IN[@]}" --shard 2/4 -o four2.vcf.gz --quiet 2>log || fail "--shard 2/4: $(cat log)"
+bcftools view -h four2.vcf.gz | grep -q '^##calla_shard=2/4 chunks=3-5/9 ' || fail "2/4 chunks"
+# more shards than chunks: shard 2/40 has no chunk (boundaries 1 and 1) and is a valid empty VCF
+"$CALLA" call "${IN[@]}" --shard 2/40 -o empty.vcf.gz --quiet 2>log || fail "--shard 2/40: $(cat log)"
+bcftools view -h empty.vcf.gz | grep -q '^##calla_shard=2/40 chunks=1-1/9 ' || fail "2/40 chunks"
+[[ $(bcftools view -H empty.vcf.gz | wc -l) -eq 0 && -s empty.vcf.gz.tbi ]] || fail "2/40 is not an empty indexed VCF"
+
+# errors (usage errors: exit 2, the one-line error first, then the usage)
+expect_usage() {  # PATTERN cmd...
+    local pat=$1 err rc; shift
+    err=$("$@" 2>&1 >/dev/null); rc=$?
+    [[ $rc -eq 2 ]] || fail "expected exit 2, got $rc: $*"
+    printf '%s\n' "$err" | head -1 | grep -Eq -- "$pat" || fail "error '$(printf '%s\n' "$err" | head -1)' does not match /$pat/"
+}
+expect_usage 'bad --shard "0/3"' "$CALLA" call "${IN[@]}" --shard 0/3 -o e.vcf.gz
+expect_usage 'bad --shard "4/3"' "$CALLA" call "${IN[@]}" --shard 4/3 -o e.vcf.gz
+expect_usage 'bad --shard "1/0"' "$CALLA" call "${IN[@]}" --shard 1/0 -o e.vcf.gz
+expect_usage 'bad --shard "x"' "$CALLA" call "${IN[@]}" --shard x -o e.vcf.gz
+expect_usage 'gvcf is not supported with --shard' "$CALLA" call "${IN[@]}" --shard 1/3 -o e.vcf.gz --gvcf e.g.vcf.gz
+[[ ! -e e.vcf.gz ]] || fail "usage error wrote an output"
+expect_fail 1 'both shard 1/3' "$CALLA" merge-shards -o m.vcf.gz $S/1-of-3.vcf.gz $S/1-of-3.vcf.gz $S/3-of-3.vcf.gz
+"$CALLA" call "${IN[@]}" --shard 2/3 --qual 5 -o other2.vcf.gz --quiet 2>log || fail "--qual 5 shard: $(cat log)"
+expect_fail 1 'shards of different .calla call. runs' "$CALLA" merge-shards -o m.vcf.gz $S/1-of-3.vcf.gz other2.vcf.gz $S/3-of-3.vcf.gz
+expect_fail 1 'shards of different .calla call. runs' "$CALLA" merge-shards -o m.vcf.gz $S/1-of-3.vcf.gz four2.vcf.gz $S/3-of-3.vcf.gz
+expect_fail 1 'one.vcf.gz" is not a shard' "$CALLA" merge-shards -o m.vcf.gz $S/1-of-3.vcf.gz one.vcf.gz $S/3-of-3.vcf.gz
+expect_fail 1 'cannot open shard "nope.vcf.gz"' "$CALLA" merge-shards -o m.vcf.gz nope.vcf.gz
+expect_usage 'no shards given' "$CALLA" merge-shards -o m.vcf.gz
+[[ ! -e m.vcf.gz && -z $(ls | grep '\.tmp\.') ]] || fail "failed merges left files: $(ls)"
+# merge in any order, to BCF and to stdout
+"$CALLA" merge-shards -o m.bcf $S/3-of-3.vcf.gz $S/1-of-3.vcf.gz $S/2-of-3.vcf.gz 2>log || fail "merge to BCF: $(cat log)"
+[[ -s m.bcf.csi ]] || fail "no .csi"
+bcftools view -H m.bcf | cmp -s - one.body || fail "BCF merge records differ"
+"$CALLA" merge-shards -o - $S/*.vcf.gz 2>log | bcftools view -H | cmp -s - one.body || fail "stdout merge"
+
+# MPI: 3 ranks = the merge; shard 2/3 over 3 ranks = shard 2
+if command -v mpirun >/dev/null && "$CALLA" --version | grep -q '^mpi: yes'; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
+    MPIRUN=(mpirun --oversubscribe --allow-run-as-root -np 3)
+    if "${MPIRUN[@]}" true >/dev/null 2>&1; then
+        "${MPIRUN[@]}" "$CALLA" call "${IN[@]}" -o mpi.vcf.gz --quiet 2>log || fail "mpirun: $(tail -3 log)"
+        bcftools view -H mpi.vcf.gz | cmp -s - merged.body || fail "mpirun -np 3 records differ from the merge"
+        "${MPIRUN[@]}" "$CALLA" call "${IN[@]}" --shard 2/3 -o mpi2.vcf.gz --quiet 2>log || fail "mpirun shard: $(tail -3 log)"
+        bcftools view -H mpi2.vcf.gz | cmp -s - want.2 || fail "shard 2/3 on 3 ranks differs"
+        # (the run hash differs: the wrapper above puts --chunk-size first; argument order counts)
+        [[ $(bcftools view -h mpi2.vcf.gz | grep -o '^##calla_shard=[^ ]* [^ ]*') == \
+            $(bcftools view -h $S/2-of-3.vcf.gz | grep -o '^##calla_shard=[^ ]* [^ ]*') ]] || fail "shard line on 3 ranks differs"
+    else
+        echo "note: mpirun -np 3 cannot start here; MPI part skipped"
+    fi
+else
+    echo "note: no mpirun or no MPI build; MPI part skipped"
+fi
+done_test
