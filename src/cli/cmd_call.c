@@ -934,8 +934,8 @@ int main_call(int argc, char **argv) {
         total_pos = 0;
         for (size_t k = s_lo; k < s_hi; k++) total_pos += chunks[k].end - chunks[k].beg;
         if (R == 0 && !quiet)
-            calla_info("shard %d/%d: chunks %zu-%zu of %zu (%lld positions)", shard_i, shard_n,
-                       s_lo + 1, s_hi, n_chunks, (long long)total_pos);
+            calla_info("shard %d/%d: chunks [%zu, %zu) of %zu (%lld positions)", shard_i, shard_n,
+                       s_lo, s_hi, n_chunks, (long long)total_pos);
     }
     if (R == 0) {
         vcf = vcfwriter_open_extra(out_path, out_type, 0, sample, rc_.n, rc_.names, rc_.lens,
