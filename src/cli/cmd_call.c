@@ -29,6 +29,7 @@
 #include <htslib/sam.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calling/genotype.h"
 #include "calling/genotype_clairvoyante.h"
@@ -143,6 +144,7 @@ typedef struct {
     HaploidMode haploid_mode;
     int quiet;
     size_t fail_at;  // CALLA_TEST_FAIL_AT_CHUNK (tests): fail after sinking this many chunks
+    int fail_hang;   // CALLA_TEST_FAIL_MODE=hang: wait there for a signal instead
     size_t n_sunk;
     VcfWriter *vcf;  // rank 0 only
     GvcfBlocks *gvcf;  // --gvcf (one process only), else NULL
@@ -459,6 +461,7 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
     }
     o->n = 0;
     if (rc == 0 && run->fail_at && ++run->n_sunk == run->fail_at) {
+        while (run->fail_hang) pause();  // a job killed mid-run (SIGTERM/SIGKILL)
         calla_err("test failure after %zu chunk(s) (CALLA_TEST_FAIL_AT_CHUNK)", run->n_sunk);
         rc = -1;
     }
@@ -985,6 +988,8 @@ int main_call(int argc, char **argv) {
         const char *fa = getenv("CALLA_TEST_FAIL_AT_CHUNK");  // tests only: an injected failure
         long v = 0;
         if (fa && parse_int(fa, &v) == 0 && v > 0) run.fail_at = (size_t)v;
+        const char *fm = getenv("CALLA_TEST_FAIL_MODE");
+        run.fail_hang = fm && strcmp(fm, "hang") == 0;
     }
     progress_init(&run.prog, 10.0);
     run.prog.interval = progress_interval >= 0 ? progress_interval : run.prog.tty ? 1.0 : 10.0;
