@@ -65,7 +65,7 @@ static int skip_arg(const SkipOpt *skip, int argc, char **argv, int i) {
     return 0;
 }
 
-static const SkipOpt ID_SKIP[] = {{"-@", 1}, {"--threads", 1}, {"--shard", 1}, {"-o", 1},
+static const SkipOpt ID_SKIP[] = {{"-@", 1}, {"--threads", 1}, {"--shard", 1}, {"-o", 1}, {"--gvcf", 1},
                                   {"--output", 1}, {"-O", 1}, {"--output-type", 1},
                                   {"--quiet", 0}, {"--progress-interval", 1}, {NULL, 0}};
 static const SkipOpt CMD_SKIP[] = {{"-@", 1}, {"--threads", 1}, {"--shard", 1}, {NULL, 0}};
@@ -241,6 +241,101 @@ static int index_and_commit(AtomicOut *a, char type) {
     return rc;
 }
 
+// gVCF shards (calling/gvcf.h): a reference block is a record whose only ALT is <*>. The shards'
+// first positions are one-position blocks (cmd_call.c); the merge drops the blocks a deletion of
+// the shard before covers and joins adjacent blocks of one GQ band and ploidy, as the
+// one-process writer does: END the later one's, GQ and its PL the smaller one's (the earlier on a
+// tie), MIN_DP the smaller.
+typedef struct {
+    bcf_hdr_t *hdr;  // the output's
+    bcf1_t *pend;    // the block being extended, or NULL
+    int32_t end, gq, min_dp, pl[3], n_pl, ploidy;
+    int skip_rid;
+    hts_pos_t skip_end;  // positions covered by the REF of the last variant (0-based, inclusive)
+    int32_t *buf;
+    int nbuf;
+} Joiner;
+
+static int is_block(const bcf_hdr_t *h, bcf1_t *r) {
+    if (r->n_allele != 2 || bcf_unpack(r, BCF_UN_STR) < 0) return 0;
+    return strcmp(r->d.allele[1], "<*>") == 0 && bcf_get_info(h, r, "END") != NULL;
+}
+
+// Reads the block's END, GQ, MIN_DP, PL and ploidy. Returns 0 or -1.
+static int block_fields(Joiner *j, const bcf_hdr_t *h, bcf1_t *r, int32_t *end, int32_t *gq,
+                        int32_t *min_dp, int32_t *pl, int32_t *n_pl, int32_t *ploidy) {
+    if (bcf_get_info_int32(h, r, "END", &j->buf, &j->nbuf) != 1) return -1;
+    *end = j->buf[0];
+    if (bcf_get_format_int32(h, r, "GQ", &j->buf, &j->nbuf) != 1) return -1;
+    *gq = j->buf[0];
+    if (bcf_get_format_int32(h, r, "MIN_DP", &j->buf, &j->nbuf) != 1) return -1;
+    *min_dp = j->buf[0];
+    int n = bcf_get_format_int32(h, r, "PL", &j->buf, &j->nbuf);
+    if (n < 1 || n > 3) return -1;
+    memcpy(pl, j->buf, (size_t)n * sizeof *pl);
+    *n_pl = n;
+    n = bcf_get_genotypes(h, r, &j->buf, &j->nbuf);
+    if (n < 1) return -1;
+    *ploidy = n;
+    return 0;
+}
+
+static int joiner_flush(Joiner *j, htsFile *out) {
+    if (!j->pend) return 0;
+    bcf1_t *p = j->pend;
+    j->pend = NULL;
+    int rc = bcf_update_info_int32(j->hdr, p, "END", &j->end, 1);
+    rc |= bcf_update_format_int32(j->hdr, p, "GQ", &j->gq, 1);
+    rc |= bcf_update_format_int32(j->hdr, p, "MIN_DP", &j->min_dp, 1);
+    rc |= bcf_update_format_int32(j->hdr, p, "PL", j->pl, j->n_pl);
+    if (rc < 0 || bcf_write(out, j->hdr, p) != 0) rc = -1;
+    bcf_destroy(p);
+    return rc;
+}
+
+// One record of the merged stream. Returns 0, or -1 after an error naming path.
+static int joiner_put(Joiner *j, htsFile *out, const bcf_hdr_t *ih, bcf1_t *r, const char *path) {
+    if (!is_block(ih, r)) {
+        if (joiner_flush(j, out) < 0 || bcf_write(out, j->hdr, r) != 0) return -2;
+        hts_pos_t e = r->pos + r->rlen - 1;
+        if (r->rid != j->skip_rid || e > j->skip_end) j->skip_rid = r->rid, j->skip_end = e;
+        return 0;
+    }
+    int32_t end, gq, min_dp, pl[3], n_pl, ploidy;
+    if (block_fields(j, ih, r, &end, &gq, &min_dp, pl, &n_pl, &ploidy) < 0) {
+        calla_err("\"%s\": malformed gVCF block at %s:%lld", path, bcf_hdr_id2name(ih, r->rid),
+                  (long long)r->pos + 1);
+        return -1;
+    }
+    if (r->rid == j->skip_rid && r->pos <= j->skip_end) {
+        if (end - 1 > j->skip_end) {
+            calla_err("\"%s\": gVCF block %s:%lld-%d crosses the deletion before it (not a shard "
+                      "of this calla version?)",
+                      path, bcf_hdr_id2name(ih, r->rid), (long long)r->pos + 1, end);
+            return -1;
+        }
+        return 0;  // covered by the REF of a variant of the shard before
+    }
+    int cap = gq > 99 ? 99 : gq;
+    if (j->pend && j->pend->rid == r->rid && j->end == r->pos && j->ploidy == ploidy &&
+        (j->gq > 99 ? 99 : j->gq) / 5 == cap / 5) {
+        j->end = end;
+        if (min_dp < j->min_dp) j->min_dp = min_dp;
+        if (gq < j->gq) {
+            j->gq = gq;
+            memcpy(j->pl, pl, sizeof pl);
+            j->n_pl = n_pl;
+        }
+        return 0;
+    }
+    if (joiner_flush(j, out) < 0) return -2;
+    j->pend = bcf_dup(r);
+    if (!j->pend) return -2;
+    j->end = end, j->gq = gq, j->min_dp = min_dp, j->n_pl = n_pl, j->ploidy = ploidy;
+    memcpy(j->pl, pl, sizeof pl);
+    return 0;
+}
+
 int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_inputs) {
     ShardIn *s = xcalloc(n_inputs, sizeof *s);
     int rc = -1, n_open = 0;
@@ -270,6 +365,7 @@ int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_
     }
     int last_rid = -1;
     hts_pos_t last_pos = -1;
+    Joiner jn = {hdr, NULL, 0, 0, 0, {0, 0, 0}, 0, 0, -1, -1, NULL, 0};
     for (int i = 0; i < n_inputs; i++) {
         int r, first = 1;
         while ((r = bcf_read(s[i].fp, s[i].hdr, rec)) == 0) {
@@ -277,22 +373,27 @@ int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_
                 calla_err("\"%s\": record at %s:%lld %s the previous one (shards overlap?)",
                           s[i].path, bcf_hdr_id2name(s[i].hdr, rec->rid), (long long)rec->pos + 1,
                           first ? "comes before the last record of the shard before" : "precedes");
-                goto done;
+                goto jdone;
             }
             first = 0;
             last_rid = rec->rid, last_pos = rec->pos;
-            if (bcf_write(out, hdr, rec) != 0) {
-                calla_err("failed to write a record to \"%s\": %s", out_path, strerror(errno));
-                goto done;
-            }
+            int jr = joiner_put(&jn, out, s[i].hdr, rec, s[i].path);
+            if (jr == -2) calla_err("failed to write a record to \"%s\": %s", out_path, strerror(errno));
+            if (jr < 0) goto jdone;
         }
         if (r < -1) {
             calla_err("\"%s\": truncated or corrupt record after %s:%lld", s[i].path,
                       last_rid >= 0 ? bcf_hdr_id2name(s[i].hdr, last_rid) : "(start)",
                       (long long)last_pos + 1);
-            goto done;
+            goto jdone;
         }
     }
+    if (joiner_flush(&jn, out) < 0) {
+        calla_err("failed to write a record to \"%s\": %s", out_path, strerror(errno));
+        goto jdone;
+    }
+    free(jn.buf);
+    jn.buf = NULL;
     int crc = hts_close(out);
     out = NULL;
     if (crc != 0) {
@@ -300,6 +401,9 @@ int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_
         goto done;
     }
     rc = to_stdout ? 0 : index_and_commit(&a, out_type);
+jdone:
+    if (jn.pend) bcf_destroy(jn.pend);
+    free(jn.buf);
 done:
     if (out) hts_close(out);
     if (rc != 0) atomic_abort(&a);  // no-op after a commit or with stdout

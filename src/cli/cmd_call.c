@@ -148,6 +148,11 @@ typedef struct {
     size_t n_sunk;
     VcfWriter *vcf;  // rank 0 only
     GvcfBlocks *gvcf;  // --gvcf (one process only), else NULL
+    // --shard with --gvcf: positions [.., fine_end) of contig fine_tid (the shard's first max_ctx
+    // positions) get one-position blocks, so that `calla merge-shards` can drop those a deletion
+    // of the previous shard covers and join the rest into the one-process blocks (calling/shard.h)
+    int fine_tid;
+    int64_t fine_end;
     kstring_t shard;  // ranks > 0: serialised calls (see shard_put)
     Progress prog;
     int prog_shown;  // a progress line was written (a terminal needs its final newline)
@@ -388,6 +393,14 @@ bad:
     return -1;
 }
 
+// gvcf_ref, then (--shard: the shard's first positions) the block closed at once.
+static int gvcf_ref_at(CallRun *run, const Chunk *ch, int contig, int64_t p, char ref, int dp,
+                       int gq, const int *pl, int n_pl, int hap) {
+    if (gvcf_ref(run->gvcf, contig, p, ref, dp, gq, pl, n_pl, hap) < 0) return -1;
+    if (ch->tid == run->fine_tid && p < run->fine_end) return gvcf_flush(run->gvcf);
+    return 0;
+}
+
 // --gvcf: the chunk's positions in order: variant records, reference calls of the model (their
 // likelihoods) and the other positions (reference confidence) into blocks.
 static int gvcf_chunk(CallRun *run, const Chunk *ch, const ChunkCalls *o) {
@@ -401,8 +414,8 @@ static int gvcf_chunk(CallRun *run, const Chunk *ch, const ChunkCalls *o) {
             if (c->n_alt > 0) {
                 if (gvcf_variant(run->gvcf, contig, c) < 0) return -1;
             } else if (!done) {
-                if (gvcf_ref(run->gvcf, contig, p, c->ref[0], c->dp, c->gq, c->pl_star,
-                             c->n_pl_star, hap) < 0)
+                if (gvcf_ref_at(run, ch, contig, p, c->ref[0], c->dp, c->gq, c->pl_star,
+                                c->n_pl_star, hap) < 0)
                     return -1;
             }
             done = 1;
@@ -410,7 +423,7 @@ static int gvcf_chunk(CallRun *run, const Chunk *ch, const ChunkCalls *o) {
         if (done) continue;
         const RefConf *r = &o->rc[p - ch->beg];
         int pl[3] = {r->pl[0], r->pl[1], r->pl[2]};
-        if (gvcf_ref(run->gvcf, contig, p, r->ref, r->dp, r->gq, pl, hap ? 2 : 3, hap) < 0)
+        if (gvcf_ref_at(run, ch, contig, p, r->ref, r->dp, r->gq, pl, hap ? 2 : 3, hap) < 0)
             return -1;
     }
     return 0;
@@ -747,10 +760,6 @@ int main_call(int argc, char **argv) {
         default: bad = 1; break;
         }
     }
-    if (!bad && shard_n && gvcf_path) {
-        calla_err("--gvcf is not supported with --shard (reference blocks would break at shard ends)");
-        bad = 1;
-    }
     if (!bad && precision >= 0 && device < 0) {
         calla_err("--precision applies to --device cuda only (the CPU computes in fp32)");
         bad = 1;
@@ -943,15 +952,21 @@ int main_call(int argc, char **argv) {
     if (R == 0) {
         vcf = vcfwriter_open_extra(out_path, out_type, 0, sample, rc_.n, rc_.names, rc_.lens,
                                    cmdline, desc, shard_line);
-        free(shard_line);
-        shard_line = NULL;
-        if (!vcf) goto out;
+        if (!vcf) {
+            free(shard_line);
+            goto out;
+        }
         if (gvcf_path) {
-            gvcf = vcfwriter_open_ex(gvcf_path, gvcf_type, 1, sample, rc_.n, rc_.names, rc_.lens,
-                                     cmdline, desc);
-            if (!gvcf) goto out;
+            gvcf = vcfwriter_open_extra(gvcf_path, gvcf_type, 1, sample, rc_.n, rc_.names,
+                                        rc_.lens, cmdline, desc, shard_line);
+            if (!gvcf) {
+                free(shard_line);
+                goto out;
+            }
             gvcf_init(&blocks, gvcf);
         }
+        free(shard_line);
+        shard_line = NULL;
     }
 
     Model *m0 = &ws[0].model;
@@ -982,6 +997,8 @@ int main_call(int argc, char **argv) {
     run.gvcf = gvcf ? &blocks : NULL;
     run.haploid = haploid;
     run.haploid_mode = haploid_mode;
+    run.fine_tid = -1;
+    if (shard_n && s_lo < s_hi) run.fine_tid = chunks[s_lo].tid, run.fine_end = chunks[s_lo].beg + run.max_ctx;
     run.quiet = quiet;
     run.total_pos = total_pos;
     {
