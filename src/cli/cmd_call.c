@@ -18,7 +18,8 @@
 // VCF is complete and indexed, its header has a ##calla_shard line, and `calla merge-shards`
 // concatenates the N shards into the records of a one-process run.
 //
-// --gvcf (one process only): each chunk also gets the reference confidence of every position
+// --gvcf (one process only; with --shard, each shard's gVCF starts with one-position blocks that
+// merge-shards rejoins): each chunk also gets the reference confidence of every position
 // (calling/refconf.h, a second pileup pass); the sink feeds variants, the model's reference calls
 // and those positions, in order, to the block writer (calling/gvcf.h).
 #include <errno.h>
