@@ -22,7 +22,8 @@
 # MODEL: a .safetensors file or a shipped model name (ilmn, hifi, ont). BAM, reference, model and
 # output directory must be on a file system all nodes share. Both ways give the records of a
 # one-process run (the merged header differs only in its ##calla_command line).
-# Environment: CALLA (the binary) [build/calla]; BED (regions, e.g. chr1-22, X, Y) [every contig].
+# Environment: CALLA (the binary) [build/calla]; BED (regions, e.g. chr1-22, X, Y) [every contig];
+# GVCF=1 (array way only): each shard also writes a gVCF, merged into OUT's name with .g.vcf.gz.
 #SBATCH --job-name=calla-call
 #SBATCH --cpus-per-task=32
 #SBATCH --mem=32G
@@ -66,23 +67,28 @@ shard)
     count_ok "$5"
     I=${SLURM_ARRAY_TASK_ID:?shard mode runs as an array task (SLURM_ARRAY_TASK_ID)}
     S=$(shard_path "$4" "$I" "$5")
-    if [[ -s $S && -s $S.tbi ]]; then  # written atomically: present means complete
+    G=${S%.vcf.gz}.g.vcf.gz
+    if [[ -s $S && -s $S.tbi && ( -z ${GVCF:-} || -s $G.tbi ) ]]; then  # atomic: present = complete
         echo "shard $I/$5 already done: $S" >&2
         exit 0
     fi
     mkdir -p "$(dirname "$S")"
     exec "$CALLA" call -b "$1" -f "$2" -m "$3" -o "$S" --shard "$I/$5" \
-        -@ "${SLURM_CPUS_PER_TASK:-1}" ${BED:+-R "$BED"}
+        -@ "${SLURM_CPUS_PER_TASK:-1}" ${BED:+-R "$BED"} ${GVCF:+--gvcf "$G"}
     ;;
 merge)
     [[ $# -eq 2 ]] || usage
     count_ok "$2"
-    shards=()
+    shards=() gshards=()
     for ((i = 1; i <= $2; i++)); do
         S=$(shard_path "$1" "$i" "$2")
         [[ -e $S ]] && shards+=("$S")  # a missing one: merge-shards names it
+        [[ -e ${S%.vcf.gz}.g.vcf.gz ]] && gshards+=("${S%.vcf.gz}.g.vcf.gz")
     done
     [[ ${#shards[@]} -gt 0 ]] || { echo "no shards of \"$1\" found" >&2; exit 1; }
+    if [[ -n ${GVCF:-} ]]; then
+        "$CALLA" merge-shards -o "${1%.vcf.gz}.g.vcf.gz" "${gshards[@]}"
+    fi
     exec "$CALLA" merge-shards -o "$1" "${shards[@]}"
     ;;
 mpi)

@@ -8,6 +8,7 @@
 #   missing shard, task 2 reruns alone (task 1 rerun is a no-op), the merge's records equal a
 #   one-process run's (bcftools view -H) and its header differs only in ##calla_command; each
 #   shard's records are the one-process records inside its chunks;
+# - examples/slurm/call_genome.sh run whole with LOCAL=1 GVCF=1 (2 tasks + merge);
 # - `mpirun -np 3 calla call` (skipped without mpirun/MPI) equals the merge; a shard split over 3
 #   ranks equals the shard;
 # - gVCF shards with a shard starting inside a deletion: merged = one-process gVCF;
@@ -134,6 +135,16 @@ if [[ -n ${dpos:-} ]]; then
     expect_fail 1 'different headers' "$CALLA" merge-shards -o m.vcf.gz gs1.vcf.gz "${gs[@]:1}"
 else
     fail "no deletion of 2+ bases in the simulated calls"
+fi
+
+# the whole recipe run locally (LOCAL=1 submit: 2 array tasks one after the other, then the merge),
+# with GVCF=1: VCF and gVCF records equal the one-process ones (--chunk-size does not change calls)
+if [[ -n ${dpos:-} ]]; then
+    env LOCAL=1 GVCF=1 CALLA="$TMP/calla_wrap" bash "$SCRIPT" submit sim/reads.bam sim/ref.fa ilmn loc.vcf.gz 2 2>loc.log ||
+        fail "LOCAL=1 submit: $(tail -3 loc.log)"
+    bcftools view -H loc.vcf.gz | cmp -s - one.body || fail "LOCAL=1 recipe: VCF records differ"
+    bcftools view -H loc.g.vcf.gz | cmp -s - g1.body || fail "LOCAL=1 recipe: gVCF records differ"
+    [[ -s loc.g.vcf.gz.tbi && -s loc.shards/2-of-2.g.vcf.gz ]] || fail "LOCAL=1 recipe: files missing: $(ls loc*)"
 fi
 
 # a shard killed mid-run (as SLURM does on a time limit: SIGTERM, then SIGKILL): it hangs after
