@@ -61,7 +61,8 @@ static int skip_arg(const SkipOpt *skip, int argc, char **argv, int i) {
     return 0;
 }
 
-static const SkipOpt ID_SKIP[] = {{"-@", 1}, {"--threads", 1}, {"--shard", 1}, {"-o", 1}, {"--gvcf", 1},
+static const SkipOpt ID_SKIP[] = {{"-@", 1}, {"--threads", 1}, {"--shard", 1}, {"-o", 1},
+                                  {"--gvcf", 1},
                                   {"--output", 1}, {"-O", 1}, {"--output-type", 1},
                                   {"--quiet", 0}, {"--progress-interval", 1}, {NULL, 0}};
 static const SkipOpt CMD_SKIP[] = {{"-@", 1}, {"--threads", 1}, {"--shard", 1}, {NULL, 0}};

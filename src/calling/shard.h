@@ -4,9 +4,9 @@
 // complete, indexed VCF whose header has one more line,
 //   ##calla_shard=I/N chunks=LO-HI/TOTAL run=HASH
 // (I 1-based; chunks [LO, HI) of TOTAL, 0-based, end exclusive; HASH identifies the command: its
-// arguments except -@, --shard, -o, -O, --gvcf, --quiet and --progress-interval). The merge checks that
-// its inputs are all N shards of one run, concatenates their records in shard order and indexes
-// the result; the records are those of a one-process run. gVCF shards (--gvcf) start with
+// arguments except -@, --shard, -o, -O, --gvcf, --quiet and --progress-interval). The merge
+// checks that its inputs are all N shards of one run, concatenates their records in shard order
+// and indexes the result; the records are those of a one-process run. gVCF shards start with
 // one-position blocks (cmd_call.c); the merge drops those covered by a deletion of the shard
 // before and joins adjacent blocks as calling/gvcf.h does, giving the one-process gVCF.
 #ifndef CALLA_SHARD_H

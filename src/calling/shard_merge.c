@@ -131,7 +131,8 @@ static int index_and_commit(AtomicOut *a, char type) {
     snprintf(idx, m, "%s.%s", a->path, ext);
     cleanup_register(tmp_idx);
     int rc = 0;
-    if ((type == 'z' ? tbx_index_build(a->tmp, 0, &tbx_conf_vcf) : bcf_index_build(a->tmp, 14)) != 0) {
+    int irc = type == 'z' ? tbx_index_build(a->tmp, 0, &tbx_conf_vcf) : bcf_index_build(a->tmp, 14);
+    if (irc != 0) {
         calla_err("failed to index \"%s\"", a->path);
         atomic_abort(a);
         rc = -1;
@@ -262,7 +263,10 @@ int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_
     bcf_hdr_remove(hdr, BCF_HL_GEN, "calla_shard");
     const int to_stdout = strcmp(out_path, "-") == 0;
     if (!to_stdout && atomic_begin(&a, out_path) != 0) goto done;
-    const char *mode = out_type == 'z' ? "wz" : out_type == 'b' ? "wb" : out_type == 'u' ? "wbu" : "w";
+    const char *mode = out_type == 'z'   ? "wz"
+                       : out_type == 'b' ? "wb"
+                       : out_type == 'u' ? "wbu"
+                                         : "w";
     out = hts_open(to_stdout ? "-" : a.tmp, mode);
     if (!out || bcf_hdr_write(out, hdr) != 0) {
         calla_err("cannot write \"%s\": %s", out_path, strerror(errno));
@@ -283,7 +287,8 @@ int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_
             first = 0;
             last_rid = rec->rid, last_pos = rec->pos;
             int jr = joiner_put(&jn, out, s[i].hdr, rec, s[i].path);
-            if (jr == -2) calla_err("failed to write a record to \"%s\": %s", out_path, strerror(errno));
+            if (jr == -2)
+                calla_err("failed to write a record to \"%s\": %s", out_path, strerror(errno));
             if (jr < 0) goto jdone;
         }
         if (r < -1) {

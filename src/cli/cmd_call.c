@@ -999,7 +999,8 @@ int main_call(int argc, char **argv) {
     run.haploid = haploid;
     run.haploid_mode = haploid_mode;
     run.fine_tid = -1;
-    if (shard_n && s_lo < s_hi) run.fine_tid = chunks[s_lo].tid, run.fine_end = chunks[s_lo].beg + run.max_ctx;
+    if (shard_n && s_lo < s_hi)
+        run.fine_tid = chunks[s_lo].tid, run.fine_end = chunks[s_lo].beg + run.max_ctx;
     run.quiet = quiet;
     run.total_pos = total_pos;
     {
@@ -1016,7 +1017,8 @@ int main_call(int argc, char **argv) {
                    model_arch_name(arch), platform_name(platform), n_chunks, (long long)total_pos,
                    threads, W > 1 ? " per rank" : "");
     if (W > 1 && R == 0 && !quiet) calla_info("%d ranks, each on a contiguous share of the chunks", W);
-    size_t c_lo = s_lo + (s_hi - s_lo) * (size_t)R / W, c_hi = s_lo + (s_hi - s_lo) * (size_t)(R + 1) / W;
+    size_t c_lo = s_lo + (s_hi - s_lo) * (size_t)R / W;
+    size_t c_hi = s_lo + (s_hi - s_lo) * (size_t)(R + 1) / W;
     if (W > 1) {  // progress counts this rank's share (rank 0 prints it)
         run.total_pos = 0;
         for (size_t k = c_lo; k < c_hi; k++) run.total_pos += chunks[k].end - chunks[k].beg;
