@@ -46,6 +46,14 @@ VcfWriter *vcfwriter_open(const char *path, const char *sample, int n_contigs,
 VcfWriter *vcfwriter_open_ex(const char *path, char type, int gvcf, const char *sample,
                              int n_contigs, char *const *contigs, const int64_t *lens,
                              const char *cmdline, const char *model_desc) {
+    return vcfwriter_open_extra(path, type, gvcf, sample, n_contigs, contigs, lens, cmdline,
+                                model_desc, NULL);
+}
+
+VcfWriter *vcfwriter_open_extra(const char *path, char type, int gvcf, const char *sample,
+                                int n_contigs, char *const *contigs, const int64_t *lens,
+                                const char *cmdline, const char *model_desc,
+                                const char *extra_line) {
     VcfWriter *w = xcalloc(1, sizeof *w);
     w->last_contig = -1;
     w->type = type;
@@ -99,6 +107,7 @@ VcfWriter *vcfwriter_open_ex(const char *path, char type, int gvcf, const char *
             ksprintf(&s, "##calla_command=%s", cmdline);
             rc |= hdr_line(w->hdr, s.s);
         }
+        if (extra_line) rc |= hdr_line(w->hdr, extra_line);
         free(s.s);
     }
     if (rc != 0 || bcf_hdr_add_sample(w->hdr, sample) != 0 || bcf_hdr_add_sample(w->hdr, NULL) != 0 ||

@@ -20,6 +20,12 @@ int vcf_type_from_name(const char *path, char *type);
 VcfWriter *vcfwriter_open_ex(const char *path, char type, int gvcf, const char *sample,
                              int n_contigs, char *const *contigs, const int64_t *lens,
                              const char *cmdline, const char *model_desc);
+// The same with one more header line after ##calla_command (e.g. `calla call --shard`'s
+// ##calla_shard line; calling/shard.h); extra_line may be NULL.
+VcfWriter *vcfwriter_open_extra(const char *path, char type, int gvcf, const char *sample,
+                                int n_contigs, char *const *contigs, const int64_t *lens,
+                                const char *cmdline, const char *model_desc,
+                                const char *extra_line);
 // A bgzipped, tabix-indexed VCF ('z', not a gVCF).
 VcfWriter *vcfwriter_open(const char *path, const char *sample, int n_contigs,
                           char *const *contigs, const int64_t *lens, const char *cmdline,

@@ -13,7 +13,13 @@
 // rank 0 in rank order once they are done, so the records arrive in chunk order and the VCF (and
 // its index) is byte-identical to a one-process run. A rank that fails ends the whole job.
 //
-// --gvcf (one process only): each chunk also gets the reference confidence of every position
+// --shard I/N (calling/shard.h, docs/distributed.md "Shards"): only the contiguous chunks of shard
+// I of N (balanced by positions) are called, by one process or split again over MPI ranks; the
+// VCF is complete and indexed, its header has a ##calla_shard line, and `calla merge-shards`
+// concatenates the N shards into the records of a one-process run.
+//
+// --gvcf (one process only; with --shard, each shard's gVCF starts with one-position blocks that
+// merge-shards rejoins): each chunk also gets the reference confidence of every position
 // (calling/refconf.h, a second pileup pass); the sink feeds variants, the model's reference calls
 // and those positions, in order, to the block writer (calling/gvcf.h).
 #include <errno.h>
@@ -24,6 +30,7 @@
 #include <htslib/sam.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calling/genotype.h"
 #include "calling/gq_calib.h"
@@ -31,6 +38,7 @@
 #include "calling/genotype_pl.h"
 #include "calling/gvcf.h"
 #include "calling/refconf.h"
+#include "calling/shard.h"
 #include "calling/shipped.h"
 #include "calling/vcf_writer.h"
 #include "cli/commands.h"
@@ -66,6 +74,8 @@ static void usage(FILE *fp) {
             "                            inclusive, commas allowed); repeatable\n"
             "  -R, --regions-file BED    regions from a BED file (.bed or .bed.gz; 0-based, half-open)\n"
             "  -@, --threads N           worker threads [1]; the output does not depend on N\n"
+            "  --shard I/N               call only shard I (1..N) of N: contiguous work chunks balanced\n"
+            "                            by positions; merge the N VCFs with `calla merge-shards`\n"
             "  --sample NAME             sample name [the BAM's @RG SM, else the BAM file name]\n"
             "  --quiet                   no progress or information lines (warnings and errors only)\n"
             "Calling:\n"
@@ -137,8 +147,16 @@ typedef struct {
     HaploidMode haploid_mode;
     const GqCalib *gqcal;  // the model's gq_calibration, else NULL
     int quiet;
+    size_t fail_at;  // CALLA_TEST_FAIL_AT_CHUNK (tests): fail after sinking this many chunks
+    int fail_hang;   // CALLA_TEST_FAIL_MODE=hang: wait there for a signal instead
+    size_t n_sunk;
     VcfWriter *vcf;  // rank 0 only
     GvcfBlocks *gvcf;  // --gvcf (one process only), else NULL
+    // --shard with --gvcf: positions [.., fine_end) of contig fine_tid (the shard's first max_ctx
+    // positions) get one-position blocks, so that `calla merge-shards` can drop those a deletion
+    // of the previous shard covers and join the rest into the one-process blocks (calling/shard.h)
+    int fine_tid;
+    int64_t fine_end;
     kstring_t shard;  // ranks > 0: serialised calls (see shard_put)
     Progress prog;
     int prog_shown;  // a progress line was written (a terminal needs its final newline)
@@ -380,6 +398,14 @@ bad:
     return -1;
 }
 
+// gvcf_ref, then (--shard: the shard's first positions) the block closed at once.
+static int gvcf_ref_at(CallRun *run, const Chunk *ch, int contig, int64_t p, char ref, int dp,
+                       int gq, const int *pl, int n_pl, int hap) {
+    if (gvcf_ref(run->gvcf, contig, p, ref, dp, gq, pl, n_pl, hap) < 0) return -1;
+    if (ch->tid == run->fine_tid && p < run->fine_end) return gvcf_flush(run->gvcf);
+    return 0;
+}
+
 // --gvcf: the chunk's positions in order: variant records, reference calls of the model (their
 // likelihoods) and the other positions (reference confidence) into blocks.
 static int gvcf_chunk(CallRun *run, const Chunk *ch, const ChunkCalls *o) {
@@ -393,8 +419,8 @@ static int gvcf_chunk(CallRun *run, const Chunk *ch, const ChunkCalls *o) {
             if (c->n_alt > 0) {
                 if (gvcf_variant(run->gvcf, contig, c) < 0) return -1;
             } else if (!done) {
-                if (gvcf_ref(run->gvcf, contig, p, c->ref[0], c->dp, c->gq, c->pl_star,
-                             c->n_pl_star, hap) < 0)
+                if (gvcf_ref_at(run, ch, contig, p, c->ref[0], c->dp, c->gq, c->pl_star,
+                                c->n_pl_star, hap) < 0)
                     return -1;
             }
             done = 1;
@@ -402,7 +428,7 @@ static int gvcf_chunk(CallRun *run, const Chunk *ch, const ChunkCalls *o) {
         if (done) continue;
         const RefConf *r = &o->rc[p - ch->beg];
         int pl[3] = {r->pl[0], r->pl[1], r->pl[2]};
-        if (gvcf_ref(run->gvcf, contig, p, r->ref, r->dp, r->gq, pl, hap ? 2 : 3, hap) < 0)
+        if (gvcf_ref_at(run, ch, contig, p, r->ref, r->dp, r->gq, pl, hap ? 2 : 3, hap) < 0)
             return -1;
     }
     return 0;
@@ -452,6 +478,11 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
         call_free(&o->calls[i]);
     }
     o->n = 0;
+    if (rc == 0 && run->fail_at && ++run->n_sunk == run->fail_at) {
+        while (run->fail_hang) pause();  // a job killed mid-run (SIGTERM/SIGKILL)
+        calla_err("test failure after %zu chunk(s) (CALLA_TEST_FAIL_AT_CHUNK)", run->n_sunk);
+        rc = -1;
+    }
     run->n_cand += o->n_cand;
     run->done_pos += ch->end - ch->beg;
     if (rc == 0 && !run->quiet && dist_rank() == 0 && run->done_pos < run->total_pos &&
@@ -594,6 +625,7 @@ enum {
 };
 enum { OPT_DEVICE = 1100, OPT_PRECISION };  // --device, --precision (docs/cuda.md)
 enum { OPT_COMPAT = 1200 };                  // --compat (docs/tensors.md "Clair3 parity")
+enum { OPT_SHARD = 1300 };                   // --shard I/N (calling/shard.h)
 
 int main_call(int argc, char **argv) {
     calla_set_cmd("call");
@@ -625,6 +657,7 @@ int main_call(int argc, char **argv) {
         {"device", required_argument, NULL, OPT_DEVICE},
         {"precision", required_argument, NULL, OPT_PRECISION},
         {"compat", required_argument, NULL, OPT_COMPAT},
+        {"shard", required_argument, NULL, OPT_SHARD},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
     const char *bed_path = NULL, *sample_opt = NULL, *platform_s = NULL, *gvcf_path = NULL;
@@ -641,6 +674,7 @@ int main_call(int argc, char **argv) {
     int precision = -1;  // --precision (GPU only): 0 fp32, 1 tf32, 2 bf16; -1 not given
     const char *compat_s = NULL;  // --compat, else the model's metadata pileup_compat
     char compat_m[16] = "calla";
+    int shard_i = 0, shard_n = 0;  // --shard I/N; 0: the whole run
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:f:m:o:O:r:R:@:h", lopts, NULL)) != -1) {
         long v;
@@ -719,6 +753,12 @@ int main_call(int argc, char **argv) {
             if (strcmp(optarg, "calla") && strcmp(optarg, "clair3") && strcmp(optarg, "clair3-c") &&
                 strcmp(optarg, "clair3-mpileup")) {
                 calla_err("unknown --compat \"%s\" (calla, clair3, clair3-c or clair3-mpileup)", optarg);
+                bad = 1;
+            }
+            break;
+        case OPT_SHARD:
+            if (shard_parse(optarg, &shard_i, &shard_n) < 0) {
+                calla_err("bad --shard \"%s\" (I/N with 1 <= I <= N, e.g. 2/8)", optarg);
                 bad = 1;
             }
             break;
@@ -908,22 +948,44 @@ int main_call(int argc, char **argv) {
 
     sample = sample_name(bam_path, sample_opt);
     {
-        char *args = cmdline_without_threads(argc, argv);  // argv[0] is "call"
+        char *args = shard_cmdline(argc, argv);  // argv[0] is "call"; without -@ and --shard
         kstring_t ks = {0, 0, NULL};
         ksprintf(&ks, "calla %s", args);
         free(args);
         cmdline = ks.s;
     }
+    // --shard I/N: this shard's chunks [s_lo, s_hi) and its header line (calling/shard.h).
+    size_t s_lo = 0, s_hi = n_chunks;
+    char *shard_line = NULL;
+    if (shard_n) {
+        char run_id[17];
+        shard_range(chunks, n_chunks, shard_i, shard_n, &s_lo, &s_hi);
+        shard_run_id(argc, argv, run_id);
+        if (R == 0) shard_line = shard_header_line(shard_i, shard_n, s_lo, s_hi, n_chunks, run_id);
+        total_pos = 0;
+        for (size_t k = s_lo; k < s_hi; k++) total_pos += chunks[k].end - chunks[k].beg;
+        if (R == 0 && !quiet)
+            calla_info("shard %d/%d: chunks [%zu, %zu) of %zu (%lld positions)", shard_i, shard_n,
+                       s_lo, s_hi, n_chunks, (long long)total_pos);
+    }
     if (R == 0) {
-        vcf = vcfwriter_open_ex(out_path, out_type, 0, sample, rc_.n, rc_.names, rc_.lens, cmdline,
-                                desc);
-        if (!vcf) goto out;
+        vcf = vcfwriter_open_extra(out_path, out_type, 0, sample, rc_.n, rc_.names, rc_.lens,
+                                   cmdline, desc, shard_line);
+        if (!vcf) {
+            free(shard_line);
+            goto out;
+        }
         if (gvcf_path) {
-            gvcf = vcfwriter_open_ex(gvcf_path, gvcf_type, 1, sample, rc_.n, rc_.names, rc_.lens,
-                                     cmdline, desc);
-            if (!gvcf) goto out;
+            gvcf = vcfwriter_open_extra(gvcf_path, gvcf_type, 1, sample, rc_.n, rc_.names,
+                                        rc_.lens, cmdline, desc, shard_line);
+            if (!gvcf) {
+                free(shard_line);
+                goto out;
+            }
             gvcf_init(&blocks, gvcf);
         }
+        free(shard_line);
+        shard_line = NULL;
     }
 
     Model *m0 = &ws[0].model;
@@ -955,8 +1017,18 @@ int main_call(int argc, char **argv) {
     run.gvcf = gvcf ? &blocks : NULL;
     run.haploid = haploid;
     run.haploid_mode = haploid_mode;
+    run.fine_tid = -1;
+    if (shard_n && s_lo < s_hi)
+        run.fine_tid = chunks[s_lo].tid, run.fine_end = chunks[s_lo].beg + run.max_ctx;
     run.quiet = quiet;
     run.total_pos = total_pos;
+    {
+        const char *fa = getenv("CALLA_TEST_FAIL_AT_CHUNK");  // tests only: an injected failure
+        long v = 0;
+        if (fa && parse_int(fa, &v) == 0 && v > 0) run.fail_at = (size_t)v;
+        const char *fm = getenv("CALLA_TEST_FAIL_MODE");
+        run.fail_hang = fm && strcmp(fm, "hang") == 0;
+    }
     progress_init(&run.prog, 10.0);
     run.prog.interval = progress_interval >= 0 ? progress_interval : run.prog.tty ? 1.0 : 10.0;
     if (R == 0 && !quiet)
@@ -964,7 +1036,8 @@ int main_call(int argc, char **argv) {
                    model_arch_name(arch), platform_name(platform), n_chunks, (long long)total_pos,
                    threads, W > 1 ? " per rank" : "");
     if (W > 1 && R == 0 && !quiet) calla_info("%d ranks, each on a contiguous share of the chunks", W);
-    size_t c_lo = n_chunks * (size_t)R / W, c_hi = n_chunks * (size_t)(R + 1) / W;
+    size_t c_lo = s_lo + (s_hi - s_lo) * (size_t)R / W;
+    size_t c_hi = s_lo + (s_hi - s_lo) * (size_t)(R + 1) / W;
     if (W > 1) {  // progress counts this rank's share (rank 0 prints it)
         run.total_pos = 0;
         for (size_t k = c_lo; k < c_hi; k++) run.total_pos += chunks[k].end - chunks[k].beg;

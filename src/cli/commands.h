@@ -7,6 +7,7 @@ int main_view(int argc, char **argv);
 int main_train(int argc, char **argv);
 int main_plot(int argc, char **argv);
 int main_call(int argc, char **argv);
+int main_merge_shards(int argc, char **argv);  // `calla merge-shards` (calling/shard.h)
 int main_eval(int argc, char **argv);
 int main_simulate(int argc, char **argv);
 int main_model(int argc, char **argv);

@@ -19,6 +19,7 @@ static const Command COMMANDS[] = {
     {"train", main_train, "train a model from tensor files"},
     {"plot", main_plot, "plot training curves from JSONL logs"},
     {"call", main_call, "call variants into a bgzipped, indexed VCF"},
+    {"merge-shards", main_merge_shards, "merge the shards of `calla call --shard` into one VCF"},
     {"eval", main_eval, "compare calls against a truth VCF"},
     {"simulate", main_simulate, "simulate a genome, variants and aligned reads"},
     {"model", main_model, "describe, list or convert models"},
