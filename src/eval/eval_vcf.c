@@ -112,6 +112,11 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
             st->filtered++;
             continue;
         }
+        if (rec->n_allele < 1) {  // htslib leaves a record whose REF is empty without alleles
+            calla_err("VCF \"%s\": record %ld at %s:%lld has no REF allele", path, st->records,
+                      chrom, (long long)rec->pos + 1);
+            goto done;
+        }
         // Allele copies in the genotype; ploidy counts missing alleles too ("1/." is het).
         int ngt = bcf_get_genotypes(hdr, rec, &gt, &ngt_arr);
         if (ncopies < rec->n_allele) {
