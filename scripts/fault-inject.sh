@@ -206,7 +206,8 @@ if want signals; then
                     bad signals "$cmd SIG$sig at ${at} ms (exit $rc): partial output $(ls "$W/s/out" 2>/dev/null | tr '\n' ' ')"
                 else
                     ok signals
-                    [[ -e $W/s/out$(ext "$cmd") ]] && after=$((after + 1))
+                    o=$W/s/out$(ext "$cmd"); [[ $cmd == simulate ]] && o=$o/reads.bam
+                    [[ -e $o ]] && after=$((after + 1))
                 fi
                 cd "$W" && rm -rf "$W/s"
             done
@@ -224,8 +225,13 @@ fits=()
 expect_clean() {
     local name=$1 label=$2 dir=$3 cap=${4:-unlimited} rc
     # shellcheck disable=SC2046
-    ( ulimit -v "$cap" && exec "$CALLA" $(cmd_args "$name" "$dir/out$(ext "$name")") ) >/dev/null 2>"$W/err.txt"
+    ( ulimit -v "$cap" && exec timeout -s KILL 60 "$CALLA" $(cmd_args "$name" "$dir/out$(ext "$name")") ) \
+        >/dev/null 2>"$W/err.txt"
     rc=$?
+    if [[ $rc -eq 137 ]]; then
+        bad disk "$name, $label: no exit after 60 s (killed); stderr: $(tail -n 1 "$W/err.txt")"
+        rm -rf "${dir:?}"/out* "${dir:?}"/.*.tmp.* 2>/dev/null; return
+    fi
     local left; left=$(leftovers "$dir" | tr '\n' ' ')
     if [[ $rc -eq 0 ]]; then
         fits+=("$name@$label"); rm -rf "${dir:?}"/out*; return
