@@ -293,7 +293,7 @@ if want mpi; then
             wait "$mp"; rc=$?
             kill "$guard" 2>/dev/null; wait "$guard" 2>/dev/null
             took=$(($(now_ms) - t0))
-            msg=$(grep -E 'rank|signal|Killed|exited' err | head -n 2 | tr '\n' '|')
+            msg=$(grep -vE '^\[calla train rank [0-9]+/[0-9]+\] (clair3|clairvoyante|[0-9]+ ranks|epoch)' err | tail -n 2 | tr '\n' '|')
             if [[ -z $victim ]]; then bad mpi "trial $i: no rank process found under mpirun $mp"
             elif [[ $rc -eq 0 ]]; then bad mpi "trial $i: job exited 0 after a rank was killed"
             elif [[ $took -gt 60000 ]]; then bad mpi "trial $i: job took ${took} ms to end"
