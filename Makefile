@@ -1,7 +1,18 @@
 # calla — build with `make`, test with `make test`.
 # Options: BUILD=dir (default build), SAN=1 (ASan+UBSan, default dir build-san),
 #          DEBUG=1, NO_CUDA=1, NO_MPI=1 (MPI is on when mpicc is found), NO_OMP=1.
+#          `make fuzz FUZZ_S=N`: libFuzzer harnesses (fuzz/, clang; docs/reliability.md).
 CC      ?= cc
+# FUZZ=1 (set by `make fuzz`): the library built by clang with -fsanitize=fuzzer-no-link and
+# ASan+UBSan into build-fuzz, without CUDA, MPI and OpenMP (libFuzzer runs one thread).
+FUZZ_CC ?= $(firstword $(shell command -v clang-14 clang 2>/dev/null) clang)
+ifeq ($(FUZZ),1)
+CC      := $(FUZZ_CC)
+BUILD   ?= build-fuzz
+NO_CUDA := 1
+NO_MPI  := 1
+NO_OMP  := 1
+endif
 ifeq ($(SAN),1)
 BUILD   ?= build-san
 else
@@ -14,6 +25,11 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Isrc -MMD -MP -DCALLA_VERSION='
 LDLIBS  := -lhts -lz -lm -lpthread
 ifeq ($(DEBUG),1)
 CFLAGS  += -O0
+endif
+ifeq ($(FUZZ),1)
+CFLAGS  += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
 endif
 ifeq ($(SAN),1)
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -154,10 +170,31 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
-unit-tests: $(TEST_BINS) $(TOOL_BINS)
+# Fuzz harnesses (fuzz/fuzz_NAME.c, docs/reliability.md). In every build each one is also linked
+# with fuzz/replay_main.c into $(BUILD)/tools/fuzz_NAME, which tests/cli/test_fuzz_replay.sh runs
+# over the seed corpus and the regression inputs; `make fuzz` builds the libFuzzer binaries
+# (build-fuzz/fuzz/fuzz_NAME) and runs each for FUZZ_S seconds (fuzz/run.sh).
+FUZZ_NAMES  := $(patsubst fuzz/fuzz_%.c,%,$(filter-out fuzz/fuzz_common.c,$(wildcard fuzz/fuzz_*.c)))
+FUZZ_REPLAY := $(addprefix $(BUILD)/tools/fuzz_,$(FUZZ_NAMES))
+FUZZ_BINS   := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_NAMES))
+FUZZ_DEFS   := -I. -DCALLA_SRC_ROOT='"$(CURDIR)"'
+$(FUZZ_REPLAY): $(BUILD)/tools/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.c fuzz/replay_main.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(FUZZ_DEFS) -o $@ $(filter %.c,$^) $(LIB) $(LDFLAGS) $(LDLIBS)
+$(FUZZ_BINS): $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(FUZZ_DEFS) -fsanitize=fuzzer -o $@ $(filter %.c,$^) $(LIB) $(LDFLAGS) $(LDLIBS)
+.PHONY: fuzz fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang-14 libclang-rt-14-dev)"; exit 1; }
+	$(MAKE) FUZZ=1 fuzz-bins
+	FUZZ_S=$(or $(FUZZ_S),60) BUILD=build-fuzz bash fuzz/run.sh
+
+unit-tests: $(TEST_BINS) $(TOOL_BINS) $(FUZZ_REPLAY)
 
 # Runs every unit test binary and every tests/cli/test_*.sh; prints "N passed, N failed, N skipped".
-test: $(BUILD)/calla $(TEST_BINS) $(TOOL_BINS)
+test: $(BUILD)/calla $(TEST_BINS) $(TOOL_BINS) $(FUZZ_REPLAY)
 	@BUILD=$(BUILD) bash tests/run.sh $(T)
 
 # The randomized device-vs-CPU tests over many seeds (make test runs one fixed seed): SEEDS=N.
@@ -210,6 +247,6 @@ uninstall:
 	-rmdir $(DESTDIR)$(DATADIR)/models $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
--include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/cuda-emu -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/cuda-emu $(BUILD)/tools $(BUILD)/fuzz -name '*.d' 2>/dev/null)

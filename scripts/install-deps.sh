@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages calla needs to build and test (only those missing).
-# Usage: scripts/install-deps.sh [--bench]   (--bench adds the benchmark peers)
+# Usage: scripts/install-deps.sh [--bench] [--fuzz]   (--bench adds the benchmark peers; --fuzz
+# adds clang and its libFuzzer runtime for `make fuzz`, which the normal build does not need)
 set -euo pipefail
 pkgs=(build-essential pkg-config libhts-dev libopenblas-dev zlib1g-dev samtools bcftools tabix
       minimap2 bwa openmpi-bin libopenmpi-dev)
-[[ ${1:-} == --bench ]] && pkgs+=(freebayes python3-torch time)
+for a in "$@"; do
+    case $a in
+        --bench) pkgs+=(freebayes python3-torch time) ;;
+        --fuzz) pkgs+=(clang-14 libclang-rt-14-dev) ;;
+    esac
+done
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -207,6 +207,11 @@ int eval_read_vcf(const char *path, EvalRef *ref, const EvalReadOpts *o, EvalVar
             st->filtered++;
             continue;
         }
+        if (rec->n_allele < 1) {  // htslib leaves a record whose REF is empty without alleles
+            calla_err("VCF \"%s\": record %ld at %s:%lld has no REF allele", path, st->records,
+                      chrom, (long long)rec->pos + 1);
+            goto done;
+        }
         // Allele copies in the genotype; ploidy counts missing alleles too ("1/." is het).
         int ngt_all = bcf_get_genotypes(hdr, rec, &gt, &ngt_arr);
         int per = ngt_all > 0 ? ngt_all / nsmpl : 0;  // ploidy slots per sample
