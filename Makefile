@@ -189,7 +189,7 @@ fuzz-bins: $(FUZZ_BINS)
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang-14 libclang-rt-14-dev)"; exit 1; }
 	$(MAKE) FUZZ=1 fuzz-bins
-	FUZZ_S=$(or $(FUZZ_S),60) BUILD=build-fuzz bash fuzz/run.sh
+	FUZZ_S=$(or $(FUZZ_S),60) FUZZ_SEED=$(or $(FUZZ_SEED),0) BUILD=build-fuzz bash fuzz/run.sh
 
 unit-tests: $(TEST_BINS) $(TOOL_BINS) $(FUZZ_REPLAY)
 

@@ -2,12 +2,13 @@
 # run.sh — runs every libFuzzer harness ($BUILD/fuzz/fuzz_NAME, built by `make fuzz`) for FUZZ_S
 # seconds, starting from the committed seeds (fuzz/corpus/NAME) and the regression inputs
 # (fuzz/regress/NAME). New corpus entries go to $BUILD/fuzz/corpus-NAME (not the source tree),
-# crashes to $BUILD/fuzz/crash-NAME-*. Usage: FUZZ_S=N [BUILD=build-fuzz] fuzz/run.sh [NAME...]
+# crashes to $BUILD/fuzz/crash-NAME-*. Usage: FUZZ_S=N [FUZZ_SEED=S] [BUILD=build-fuzz] fuzz/run.sh [NAME...]
 # Ends with "fuzz: N harnesses, N crashed" and exits non-zero when any crashed.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build-fuzz}
 secs=${FUZZ_S:-60}
+seed=${FUZZ_SEED:-0}  # libFuzzer's -seed: 0 = random; CI fixes it so its run is reproducible
 out="$root/$BUILD/fuzz"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -28,7 +29,7 @@ for n in "${names[@]}"; do
     [[ -d $root/fuzz/regress/$n ]] && dirs+=("$root/fuzz/regress/$n")
     log="$out/fuzz-$n.log"
     echo "=== fuzz_$n: ${secs}s"
-    "$bin" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+    "$bin" -seed="$seed" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
         -max_len=65536 -close_fd_mask=2 -print_final_stats=1 \
         -artifact_prefix="$out/crash-$n-" "${dirs[@]}" >"$log" 2>&1
     rc=$?

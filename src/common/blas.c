@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -23,26 +24,41 @@ static int generic_core(const char *core) {
 
 void blas_select_coretype(int argc, char **argv) {
     (void)argc;
-    if (getenv("OPENBLAS_CORETYPE") || getenv("CALLA_NO_CORETYPE") || getenv("CALLA_REEXEC"))
-        return;
-    const char *core = openblas_get_corename();
-    // CALLA_TEST_GENERIC_CORE=1 makes any core count as generic (tests/cli/test_blas_coretype.sh
-    // exercises the re-exec on machines whose OpenBLAS recognises the CPU).
-    int force = getenv("CALLA_TEST_GENERIC_CORE") != NULL;
-    if (!core || !(generic_core(core) || force)) return;
-    const char *want = NULL;
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl"))
-        want = "SkylakeX";
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        want = "Haswell";
-    if (!want) return;
-    setenv("OPENBLAS_CORETYPE", want, 1);
+    if (getenv("CALLA_REEXEC")) return;
+    int changed = 0;
+    // Under a finite address-space cap (ulimit -v), an OpenBLAS worker thread whose buffer
+    // allocation fails retries it forever and the process never exits (found by
+    // scripts/fault-inject.sh): one BLAS thread then, which allocates nothing up front.
+    struct rlimit rl;
+    if (!getenv("OPENBLAS_NUM_THREADS") && getrlimit(RLIMIT_AS, &rl) == 0 &&
+        rl.rlim_cur != RLIM_INFINITY) {
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        changed = 1;
+    }
+    if (!getenv("OPENBLAS_CORETYPE") && !getenv("CALLA_NO_CORETYPE")) {
+        const char *core = openblas_get_corename();
+        // CALLA_TEST_GENERIC_CORE=1 makes any core count as generic (tests/cli/test_blas_coretype.sh
+        // exercises the re-exec on machines whose OpenBLAS recognises the CPU).
+        int force = getenv("CALLA_TEST_GENERIC_CORE") != NULL;
+        const char *want = NULL;
+        if (core && (generic_core(core) || force)) {
+            __builtin_cpu_init();
+            if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                __builtin_cpu_supports("avx512vl"))
+                want = "SkylakeX";
+            else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+                want = "Haswell";
+        }
+        if (want) {
+            setenv("OPENBLAS_CORETYPE", want, 1);
+            changed = 2;
+        }
+    }
+    if (!changed) return;
     setenv("CALLA_REEXEC", "1", 1);
     execv("/proc/self/exe", argv);
-    // exec failed: carry on with the generic kernels
-    unsetenv("OPENBLAS_CORETYPE");
+    // exec failed: carry on as we are (the environment only matters at library start-up)
+    unsetenv("CALLA_REEXEC");
 }
 
 const char *blas_describe(char *buf, int n) {

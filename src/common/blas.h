@@ -5,7 +5,9 @@
 // Called first thing in main(). When OPENBLAS_CORETYPE is unset, OpenBLAS reports a generic core
 // (e.g. "Prescott") and the CPU supports AVX-512 or AVX2, re-executes the program with
 // OPENBLAS_CORETYPE set to SkylakeX or Haswell. A core type set by the user is never changed.
-// CALLA_NO_CORETYPE=1 disables this.
+// CALLA_NO_CORETYPE=1 disables this. Under a finite address-space limit (ulimit -v) with
+// OPENBLAS_NUM_THREADS unset it also re-executes with OPENBLAS_NUM_THREADS=1: OpenBLAS's worker
+// threads otherwise retry a failed buffer allocation forever and the process never exits.
 void blas_select_coretype(int argc, char **argv);
 
 // "OpenBLAS 0.3.21 ... (core: Haswell)"
