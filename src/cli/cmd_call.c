@@ -42,6 +42,7 @@
 #include "calling/shipped.h"
 #include "calling/vcf_writer.h"
 #include "cli/commands.h"
+#include "common/blas.h"
 #include "common/util.h"
 #include "cuda/cuda_backend.h"
 #include "network/model.h"
@@ -1034,6 +1035,7 @@ int main_call(int argc, char **argv) {
         const char *fm = getenv("CALLA_TEST_FAIL_MODE");
         run.fail_hang = fm && strcmp(fm, "hang") == 0;
     }
+    blas_check_buffer((int)threads);  // under ulimit -v: an error now, not a hang at a GEMM
     progress_init(&run.prog, 10.0);
     run.prog.interval = progress_interval >= 0 ? progress_interval : run.prog.tty ? 1.0 : 10.0;
     if (R == 0 && !quiet)

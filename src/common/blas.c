@@ -79,4 +79,33 @@ const char *blas_describe(char *buf, int n) {
     return buf;
 }
 
-void blas_set_threads(int n) { openblas_set_num_threads(n > 0 ? n : 1); }
+void blas_check_buffer(int callers) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return;
+    if (callers < 1) callers = 1;
+    // OpenBLAS allocates a 128 MiB work buffer for each concurrent caller at its first GEMM and,
+    // when that fails, retries forever; find out now, while an error can still be reported. Each
+    // extra calling thread also reserves a malloc arena (64 MiB) and a stack (8 MiB) of address
+    // space: hold all of it at once, then give it back.
+    const size_t buf = (size_t)136 << 20, per_thread = (size_t)80 << 20;
+    const int n = 2 * callers - 1;  // callers buffers, callers - 1 threads' arenas and stacks
+    void **p = calloc((size_t)n, sizeof *p);
+    int ok = p != NULL;
+    for (int i = 0; ok && i < n; i++) ok = (p[i] = malloc(i < callers ? buf : per_thread)) != NULL;
+    if (p)
+        for (int i = 0; i < n; i++) free(p[i]);
+    free(p);
+    if (!ok)
+        calla_die("not enough address space for %d thread%s of OpenBLAS work buffers (128 MiB "
+                  "each) under the limit of %llu MiB (ulimit -v): raise the limit%s",
+                  callers, callers == 1 ? "" : "s", (unsigned long long)(rl.rlim_cur >> 20),
+                  callers > 1 ? " or lower -@" : "");
+}
+
+void blas_set_threads(int n) {
+    // Under an address-space limit keep the one thread blas_select_coretype chose: raising the
+    // count starts workers whose buffer allocation can fail and then spin forever.
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) n = 1;
+    openblas_set_num_threads(n > 0 ? n : 1);
+}

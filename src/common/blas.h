@@ -10,6 +10,11 @@
 // threads otherwise retry a failed buffer allocation forever and the process never exits.
 void blas_select_coretype(int argc, char **argv);
 
+// Under a finite address-space limit, exits with a one-line error (calla_die) when the work buffers
+// of `callers` threads calling OpenBLAS at once (128 MiB each, allocated at a thread's first GEMM
+// and retried forever when that fails) cannot fit. Call it after the big allocations.
+void blas_check_buffer(int callers);
+
 // "OpenBLAS 0.3.21 ... (core: Haswell)"
 const char *blas_describe(char *buf, int n);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "network/gemm.h"
+#include "common/blas.h"
 #include "common/util.h"
 #include "training/checkpoint.h"
 #include "training/dataset.h"
@@ -402,6 +403,7 @@ int train_run(TrainConfig *c) {
     }
     perm = xmalloc((size_t)d.n_train_chunks * sizeof *perm);
     rows = xmalloc((size_t)c->batch * sizeof *rows);
+    if (!cm) blas_check_buffer(c->threads);  // under ulimit -v: an error now, not a hang at a GEMM
     if (c->log && R == 0) {
         lf = strcmp(c->log, "-") == 0 ? stdout : fopen(c->log, c->resume ? "a" : "w");
         if (!lf) {
