@@ -46,11 +46,12 @@ static double pair_score(GlModel m, const float *p, char a, char b, int same, ch
     return pz[0] * (ta < tb ? ta : tb);
 }
 
-int genotype_scores(GlModel m, const float *probs, const Call *c, char ref_base, int star,
-                    double *score) {
+// The label sets of the call's alleles (one label each) and, when star, of `<*>` (every label
+// no allele uses); returns the number of alleles.
+static int label_sets(GlModel m, const Call *c, char ref_base, int star, char sets[4][MAX_LABELS],
+                      int nset[4]) {
     int n = 1 + c->n_alt + (star ? 1 : 0);
-    char sets[4][MAX_LABELS];
-    int nset[4] = {0};
+    memset(nset, 0, 4 * sizeof *nset);
     sets[0][nset[0]++] = allele_label(m, c->ref, NULL, ref_base);
     for (int a = 0; a < c->n_alt; a++) sets[a + 1][nset[a + 1]++] = allele_label(m, c->ref, c->alt[a], ref_base);
     if (star) {
@@ -63,6 +64,28 @@ int genotype_scores(GlModel m, const float *probs, const Call *c, char ref_base,
             if (!used) sets[s][nset[s]++] = *l;
         }
     }
+    return n;
+}
+
+void star_pair_scores(GlModel m, const float *probs, const Call *c, char ref_base, double *hom,
+                      double *het) {
+    char sets[4][MAX_LABELS];
+    int nset[4];
+    int s = label_sets(m, c, ref_base, 1, sets, nset) - 1;
+    *hom = *het = 0.0;
+    for (int x = 0; x < nset[s]; x++)
+        for (int y = 0; y < nset[s]; y++) {
+            double v = pair_score(m, probs, sets[s][x], sets[s][y], x == y, ref_base);
+            double *to = x == y ? hom : het;
+            if (v > *to) *to = v;
+        }
+}
+
+int genotype_scores(GlModel m, const float *probs, const Call *c, char ref_base, int star,
+                    double *score) {
+    char sets[4][MAX_LABELS];
+    int nset[4];
+    int n = label_sets(m, c, ref_base, star, sets, nset);
     for (int k = 0; k < n; k++)
         for (int j = 0; j <= k; j++) {
             double best = 0.0;
@@ -114,7 +137,14 @@ void call_set_likelihoods(Call *c, GlModel m, const float *probs, char ref_base,
         return;
     }
     c->haploid = 1;
+    // The haploid `<*>` is one other label: its score is the best homozygous pair of unused
+    // labels; a het of two unused labels is a het like any other (precise: dropped; sensitive:
+    // added to its non-reference allele, here `<*>` itself).
+    double star_hom, star_het;
+    star_pair_scores(m, probs, c, ref_base, &star_hom, &star_het);
+    ss[n * (n + 1) / 2 + n] = star_hom;
     haploid_fold(ss, n + 1, mode, hap);
+    if (mode == HAPLOID_SENSITIVE) hap[n] += star_het;
     c->n_pl_star = n + 1;
     pl_from_scores(hap, n + 1, c->pl_star);
     haploid_fold(s, n, mode, hap);

@@ -20,6 +20,11 @@ int n_genotypes(int n_alleles, int haploid);
 int genotype_scores(GlModel m, const float *probs, const Call *c, char ref_base, int star,
                     double *score);
 
+// The `<*>`/`<*>` scores split by kind: *hom the best pair of one unused label twice (the
+// haploid `<*>`), *het the best pair of two different unused labels (a heterozygous genotype).
+void star_pair_scores(GlModel m, const float *probs, const Call *c, char ref_base, double *hom,
+                      double *het);
+
 // PL from scores: -10 log10(score / max score), rounded, capped at PL_CAP; the best is 0.
 void pl_from_scores(const double *score, int n, int *pl);
 

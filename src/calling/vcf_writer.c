@@ -200,6 +200,21 @@ int vcfwriter_write_block(VcfWriter *w, int contig, int64_t pos, int64_t end, ch
     return 0;
 }
 
+// Removes "<path>.<ext>" for each index kind the new file does not get (keep: "tbi", "csi" or
+// NULL): an older index left beside a rewritten file would describe other bytes.
+static void remove_stale_index(const char *path, const char *keep) {
+    static const char *const exts[] = {"tbi", "csi"};
+    size_t m = strlen(path) + 8;
+    char *idx = xmalloc(m);
+    for (int k = 0; k < 2; k++) {
+        if (keep && !strcmp(keep, exts[k])) continue;
+        snprintf(idx, m, "%s.%s", path, exts[k]);
+        if (unlink(idx) != 0 && errno != ENOENT)
+            calla_warn("cannot remove the stale index \"%s\": %s", idx, strerror(errno));
+    }
+    free(idx);
+}
+
 int vcfwriter_close(VcfWriter *w) {
     int rc = hts_close(w->fp);
     w->fp = NULL;
@@ -209,7 +224,10 @@ int vcfwriter_close(VcfWriter *w) {
         return -1;
     }
     if (!w->out.tmp || (w->type != 'z' && w->type != 'b')) {  // stdout, or a type without index
+        char *path = w->out.tmp ? xstrdup(w->out.path) : NULL;  // atomic_commit frees it
         rc = w->out.tmp ? atomic_commit(&w->out) : 0;
+        if (rc == 0 && path) remove_stale_index(path, NULL);
+        free(path);
         if (!w->out.tmp) free(w->out.path);
         bcf_hdr_destroy(w->hdr);
         bcf_destroy(w->rec);
@@ -236,6 +254,10 @@ int vcfwriter_close(VcfWriter *w) {
         calla_err("cannot rename the index to \"%s\": %s", idx, strerror(errno));
         unlink(idx);  // never leave an older index beside the new VCF
         rc = -1;
+    }
+    if (rc == 0) {  // idx is "<path>.<ext>"
+        idx[strlen(idx) - strlen(ext) - 1] = 0;
+        remove_stale_index(idx, ext);
     }
     if (rc != 0) unlink(tmp_idx);
     cleanup_unregister(tmp_idx);

@@ -30,6 +30,7 @@
 #include <htslib/sam.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "calling/genotype.h"
@@ -67,7 +68,7 @@ static void usage(FILE *fp) {
             "Calls germline variants at candidate sites with a trained model.\n\n"
             "Input/output:\n"
             "  -b, --bam FILE            coordinate-sorted, indexed BAM/CRAM\n"
-            "  -f, --ref FILE            reference FASTA with .fai\n"
+            "  -f, --ref, --fasta-ref FILE  reference FASTA with .fai\n"
             "  -m, --model MODEL         a model file (.safetensors) from `calla train`, or the name of a\n"
             "                            shipped model (ilmn, hifi, ont, clairvoyante-ilmn; `calla model\n"
             "                            --list`) [the shipped model of --platform]\n"
@@ -75,7 +76,7 @@ static void usage(FILE *fp) {
             "  -O, --output-type v|z|b|u VCF, bgzipped VCF (+ .tbi), BCF (+ .csi), uncompressed BCF\n"
             "                            [from the name: .vcf v, .vcf.gz z, .bcf b; stdout v]\n"
             "  --gvcf FILE               also write a gVCF (reference blocks, <*>; type from the name)\n"
-            "  -r, --region REG          chr, chr:beg[-[end]] or {chr}:beg-end (samtools, 1-based,\n"
+            "  -r, --region, --regions REG  chr, chr:beg[-[end]] or {chr}:beg-end (samtools, 1-based,\n"
             "                            inclusive, commas allowed); repeatable\n"
             "  -R, --regions-file BED    regions from a BED file (.bed or .bed.gz; 0-based, half-open)\n"
             "  -@, --threads N           worker threads [1]; the output does not depend on N\n"
@@ -500,6 +501,36 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
 
 // The sample name: --sample, else @RG SM of the BAM (the first one; a warning when read groups
 // disagree), else the BAM file name without directory and extension.
+// 1 when a and b name the same file: the real path of each one's directory plus its base name
+// (the files need not exist yet); "-" (stdout) is no file.
+static int same_file(const char *a, const char *b) {
+    if (!a || !b || !strcmp(a, "-") || !strcmp(b, "-")) return 0;
+    if (!strcmp(a, b)) return 1;
+    char *r[2] = {NULL, NULL};
+    for (int k = 0; k < 2; k++) {
+        const char *p = k ? b : a, *sl = strrchr(p, '/');
+        char *dir = sl ? xstrdup(p) : xstrdup(".");
+        if (sl) dir[sl - p == 0 ? 1 : sl - p] = 0;  // "/x" -> "/"
+        char *rd = realpath(dir, NULL);
+        free(dir);
+        if (!rd) break;
+        const char *base = sl ? sl + 1 : p;
+        size_t n = strlen(rd) + strlen(base) + 2;
+        r[k] = xmalloc(n);
+        snprintf(r[k], n, "%s/%s", rd, base);
+        free(rd);
+    }
+    int same = r[0] && r[1] && !strcmp(r[0], r[1]);
+    if (!same && r[0] && r[1]) {  // hard or symbolic links to one existing file
+        struct stat sa, sb;
+        same = stat(r[0], &sa) == 0 && stat(r[1], &sb) == 0 && sa.st_dev == sb.st_dev &&
+               sa.st_ino == sb.st_ino;
+    }
+    free(r[0]);
+    free(r[1]);
+    return same;
+}
+
 static char *sample_name(const char *bam_path, const char *opt) {
     char *sm = NULL;
     samFile *fp = sam_open(bam_path, "r");
@@ -637,6 +668,7 @@ int main_call(int argc, char **argv) {
     static const struct option lopts[] = {
         {"bam", required_argument, NULL, 'b'},
         {"ref", required_argument, NULL, 'f'},
+        {"fasta-ref", required_argument, NULL, 'f'},
         {"model", required_argument, NULL, 'm'},
         {"output", required_argument, NULL, 'o'},
         {"output-type", required_argument, NULL, 'O'},
@@ -646,6 +678,7 @@ int main_call(int argc, char **argv) {
         {"haploid-mode", required_argument, NULL, OPT_HAPLOID_MODE},
         {"progress-interval", required_argument, NULL, OPT_PROGRESS},
         {"region", required_argument, NULL, 'r'},
+        {"regions", required_argument, NULL, 'r'},
         {"regions-file", required_argument, NULL, 'R'},
         {"threads", required_argument, NULL, '@'},
         {"help", no_argument, NULL, 'h'},
@@ -796,8 +829,20 @@ int main_call(int argc, char **argv) {
         calla_err("--gvcf \"%s\": name a file ending in .g.vcf.gz, .vcf.gz, .vcf or .bcf", gvcf_path);
         bad = 1;
     }
-    if (!bad && gvcf_path && strcmp(gvcf_path, out_path) == 0) {
-        calla_err("--gvcf and -o name the same file \"%s\"", out_path);
+    if (!bad && gvcf_path && same_file(gvcf_path, out_path)) {
+        calla_err("--gvcf \"%s\" and -o \"%s\" name the same file", gvcf_path, out_path);
+        bad = 1;
+    }
+    for (int k = 0; !bad && k < 2; k++) {  // never overwrite an input
+        const char *o = k ? gvcf_path : out_path;
+        if (o && (same_file(o, bam_path) || same_file(o, ref_path))) {
+            calla_err("%s \"%s\" names an input file", k ? "--gvcf" : "-o", o);
+            bad = 1;
+        }
+    }
+    if (!bad && sample_opt && (!*sample_opt || strpbrk(sample_opt, "\t\n\r"))) {
+        calla_err(*sample_opt ? "bad --sample: a VCF sample name has no tab or newline"
+                              : "bad --sample \"\": give a sample name");
         bad = 1;
     }
     Platform platform = PLATFORM_ILMN;
@@ -806,7 +851,7 @@ int main_call(int argc, char **argv) {
         bad = 1;
     }
     if (bad) {
-        usage(stderr);
+        fprintf(stderr, "see `calla call --help`\n");
         free(region_args);
         return CALLA_EXIT_USAGE;
     }

@@ -18,7 +18,7 @@ static const Command COMMANDS[] = {
     {"view", main_view, "print a tensor file as text"},
     {"train", main_train, "train a model from tensor files"},
     {"plot", main_plot, "plot training curves from JSONL logs"},
-    {"call", main_call, "call variants into a bgzipped, indexed VCF"},
+    {"call", main_call, "call variants into a VCF/BCF (type from the name; .vcf.gz: bgzipped + indexed)"},
     {"merge-shards", main_merge_shards, "merge the shards of `calla call --shard` into one VCF"},
     {"eval", main_eval, "compare calls against a truth VCF"},
     {"simulate", main_simulate, "simulate a genome, variants and aligned reads"},

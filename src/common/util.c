@@ -2,6 +2,7 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -162,16 +163,24 @@ int atomic_begin(AtomicOut *a, const char *path) {
     size_t n = strlen(path) + 32;
     a->path = xstrdup(path);
     a->tmp = xmalloc(n);
-    snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(a->tmp, "wb");
-    if (!f) {
+    // "<path>.tmp.<pid>", or "<path>.tmp.<pid>.<n>" when that name is taken (two outputs of
+    // one process that name the same file, a stale temp of a killed process with our pid):
+    // O_EXCL makes each call's temporary file its own.
+    int fd = -1;
+    for (int k = 0; k < 1000 && fd < 0; k++) {
+        if (k == 0) snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+        else snprintf(a->tmp, n, "%s.tmp.%ld.%d", path, (long)getpid(), k);
+        fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) {
         calla_err("cannot write \"%s\": %s", path, strerror(errno));
         free(a->path);
         free(a->tmp);
         a->path = a->tmp = NULL;
         return -1;
     }
-    fclose(f);
+    close(fd);
     cleanup_register(a->tmp);
     return 0;
 }

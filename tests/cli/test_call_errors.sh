@@ -33,7 +33,9 @@ rm -f "$TMP"/out/*
 # usage errors: exit 2, usage on stderr; --help: exit 0, usage on stdout
 "$CALLA" call --help | grep -q '^Usage: calla call' || fail "--help"
 "$CALLA" call --bogus >/dev/null 2>"$TMP/err"; [[ $? -eq 2 ]] || fail "bad option: exit code"
-grep -q '^Usage: calla call' "$TMP/err" || fail "bad option: no usage on stderr"
+# the error plus a pointer to --help, not the whole help text
+grep -q '^see `calla call --help`$' "$TMP/err" || fail "bad option: no pointer to --help"
+[[ $(wc -l <"$TMP/err") -eq 2 ]] || fail "bad option: $(wc -l <"$TMP/err") lines on stderr"
 "$CALLA" call "${OK[@]}" -o "$O" >/dev/null 2>&1; [[ $? -eq 2 ]] || fail "missing -m: exit code"
 no_output "missing -m"
 run_bad 2 "malformed region" 'malformed region "ctg1:x-3"' "${OK[@]}" -m "$TMP/m.st" -r ctg1:x-3
@@ -97,13 +99,16 @@ usage_bad() {  # label pattern args...
     "$CALLA" call "${OK[@]}" -m "$TMP/m.st" "$@" 2>"$TMP/err" >/dev/null
     [[ $? -eq 2 ]] || fail "$label: expected exit 2"
     head -n 1 "$TMP/err" | grep -q -- "$pat" || fail "$label: $(head -n 1 "$TMP/err")"
+    [[ $(wc -l <"$TMP/err") -eq 2 && $(sed -n 2p "$TMP/err") == 'see `calla call --help`' ]] ||
+        fail "$label: not one error line plus the --help pointer: $(head -3 "$TMP/err")"
     no_output "$label"
 }
 usage_bad "-o c.txt" 'unknown type (name it .vcf, .vcf.gz or .bcf, or give -O)' -o "$TMP/out/c.txt"
 usage_bad "-O x" 'bad output type "x"' -o "$O" -O x
 usage_bad "--haploid-mode" 'bad haploid mode "maybe"' -o "$O" --haploid-contigs ctg1 --haploid-mode maybe
 usage_bad "--gvcf name" '--gvcf "'"$TMP"'/out/g.txt": name a file' -o "$O" --gvcf "$TMP/out/g.txt"
-usage_bad "--gvcf = -o" '--gvcf and -o name the same file' -o "$O" --gvcf "$O"
+usage_bad "--gvcf = -o" 'name the same file' -o "$O" --gvcf "$O"
+usage_bad "--gvcf -" '--gvcf "-": name a file' -o "$O" --gvcf -
 usage_bad "--progress-interval" 'bad value "-1" for --progress-interval' -o "$O" --progress-interval -1
 expect_fail 1 "/nonexistent-dir/c.vcf.gz" "$CALLA" call "${OK[@]}" -m "$TMP/m.st" -o /nonexistent-dir/c.vcf.gz
 mkdir "$TMP/ro" && chmod 555 "$TMP/ro"

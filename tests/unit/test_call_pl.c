@@ -115,6 +115,42 @@ int main(void) {
         T_EQ_INT(c.gt[0], 1);
         call_free(&c);
     }
+    // Haploid <*> (gVCF): the model favours a het of two unused labels, C/T (gt21 CT 0.3).
+    // Pz = [0.2, 0.3, 0.5], AA 0.1, AG 0.6, GG 0.2, AC 0.05, II 0.03, else 0.00125.
+    // Diploid scores: 0/0 0.02, 0/1 0.3, 1/1 0.06, 0/* 0.5*0.05 = 0.025, 1/* 0.5*0.00125 =
+    // 0.000625, */*: hom part max(II 0.3*0.03, CC/TT/DD 0.3*0.00125) = 0.009, het part CT
+    // 0.5*0.3 = 0.15 (the diploid */* is 0.15).
+    // Precise: hap* = [0.02, 0.06, 0.009] -> PL 10log10(3) = 4.8 -> 5, 0, 10log10(6.67) = 8.2 -> 8
+    // (the old fold took the het 0.15: PL 9,4,0 with GT 1).
+    // Sensitive: hap*[1] = 0.06 + 0.3 (0/1) + 0.000625 (1/*: 1/1 0.06 > */* hom 0.009) = 0.360625,
+    // hap*[*] = 0.009 + 0.15 (C/T: both <*>) + 0.025 (0/*) = 0.184
+    // -> PL 10log10(0.360625/0.02) = 12.6 -> 13, 0, 10log10(0.360625/0.184) = 2.9 -> 3.
+    clair3_probs(p, 0.2f, 0.3f, 0.5f, 0.1f, 0.6f, 0.2f);
+    p[gt21_index('C', 'T')] = 0.3f;
+    {
+        double hom, het;
+        Call c = snp_call();
+        star_pair_scores(GL_CLAIR3, p, &c, 'A', &hom, &het);
+        T_NEAR(hom, 0.009, 1e-7, 0);
+        T_NEAR(het, 0.15, 1e-7, 0);
+        call_set_likelihoods(&c, GL_CLAIR3, p, 'A', HAPLOID_PRECISE, 2.0);
+        int wp[3] = {5, 0, 8};
+        T_EQ_INT(c.n_pl_star, 3);
+        expect_pl(c.pl_star, wp, 3, "haploid precise <*>");
+        T_EQ_INT(c.gt[0], 1);
+        call_free(&c);
+        c = snp_call();
+        call_set_likelihoods(&c, GL_CLAIR3, p, 'A', HAPLOID_SENSITIVE, 2.0);
+        int wsn[3] = {13, 0, 3};
+        expect_pl(c.pl_star, wsn, 3, "haploid sensitive <*>");
+        T_EQ_INT(c.gt[0], 1);
+        call_free(&c);
+        // diploid: unchanged, */* is the best pair of any kind (0.15): 10log10(0.3/0.15) = 3
+        c = snp_call();
+        call_set_likelihoods(&c, GL_CLAIR3, p, 'A', HAPLOID_OFF, 2.0);
+        T_EQ_INT(c.pl_star[5], 3);
+        call_free(&c);
+    }
     // A multi-allelic site: REF A, ALTs C and AT (an insertion): labels A, C, I.
     // Pz = [0.2, 0.3, 0.5], gt21 as in clair3_probs(0.1, 0.6, 0.2):
     // 0/0 0.2*0.1 = 0.02; 0/1 het AC 0.5*0.05 = 0.025; 1/1 hom CC 0.3*0.00125 = 0.000375;
