@@ -170,10 +170,25 @@ expect_fail 1 'failed to open reference ".*nofai.fa".*samtools faidx' \
 { printf '%s\n##contig=<ID=chr3>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n' "$HDR"
   printf 'chr1\t3\t.\tG\tA\t50\tPASS\t.\tGT\t0/1\nchr3\t5\t.\tA\tC\t50\tPASS\t.\tGT\t0/1\n'; } >"$TMP/chr3.vcf"
 expect_fail 1 'chr3.vcf".*contig "chr3" is not in the reference' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/chr3.vcf" -f "$TMP/ref.fa"
-printf 'chr1\t0\t61\n' >"$TMP/long.bed"
-expect_fail 1 'long.bed" line 1: end 61 lies beyond chr1' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/truth.vcf" -f "$TMP/ref.fa" -R "$TMP/long.bed"
-printf 'chr1\t0\t10\nchrZ\t0\t10\n' >"$TMP/ctg.bed"
-expect_fail 1 'ctg.bed" line 2: contig "chrZ" is not in the reference' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/truth.vcf" -f "$TMP/ref.fa" -R "$TMP/ctg.bed"
+# A BED reaching past the reference (issue #14: a truth set's BED for a whole chromosome, a
+# reference holding a slice of it): conf.bed plus chr2:11-30 (clipped to 11-16, inside chr2
+# anyway), chr1:71-80 (wholly past chr1's 60 bases: dropped) and chrZ (not in the reference:
+# dropped) gives conf.bed's hand-worked counts, with one warning counting 1 clipped, 1 + 1 dropped.
+printf 'chr1\t0\t50\nchr2\t10\t30\nchrZ\t0\t10\nchr2\t0\t16\nchr1\t70\t80\n' >"$TMP/long.bed"
+run -R "$TMP/long.bed" >"$TMP/tl.txt" 2>"$TMP/el.txt" || fail "eval with a BED past the reference: $(cat "$TMP/el.txt")"
+[[ $(row SNP allele "$TMP/tl.txt") == "6 1 1 0.8571 0.8571 0.8571" ]] || fail "clipped BED SNP row: $(row SNP allele "$TMP/tl.txt")"
+[[ $(row INDEL genotype "$TMP/tl.txt") == "3 1 1 0.7500 0.7500 0.7500" ]] || fail "clipped BED INDEL row"
+[[ $(grep -c warning "$TMP/el.txt") -eq 1 ]] || fail "want one warning line: $(cat "$TMP/el.txt")"
+grep -q 'long.bed": 1 interval(s) clipped to the contig length, 1 past the contig end and 1 on contigs not in the reference' "$TMP/el.txt" \
+    || fail "clip warning: $(cat "$TMP/el.txt")"
+# chr1:1-61 clipped to chr1:1-60 counts as chr1:1-60 does: truth 49 TGC>T and 55 C>T come in.
+printf 'chr1\t0\t61\n' >"$TMP/c61.bed"
+printf 'chr1\t0\t60\n' >"$TMP/c60.bed"
+run -R "$TMP/c61.bed" >"$TMP/t61.txt" 2>"$TMP/e61.txt" || fail "eval -R c61.bed"
+run -R "$TMP/c60.bed" >"$TMP/t60.txt" 2>"$TMP/e60.txt" || fail "eval -R c60.bed"
+cmp -s "$TMP/t61.txt" "$TMP/t60.txt" || fail "chr1:1-61 clipped differs from chr1:1-60"
+grep -q '1 interval(s) clipped' "$TMP/e61.txt" || fail "no clip warning for c61.bed"
+grep -q warning "$TMP/e60.txt" && fail "warning for a BED inside the reference: $(cat "$TMP/e60.txt")"
 expect_fail 1 'no sample "NOBODY"' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" --sample NOBODY
 { printf '%s\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n' "$HDR"
   printf 'chr1\t4\t.\tG\tA\t50\tPASS\t.\tGT\t0/1\n'; } >"$TMP/badref.vcf"
