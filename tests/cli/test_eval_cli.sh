@@ -130,6 +130,12 @@ tr -d ' \n' <"$TMP/cal.json" | grep -q '"gq_lo":50,"gq_hi":55,"n":11,"errors":3,
 # 2), then 65 pools too (2 in 3): one knot at mean 80/3 = 26.67, -10 log10(2.5 / 4) = 2.04.
 "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/gq.vcf" -f "$TMP/ref.fa" --fit-calibration "$TMP/map.txt" --fit-min-calls 1 >/dev/null 2>&1 || fail "--fit-calibration"
 [[ $(cat "$TMP/map.txt") == "26.67:2.04" ]] || fail "fitted map: $(cat "$TMP/map.txt")"
+# "-" is refused for both (stdout carries the table): exit 2, no file named "-" written.
+here=$PWD; cd "$TMP" || fail "cd"
+expect_fail 2 '--calibration needs a file name' "$CALLA" eval -t truth.vcf -q gq.vcf -f ref.fa --calibration -
+expect_fail 2 '--fit-calibration needs a file name' "$CALLA" eval -t truth.vcf -q gq.vcf -f ref.fa --fit-calibration -
+cd "$here" || fail "cd back"
+[[ -e $TMP/- ]] && fail "a file named - was written"
 expect_fail 2 'fit-min-calls' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/gq.vcf" -f "$TMP/ref.fa" --fit-calibration x --fit-min-calls 0
 awk -F'\t' -v OFS='\t' '/^#/ || NF < 10 { print; next } { $6 = "."; $9 = "GT"; sub(/:.*/, "", $10); print }' "$TMP/gq.vcf" >"$TMP/nogq.vcf"
 expect_fail 1 'no called variant with a GQ' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/nogq.vcf" -f "$TMP/ref.fa" --fit-calibration "$TMP/m2.txt"
