@@ -96,6 +96,10 @@ run -R "$TMP/conf.bed" --strat "mine=$TMP/mine.bed.gz" >"$TMP/ts.txt" 2>/dev/nul
 run -R "$TMP/conf.bed" --no-strata >"$TMP/tn.txt" 2>/dev/null || fail "--no-strata"
 [[ $(grep -c . "$TMP/tn.txt") -eq 5 ]] || fail "--no-strata should print the header and 4 rows"
 expect_fail 2 'NAME=FILE' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" --strat nope
+# --strat reads BEDs as -R does: a malformed line is the same one-line error (file and line).
+printf 'chr1\t0\t10\nchr1\t100\t50\n' >"$TMP/rev.bed"
+expect_fail 1 'malformed BED ".*rev.bed" line 2' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" --strat "x=$TMP/rev.bed"
+expect_fail 1 'malformed BED ".*rev.bed" line 2' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" -R "$TMP/rev.bed"
 expect_fail 1 'stratification BED ".*absent.bed"' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" --strat "x=$TMP/absent.bed"
 
 # JSON: exact shape and values (6/7 = 0.857143, 5/7 = 0.714286), whitespace ignored.
