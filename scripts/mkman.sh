@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # mkman.sh — man pages from the program's own help: calla.1 from `calla --help` and
-# calla-<cmd>.1 from `calla <cmd> --help` for every command listed there. Plain troff (man
+# calla-<cmd>.1 from `calla <cmd> --help` for every command listed there, and
+# calla-<cmd>-<sub>.1 for each subcommand that a command's usage lines point to with
+# "(see its --help)" (calla model import-clair3). Plain troff (man
 # macros), no help2man needed. The help text goes in as-is (no-fill), so the pages say exactly
 # what --help says.
 #
@@ -62,5 +64,17 @@ for c in $cmds; do
     help=$("$calla" "$c" --help) || { echo "mkman.sh: \`calla $c --help\` failed" >&2; exit 1; }
     page "calla-$c" "$summary" "$help" >"$out/calla-$c.1"
     n=$((n + 1))
+    # subcommands with their own --help: Usage lines "calla CMD SUB ... (see its --help)"
+    subs=$(awk -v c="$c" '/\(see its --help\)/ && match($0, "calla " c " [a-z][a-z0-9-]*") {
+               w = substr($0, RSTART, RLENGTH); sub(".* ", "", w); print w }' <<<"$help")
+    for s in $subs; do
+        shelp=$("$calla" "$c" "$s" --help) || { echo "mkman.sh: \`calla $c $s --help\` failed" >&2; exit 1; }
+        # summary: the first sentence of the description (the paragraph after the Usage lines)
+        ssum=$(awk '/^Usage:/ { u = 1; next } u && NF == 0 && !d { next } u && NF { d = 1; printf "%s ", $0; next }
+                    d && NF == 0 { exit }' <<<"$shelp" | sed -e 's/\. .*/./' -e 's/ *$//')
+        [[ -n $ssum ]] || ssum="calla $c $s"
+        page "calla-$c-$s" "$ssum" "$shelp" >"$out/calla-$c-$s.1"
+        n=$((n + 1))
+    done
 done
 echo "mkman.sh: $n pages in $out" >&2

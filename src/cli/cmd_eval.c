@@ -33,16 +33,20 @@ static void usage(FILE *out) {
             "  -R, --regions-file FILE confident-region BED (.bed or .bed.gz): only records whose\n"
             "                          REF span overlaps it are read (through the index when the\n"
             "                          VCF has one), and only variants whose whole normalised REF\n"
-            "                          span lies inside it are counted (both sides)\n"
+            "                          span lies inside it are counted (both sides); intervals\n"
+            "                          past a contig's end or on contigs not in the reference are\n"
+            "                          clipped or dropped, with one warning\n"
             "      --json FILE         also write the counts (and the strata) as JSON; '-': the\n"
             "                          JSON goes to standard output and the tables to standard error\n"
             "      --strat NAME=BED    add a stratum: variants overlapping the BED (e.g. a GIAB\n"
             "                          stratification .bed.gz); repeatable\n"
             "      --calibration SVG   print the GQ calibration table (genotype errors per GQ bin\n"
             "                          against the errors the GQs promise) and plot it as SVG\n"
+            "                          (a file: \"-\" is refused)\n"
             "      --fit-calibration FILE  fit a GQ calibration map on these calls (made by a model\n"
             "                          without one) and write it to FILE, for `calla model M\n"
-            "                          --meta gq_calibration=$(cat FILE) -o M2` (docs/calling.md)\n"
+            "                          --meta gq_calibration=$(cat FILE) -o M2` (docs/calling.md;\n"
+            "                          a file: \"-\" is refused)\n"
             "      --fit-min-calls N   calls per block of the fit [50]\n"
             "      --no-strata         do not print the per-stratum table (homopolymer,\n"
             "                          tandem_repeat, low_complexity, non_repeat, multiallelic,\n"
@@ -142,6 +146,13 @@ int main_eval(int argc, char **argv) {
     if (optind < argc) {
         calla_err("unexpected argument \"%s\"", argv[optind]);
         usage(stderr);
+        free(strat_specs);
+        return CALLA_EXIT_USAGE;
+    }
+    // The table goes to stdout, so neither file may go there too ("-" would be a file named "-").
+    if ((calib_path && strcmp(calib_path, "-") == 0) || (fit_path && strcmp(fit_path, "-") == 0)) {
+        calla_err("--%s needs a file name: stdout (\"-\") carries the table",
+                  calib_path && strcmp(calib_path, "-") == 0 ? "calibration" : "fit-calibration");
         free(strat_specs);
         return CALLA_EXIT_USAGE;
     }

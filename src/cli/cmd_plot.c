@@ -192,6 +192,23 @@ int main_plot(int argc, char **argv) {
     int rc = CALLA_EXIT_RUNTIME, loaded = 0;
     for (int i = 0; i < n_logs; i++, loaded++)
         if (read_log(&logs[i], argv[optind + i]) < 0) goto done;
+    if (log_y) {  // a log axis cannot show a loss <= 0: say how many points are left out
+        long n_bad = 0, n_pos = 0;
+        for (int i = 0; i < n_logs; i++)
+            for (int k = 0; k < logs[i].n; k++) {
+                double v[2] = {logs[i].train[k], logs[i].val[k]};
+                for (int j = 0; j < 2; j++) {
+                    if (!isfinite(v[j])) continue;
+                    if (v[j] > 0)
+                        n_pos++;
+                    else
+                        n_bad++;
+                }
+            }
+        if (n_bad)
+            calla_warn("--log-y: %ld loss value(s) <= 0 left out of the loss panels%s", n_bad,
+                       n_pos ? "" : " (no loss is > 0: the loss panels are empty)");
+    }
     int rows = want_epoch + want_wall, cols = 3;
     PlotPanel panels[6];
     PlotSeries *series = xcalloc((size_t)rows * n_logs * (4 + MAX_HEADS), sizeof *series);

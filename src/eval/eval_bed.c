@@ -31,35 +31,38 @@ EvalBed *eval_bed_read(const char *path, const EvalRef *ref) {
     b->iv = xcalloc(nc, sizeof(*b->iv));
     b->n = xcalloc(nc, sizeof(*b->n));
     int *cap = xcalloc(nc, sizeof(*cap));
-    int ok = 1;
-    for (size_t i = 0; i < nrec && ok; i++) {
+    // Intervals past the reference's end are clipped and intervals on contigs the reference
+    // lacks are dropped (a truth set's BED covers whole chromosomes while the reference may hold
+    // a slice): one warning counts them.
+    long n_clip = 0, n_drop = 0, n_empty = 0;
+    for (size_t i = 0; i < nrec; i++) {
         const BedRecord *r = &recs[i];
         int ctg = eval_ref_ctg(ref, r->name);
         if (ctg < 0) {
-            calla_err("BED \"%s\" line %ld: contig \"%s\" is not in the reference \"%s\"", path,
-                      r->line, r->name, eval_ref_path(ref));
-            ok = 0;
-            break;
+            n_drop++;
+            continue;
         }
-        if (r->end > eval_ref_ctg_len(ref, ctg)) {
-            calla_err("BED \"%s\" line %ld: end %lld lies beyond %s's length %lld in \"%s\"", path,
-                      r->line, (long long)r->end, r->name, (long long)eval_ref_ctg_len(ref, ctg),
-                      eval_ref_path(ref));
-            ok = 0;
-            break;
+        int64_t beg = r->beg, end = r->end, len = eval_ref_ctg_len(ref, ctg);
+        if (end > len) {
+            end = len;
+            if (beg >= end) {
+                n_empty++;
+                continue;
+            }
+            n_clip++;
         }
         if (b->n[ctg] == cap[ctg]) {
             cap[ctg] = cap[ctg] ? cap[ctg] * 2 : 16;
             b->iv[ctg] = xrealloc(b->iv[ctg], cap[ctg] * sizeof(**b->iv));
         }
-        b->iv[ctg][b->n[ctg]++] = (EvalIval){r->beg, r->end};
+        b->iv[ctg][b->n[ctg]++] = (EvalIval){beg, end};
     }
+    if (n_clip || n_drop || n_empty)
+        calla_warn("BED \"%s\": %ld interval(s) clipped to the contig length, %ld past the contig "
+                   "end and %ld on contigs not in the reference \"%s\" dropped",
+                   path, n_clip, n_empty, n_drop, eval_ref_path(ref));
     free(cap);
     bed_records_free(recs, nrec);
-    if (!ok) {
-        eval_bed_free(b);
-        return NULL;
-    }
     for (int c = 0; c < b->nctg; c++) {
         if (b->n[c] == 0) continue;
         qsort(b->iv[c], b->n[c], sizeof(**b->iv), ival_cmp);

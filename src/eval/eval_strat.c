@@ -8,6 +8,7 @@
 
 #include "common/util.h"
 #include "eval/eval_strat.h"
+#include "tensors/bed.h"
 
 static const char *BUILTIN_NAME[STRAT_NBUILTIN] = {
     "homopolymer", "tandem_repeat", "low_complexity", "non_repeat", "multiallelic",
@@ -45,19 +46,6 @@ void eval_strata_free(EvalStrata *s) {
 int eval_strata_n(const EvalStrata *s) { return s->n; }
 const char *eval_strata_name(const EvalStrata *s, int i) { return s->name[i]; }
 
-// BED lines through htslib's parser, with UCSC header lines ("track", "browser") and blank lines
-// skipped as in every other calla BED reader.
-static int parse_bed_line(const char *line, char **chr_beg, char **chr_end, hts_pos_t *beg,
-                          hts_pos_t *end, void *payload, void *usr) {
-    const char *p = line;
-    while (*p == ' ' || *p == '\t') p++;
-    if (!*p || *p == '\n' || *p == '\r' || *p == '#') return -1;
-    if ((!strncmp(p, "track", 5) && (p[5] == ' ' || p[5] == '\t' || !p[5])) ||
-        (!strncmp(p, "browser", 7) && (p[7] == ' ' || p[7] == '\t' || !p[7])))
-        return -1;
-    return regidx_parse_bed(line, chr_beg, chr_end, beg, end, payload, usr);
-}
-
 int eval_strata_add_bed(EvalStrata *s, const char *spec) {
     const char *eq = strchr(spec, '=');
     if (!eq || eq == spec || !eq[1]) {
@@ -90,9 +78,26 @@ int eval_strata_add_bed(EvalStrata *s, const char *spec) {
         free(name);
         return -1;
     }
-    regidx_t *idx = regidx_init(path, parse_bed_line, NULL, 0, NULL);
-    if (!idx) {
-        calla_err("failed to read stratification BED \"%s\" (malformed line?)", path);
+    // The one BED reader of calla (tensors/bed.h): the same header-line rules and the same
+    // one-line errors (file and line) as -R; then htslib's interval index for the queries.
+    BedRecord *recs;
+    size_t nrec;
+    if (bed_read_records(path, &recs, &nrec) < 0) {
+        free(name);
+        return -1;
+    }
+    regidx_t *idx = regidx_init(NULL, NULL, NULL, 0, NULL);
+    int ok = idx != NULL;
+    for (size_t i = 0; i < nrec && ok; i++) {
+        char *ctg = recs[i].name;
+        // regidx takes the contig as [chr_beg, chr_end] and 0-based inclusive coordinates.
+        ok = regidx_push(idx, ctg, ctg + strlen(ctg) - 1, (hts_pos_t)recs[i].beg,
+                         (hts_pos_t)recs[i].end - 1, NULL) >= 0;
+    }
+    bed_records_free(recs, nrec);
+    if (!ok) {
+        calla_err("failed to index stratification BED \"%s\"", path);
+        if (idx) regidx_destroy(idx);
         free(name);
         return -1;
     }

@@ -51,6 +51,13 @@ void bed_records_free(BedRecord *r, size_t n) {
     free(r);
 }
 
+// A UCSC header line: the keyword followed by whitespace or the end of the line (a contig named
+// "track1" or "browserX" is data).
+static int is_header_line(const char *s, const char *kw) {
+    size_t n = strlen(kw);
+    return strncmp(s, kw, n) == 0 && (s[n] == '\0' || s[n] == ' ' || s[n] == '\t');
+}
+
 int bed_read_records(const char *path, BedRecord **recs_out, size_t *n_out) {
     *recs_out = NULL;
     *n_out = 0;
@@ -78,8 +85,8 @@ int bed_read_records(const char *path, BedRecord **recs_out, size_t *n_out) {
         lineno++;
         char *s = line.s;
         if (line.l && s[line.l - 1] == '\r') s[--line.l] = 0;
-        if (line.l == 0 || s[0] == '#' || strncmp(s, "track", 5) == 0 ||
-            strncmp(s, "browser", 7) == 0)
+        if (line.l == 0 || s[0] == '#' || is_header_line(s, "track") ||
+            is_header_line(s, "browser"))
             continue;
         char *f[3];
         int nf = split_ws(s, f, 3);

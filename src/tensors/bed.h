@@ -20,7 +20,8 @@ typedef struct {
 } BedRegions;
 
 // The one BED reader for every command. Format (samtools conventions): plain, gzip or bgzip
-// (htslib hFILE/BGZF, so .bed.gz works); "track", "browser", '#' and blank lines skipped; fields
+// (htslib hFILE/BGZF, so .bed.gz works); '#', blank, "track" and "browser" lines (the keyword then
+// whitespace or the line's end: a contig "track1" is data) skipped; fields
 // separated by tabs (or spaces); columns beyond the third ignored; 0-based half-open coordinates,
 // 0 <= start <= end; empty intervals (start == end) cover nothing and are dropped.
 

@@ -41,6 +41,14 @@ int64_t dataset_file_val_from(int64_t N, int chunk, double val_fraction) {
     return v < N ? v : N;
 }
 
+// The fewest rows from which one file yields a training chunk under the split above (search from
+// 2 chunks, the floor without a validation fraction; -1 if none up to 1000 chunks' worth).
+static int64_t file_min_rows(int chunk, double val_fraction) {
+    for (int64_t n = 2 * (int64_t)chunk; n <= 1000 * (int64_t)chunk; n++)
+        if (dataset_file_train_chunks(n, chunk, val_fraction) >= 1) return n;
+    return -1;
+}
+
 int dataset_open(Dataset *d, char *const *train_paths, int n_train, char *const *val_paths,
                  int n_val, double val_fraction, int batch, int chunk, FeatureKind expect,
                  const char *model_name) {
@@ -91,12 +99,12 @@ int dataset_open(Dataset *d, char *const *train_paths, int n_train, char *const 
         }
     }
     if (d->n_train_chunks < d->cpb) {
-        calla_err(
-            "too few training records for one batch of %d (%lld records in %d file(s) give "
-            "%lld training chunks of %d; a file needs about %d records, more with a validation "
-            "fraction, for one)",
-            batch, (long long)d->n_train_rows_total, n_train, (long long)d->n_train_chunks, chunk,
-            2 * chunk);
+        double f = n_val == 0 ? val_fraction : 0;
+        calla_err("too few training records for one batch of %d (%lld records in %d file(s) give "
+                  "%lld training chunks of %d; a file needs at least %lld records for one chunk "
+                  "with --chunk %d and a validation fraction of %g)",
+                  batch, (long long)d->n_train_rows_total, n_train, (long long)d->n_train_chunks,
+                  chunk, (long long)file_min_rows(chunk, f), chunk, f);
         goto fail;
     }
     return 0;

@@ -23,6 +23,8 @@ static void xml_text(FILE *f, const char *s) {
             fputs("&amp;", f);
         else if (*s == '"')
             fputs("&quot;", f);
+        else if ((unsigned char)*s < 0x20 && *s != '\t')
+            fputc(' ', f);  // control characters are not allowed in XML 1.0: a space instead
         else
             fputc(*s, f);
     }

@@ -96,6 +96,10 @@ run -R "$TMP/conf.bed" --strat "mine=$TMP/mine.bed.gz" >"$TMP/ts.txt" 2>/dev/nul
 run -R "$TMP/conf.bed" --no-strata >"$TMP/tn.txt" 2>/dev/null || fail "--no-strata"
 [[ $(grep -c . "$TMP/tn.txt") -eq 5 ]] || fail "--no-strata should print the header and 4 rows"
 expect_fail 2 'NAME=FILE' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" --strat nope
+# --strat reads BEDs as -R does: a malformed line is the same one-line error (file and line).
+printf 'chr1\t0\t10\nchr1\t100\t50\n' >"$TMP/rev.bed"
+expect_fail 1 'malformed BED ".*rev.bed" line 2' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" --strat "x=$TMP/rev.bed"
+expect_fail 1 'malformed BED ".*rev.bed" line 2' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" -R "$TMP/rev.bed"
 expect_fail 1 'stratification BED ".*absent.bed"' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" --strat "x=$TMP/absent.bed"
 
 # JSON: exact shape and values (6/7 = 0.857143, 5/7 = 0.714286), whitespace ignored.
@@ -130,6 +134,12 @@ tr -d ' \n' <"$TMP/cal.json" | grep -q '"gq_lo":50,"gq_hi":55,"n":11,"errors":3,
 # 2), then 65 pools too (2 in 3): one knot at mean 80/3 = 26.67, -10 log10(2.5 / 4) = 2.04.
 "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/gq.vcf" -f "$TMP/ref.fa" --fit-calibration "$TMP/map.txt" --fit-min-calls 1 >/dev/null 2>&1 || fail "--fit-calibration"
 [[ $(cat "$TMP/map.txt") == "26.67:2.04" ]] || fail "fitted map: $(cat "$TMP/map.txt")"
+# "-" is refused for both (stdout carries the table): exit 2, no file named "-" written.
+here=$PWD; cd "$TMP" || fail "cd"
+expect_fail 2 '--calibration needs a file name' "$CALLA" eval -t truth.vcf -q gq.vcf -f ref.fa --calibration -
+expect_fail 2 '--fit-calibration needs a file name' "$CALLA" eval -t truth.vcf -q gq.vcf -f ref.fa --fit-calibration -
+cd "$here" || fail "cd back"
+[[ -e $TMP/- ]] && fail "a file named - was written"
 expect_fail 2 'fit-min-calls' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/gq.vcf" -f "$TMP/ref.fa" --fit-calibration x --fit-min-calls 0
 awk -F'\t' -v OFS='\t' '/^#/ || NF < 10 { print; next } { $6 = "."; $9 = "GT"; sub(/:.*/, "", $10); print }' "$TMP/gq.vcf" >"$TMP/nogq.vcf"
 expect_fail 1 'no called variant with a GQ' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/nogq.vcf" -f "$TMP/ref.fa" --fit-calibration "$TMP/m2.txt"
@@ -170,10 +180,25 @@ expect_fail 1 'failed to open reference ".*nofai.fa".*samtools faidx' \
 { printf '%s\n##contig=<ID=chr3>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n' "$HDR"
   printf 'chr1\t3\t.\tG\tA\t50\tPASS\t.\tGT\t0/1\nchr3\t5\t.\tA\tC\t50\tPASS\t.\tGT\t0/1\n'; } >"$TMP/chr3.vcf"
 expect_fail 1 'chr3.vcf".*contig "chr3" is not in the reference' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/chr3.vcf" -f "$TMP/ref.fa"
-printf 'chr1\t0\t61\n' >"$TMP/long.bed"
-expect_fail 1 'long.bed" line 1: end 61 lies beyond chr1' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/truth.vcf" -f "$TMP/ref.fa" -R "$TMP/long.bed"
-printf 'chr1\t0\t10\nchrZ\t0\t10\n' >"$TMP/ctg.bed"
-expect_fail 1 'ctg.bed" line 2: contig "chrZ" is not in the reference' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/truth.vcf" -f "$TMP/ref.fa" -R "$TMP/ctg.bed"
+# A BED reaching past the reference (issue #14: a truth set's BED for a whole chromosome, a
+# reference holding a slice of it): conf.bed plus chr2:11-30 (clipped to 11-16, inside chr2
+# anyway), chr1:71-80 (wholly past chr1's 60 bases: dropped) and chrZ (not in the reference:
+# dropped) gives conf.bed's hand-worked counts, with one warning counting 1 clipped, 1 + 1 dropped.
+printf 'chr1\t0\t50\nchr2\t10\t30\nchrZ\t0\t10\nchr2\t0\t16\nchr1\t70\t80\n' >"$TMP/long.bed"
+run -R "$TMP/long.bed" >"$TMP/tl.txt" 2>"$TMP/el.txt" || fail "eval with a BED past the reference: $(cat "$TMP/el.txt")"
+[[ $(row SNP allele "$TMP/tl.txt") == "6 1 1 0.8571 0.8571 0.8571" ]] || fail "clipped BED SNP row: $(row SNP allele "$TMP/tl.txt")"
+[[ $(row INDEL genotype "$TMP/tl.txt") == "3 1 1 0.7500 0.7500 0.7500" ]] || fail "clipped BED INDEL row"
+[[ $(grep -c warning "$TMP/el.txt") -eq 1 ]] || fail "want one warning line: $(cat "$TMP/el.txt")"
+grep -q 'long.bed": 1 interval(s) clipped to the contig length, 1 past the contig end and 1 on contigs not in the reference' "$TMP/el.txt" \
+    || fail "clip warning: $(cat "$TMP/el.txt")"
+# chr1:1-61 clipped to chr1:1-60 counts as chr1:1-60 does: truth 49 TGC>T and 55 C>T come in.
+printf 'chr1\t0\t61\n' >"$TMP/c61.bed"
+printf 'chr1\t0\t60\n' >"$TMP/c60.bed"
+run -R "$TMP/c61.bed" >"$TMP/t61.txt" 2>"$TMP/e61.txt" || fail "eval -R c61.bed"
+run -R "$TMP/c60.bed" >"$TMP/t60.txt" 2>"$TMP/e60.txt" || fail "eval -R c60.bed"
+cmp -s "$TMP/t61.txt" "$TMP/t60.txt" || fail "chr1:1-61 clipped differs from chr1:1-60"
+grep -q '1 interval(s) clipped' "$TMP/e61.txt" || fail "no clip warning for c61.bed"
+grep -q warning "$TMP/e60.txt" && fail "warning for a BED inside the reference: $(cat "$TMP/e60.txt")"
 expect_fail 1 'no sample "NOBODY"' "$CALLA" eval -t "$TMP/truth.vcf" -q "$TMP/query.vcf.gz" -f "$TMP/ref.fa" --sample NOBODY
 { printf '%s\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n' "$HDR"
   printf 'chr1\t4\t.\tG\tA\t50\tPASS\t.\tGT\t0/1\n'; } >"$TMP/badref.vcf"

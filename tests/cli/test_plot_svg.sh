@@ -98,6 +98,28 @@ awk -v p="$pts" 'BEGIN { n = split(p, a, " "); for (i = 1; i <= 3; i++) { split(
 # log ticks: 0.5, 1 and 2 (1-2-5 steps inside one decade and a bit)
 for t in 0.5 1 2; do grep -q "text-anchor=\"end\" font-size=\"11\">$t<" "$TMP/log.svg" || fail "--log-y: no y tick $t"; done
 
+# --log-y leaves out losses <= 0 with one warning counting them: a.jsonl with epoch 3's train loss
+# 0 and epoch 2's validation loss -1 loses 2 of 6 points (the train polyline keeps 2 points); an
+# all-zero log loses all 6 and the warning says the loss panels are empty; a.jsonl has no warning.
+sed -e '3s/"train_loss":0.5/"train_loss":0/' -e '2s/"val_loss":0.9/"val_loss":-1/' "$TMP/a.jsonl" >"$TMP/z.jsonl"
+$CALLA plot "$TMP/z.jsonl" -o "$TMP/z.svg" --x epoch --log-y 2>"$TMP/z.err" || fail "--log-y with losses <= 0"
+[[ $(grep -c . "$TMP/z.err") -eq 1 ]] && grep -q -- '--log-y: 2 loss value(s) <= 0 left out of the loss panels$' "$TMP/z.err" ||
+    fail "--log-y warning: $(cat "$TMP/z.err")"
+pts=$(grep -m 1 '<polyline' "$TMP/z.svg" | sed 's/.*points="\([^"]*\)".*/\1/')
+[[ $(wc -w <<<"$pts") -eq 2 ]] || fail "--log-y: train loss polyline should keep 2 points: $pts"
+sed -e 's/"train_loss":[0-9.]*/"train_loss":0/' -e 's/"val_loss":[0-9.]*/"val_loss":0/' "$TMP/a.jsonl" >"$TMP/z0.jsonl"
+$CALLA plot "$TMP/z0.jsonl" -o "$TMP/z0.svg" --x epoch --log-y 2>"$TMP/z0.err" || fail "--log-y all-zero"
+grep -q -- '6 loss value(s) <= 0 left out of the loss panels (no loss is > 0: the loss panels are empty)' "$TMP/z0.err" ||
+    fail "--log-y all-zero warning: $(cat "$TMP/z0.err")"
+$CALLA plot "$TMP/a.jsonl" -o "$TMP/log2.svg" --x epoch --log-y 2>"$TMP/a.err" || fail "--log-y"
+[[ -s $TMP/a.err ]] && fail "--log-y warned about positive losses: $(cat "$TMP/a.err")"
+
+# --- control characters in a legend name (NAME=FILE) become spaces: the SVG stays XML 1.0 --------
+$CALLA plot "$(printf 'a\001b\037c\td')=$TMP/a.jsonl" -o "$TMP/ctl.svg" --x epoch || fail "plot with a control-character name"
+LC_ALL=C grep -q "$(printf '[\001-\010\013\014\016-\037]')" "$TMP/ctl.svg" && fail "control characters in the SVG"
+grep -q "$(printf '>a b c\td<')" "$TMP/ctl.svg" || fail "control characters not replaced by spaces (tab kept)"
+[[ -x $XC ]] && { "$XC" "$TMP/ctl.svg" >/dev/null || fail "ctl.svg is not well-formed"; }
+
 # --- -o -: stdout; non-SVG names refused ---------------------------------------------------------
 $CALLA plot "$TMP/a.jsonl" -o "$TMP/one.svg" --x epoch || fail "plot one log"
 $CALLA plot "$TMP/a.jsonl" -o - --x epoch | cmp -s - "$TMP/one.svg" || fail "-o - differs from -o one.svg"

@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "eval/eval.h"
 #include "eval/eval_bed.h"
+#include "tensors/bed.h"
 #include "eval/eval_ref.h"
 #include "eval/eval_vcf.h"
 #include "testlib.h"
@@ -123,9 +124,36 @@ int main(void) {
     write_file("bad1.bed", "chr3\t0\t5\n");
     write_file("bad2.bed", "chr2\t0\t11\n");
     write_file("bad3.bed", "chr2\t5\t4\n");
-    T_CHECK(eval_bed_read(path("bad1.bed"), r) == NULL);
-    T_CHECK(eval_bed_read(path("bad2.bed"), r) == NULL);
+    // An interval on a contig the reference lacks is dropped, one past the contig end clipped
+    // (chr2 has 10 bases: [0,11) becomes [0,10)), with a warning, not an error.
+    EvalBed *bx1 = eval_bed_read(path("bad1.bed"), r);
+    T_CHECK(bx1 != NULL);
+    if (bx1) T_EQ_INT(eval_bed_bases(bx1), 0);
+    eval_bed_free(bx1);
+    EvalBed *bx2 = eval_bed_read(path("bad2.bed"), r);
+    T_CHECK(bx2 != NULL);
+    if (bx2) {
+        T_EQ_INT(eval_bed_bases(bx2), 10);
+        T_CHECK(eval_bed_contains(bx2, 1, 9, 10));
+        T_CHECK(!eval_bed_contains(bx2, 1, 9, 11));
+    }
+    eval_bed_free(bx2);
     T_CHECK(eval_bed_read(path("bad3.bed"), r) == NULL);
+
+    // The shared BED reader skips "track"/"browser" header lines only when the keyword ends at
+    // whitespace or the line's end: contigs "track1" and "browserX" are data.
+    write_file("hdr.bed", "track\nbrowser position chr1:1-5\ntrack name=x\ntrack1\t0\t5\n"
+                          "browserX\t2\t4\n");
+    BedRecord *recs = NULL;
+    size_t nrec = 0;
+    T_EQ_INT(bed_read_records(path("hdr.bed"), &recs, &nrec), 0);
+    T_EQ_INT((int)nrec, 2);
+    if (nrec == 2) {
+        T_CHECK(!strcmp(recs[0].name, "track1") && recs[0].beg == 0 && recs[0].end == 5 &&
+                recs[0].line == 4);
+        T_CHECK(!strcmp(recs[1].name, "browserX") && recs[1].beg == 2 && recs[1].end == 4);
+    }
+    bed_records_free(recs, nrec);
 
     // VCF reader.
     write_file("v.vcf",
@@ -166,8 +194,8 @@ int main(void) {
 
     // Without pass_only the LowQual record counts; sample S2 by name; a BED drops the rest.
     write_file("b.bed", "chr1\t1\t12\n");  // POS 2..12
-    EvalBed *b2 = eval_bed_read(path("b.bed"), r);
-    EvalReadOpts o2 = {"S2", 0, b2};
+    EvalBed *bd2 = eval_bed_read(path("b.bed"), r);
+    EvalReadOpts o2 = {"S2", 0, bd2};
     T_EQ_INT(eval_read_vcf(path("v.vcf"), r, &o2, &s, &st), 0);
     // S2 ALT-carrying records: POS 4 (1/1), 9 (0/1 -> 5 CA>C, span 5..6 in), 11 MNP (2 SNPs,
     // POS 11 in, POS 12 in), 21 (1/1 out), 22 (haploid 1, out). Records whose REF span misses
@@ -199,7 +227,7 @@ int main(void) {
     evalset_free(&s);
 
     eval_bed_free(b);
-    eval_bed_free(b2);
+    eval_bed_free(bd2);
     eval_ref_close(r);
     const char *names[] = {"ref.fa", "ref.fa.fai", "a.bed", "bad1.bed", "bad2.bed", "bad3.bed",
                            "v.vcf", "b.bed", "c.vcf", "d.vcf"};

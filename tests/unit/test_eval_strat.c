@@ -52,7 +52,7 @@ static void filler(char *out, int n, uint32_t *x) {
 
 static uint64_t mask_of(EvalStrata *s, EvalRef *r, long pos, const char *ref, const char *alt,
                         int multi) {
-    EvalVar v = {0, pos, (char *)ref, (char *)alt, EVAL_HET, (uint8_t)multi, 0};
+    EvalVar v = {0, pos, (char *)ref, (char *)alt, EVAL_HET, (uint8_t)multi, 0, -1};
     uint64_t m = 0;
     T_EQ_INT(eval_strata_mask(s, r, &v, &m), 0);
     return m;
