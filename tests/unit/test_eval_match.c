@@ -13,9 +13,9 @@ int main(void) {
     // Types: SNP iff both alleles are one base; equal-length multi-base (never produced by the
     // reader, which splits MNPs) and complex records are INDEL.
     {
-        EvalVar v = {0, 0, "A", "G", EVAL_HET};
+        EvalVar v = {.ref = "A", .alt = "G", .zyg = EVAL_HET};
         T_EQ_INT(eval_var_type(&v), EVAL_SNP);
-        EvalVar d = {0, 0, "AC", "A", EVAL_HET}, x = {0, 0, "AC", "G", EVAL_HET};
+        EvalVar d = {.ref = "AC", .alt = "A", .zyg = EVAL_HET}, x = {.ref = "AC", .alt = "G", .zyg = EVAL_HET};
         T_EQ_INT(eval_var_type(&d), EVAL_INDEL);
         T_EQ_INT(eval_var_type(&x), EVAL_INDEL);
     }
