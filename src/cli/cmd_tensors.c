@@ -18,6 +18,7 @@
 #include "reads/regions.h"
 #include "tensors/labels.h"
 #include "tensors/tensorfile.h"
+#include "tensors/unify.h"
 
 #define DEFAULT_CHUNK 20000
 
@@ -56,6 +57,10 @@ static void usage(FILE *fp) {
             "  --nonvariant-ratio R      non-variants kept per truth variant, per chunk\n"
             "                            [5 clair3-pileup, 2 clairvoyante]\n"
             "  --seed S                  sampling seed [0]\n"
+            "  --unify                   representation unification: a truth variant written\n"
+            "                            differently from the reads (indel placement in repeats,\n"
+            "                            MNP vs SNPs) labels the candidates the reads support\n"
+            "                            (docs/tensors.md \"Representation unification\")\n"
             "Debugging:\n"
             "  --chunk-size N            positions per work chunk [%d] (changes the sampling)\n"
             "  --dump-counts             write per-position per-strand counts instead of tensors\n"
@@ -72,6 +77,23 @@ typedef struct {
     uint8_t labelled, keep, variant;
 } RecHead;
 
+// A candidate kept for representation unification (--unify): its record and its alleles
+// [al0, al0 + nal) in ChunkOut.ru_al.
+typedef struct {
+    size_t rec;
+    int64_t pos;
+    char ref;
+    int depth, ref_count;
+    size_t al0;
+    int nal;
+} RuRec;
+
+// Label changes made by representation unification (summed over chunks).
+typedef struct {
+    RuStats st;
+    long changed, to_variant, to_nonvariant, was_unlabelled;
+} RuCounts;
+
 typedef struct {
     uint8_t *data;
     size_t n, cap;  // records
@@ -81,7 +103,63 @@ typedef struct {
     FeatureKind kind;
     long n_cand;
     int err;
+    // --unify: every candidate (also those without a label today) and its read alleles
+    const RuParams *ru;
+    RuRec *ru_c;
+    size_t ru_nc, ru_cap_c;
+    RuAllele *ru_al;
+    size_t ru_nal, ru_cap_al;
+    RuCounts ru_counts;
 } ChunkOut;
+
+static void ru_add_allele(ChunkOut *o, char *ref, char *alt, int count) {
+    if (o->ru_nal == o->ru_cap_al) {
+        o->ru_cap_al = o->ru_cap_al ? 2 * o->ru_cap_al : 256;
+        o->ru_al = xrealloc(o->ru_al, o->ru_cap_al * sizeof *o->ru_al);
+    }
+    o->ru_al[o->ru_nal++] = (RuAllele){ref, alt, count};
+}
+
+static char *str_cat(char a, const char *s) {
+    size_t n = strlen(s);
+    char *r = xmalloc(n + 2);
+    r[0] = a;
+    memcpy(r + 1, s, n + 1);
+    return r;
+}
+
+// Keeps the candidate and its alleles at or above the minimum allele frequency for --unify.
+static void ru_keep(ChunkOut *o, const Candidate *c, size_t rec) {
+    if (o->ru_nc == o->ru_cap_c) {
+        o->ru_cap_c = o->ru_cap_c ? 2 * o->ru_cap_c : 256;
+        o->ru_c = xrealloc(o->ru_c, o->ru_cap_c * sizeof *o->ru_c);
+    }
+    RuRec *r = &o->ru_c[o->ru_nc++];
+    *r = (RuRec){rec, c->pos, c->ref, c->depth, c->ref_count, o->ru_nal, 0};
+    double need = o->ru->min_af * c->depth;
+    char rs[2] = {c->ref, 0};
+    for (int b = 0; b < 4; b++) {
+        if ("ACGT"[b] == c->ref || c->base_count[b] <= 0 || c->base_count[b] < need) continue;
+        char as[2] = {"ACGT"[b], 0};
+        ru_add_allele(o, xstrdup(rs), xstrdup(as), c->base_count[b]);
+    }
+    for (int i = 0; i < c->n_indels; i++) {
+        const IndelAllele *a = &c->indels[i];
+        if (a->count <= 0 || a->count < need) continue;
+        char *full = str_cat(c->ref, a->seq);
+        if (a->kind == 'D') ru_add_allele(o, full, xstrdup(rs), a->count);
+        else ru_add_allele(o, xstrdup(rs), full, a->count);
+    }
+    r->nal = (int)(o->ru_nal - r->al0);
+}
+
+static void ru_clear(ChunkOut *o) {
+    for (size_t i = 0; i < o->ru_nal; i++) {
+        free((char *)o->ru_al[i].ref);
+        free((char *)o->ru_al[i].alt);
+    }
+    o->ru_nal = o->ru_nc = 0;
+}
 
 static int chunk_emit(const Candidate *c, void *ud) {
     ChunkOut *o = ud;
@@ -90,8 +168,9 @@ static int chunk_emit(const Candidate *c, void *ud) {
     RecHead h = {c->pos, c->tid, c->ref, 0, 1, 0, };
     if (o->truth) {
         int lab = truth_region_label(o->truth, o->kind, c->pos, c->ref, labels);
-        if (lab < 0) return 0;
-        h.labelled = 1;
+        if (lab < 0 && !o->ru) return 0;
+        if (o->ru) ru_keep(o, c, o->n);  // unlabelled ones too: unification may label them
+        h.labelled = lab >= 0;
         h.variant = lab == 1;
         h.keep = h.variant;  // non-variants are sampled after the chunk
     }
@@ -112,7 +191,68 @@ typedef struct {
     const TruthSet *truth;
     double nv_ratio;
     uint64_t seed;
+    const RuParams *ru;  // NULL: no representation unification
 } Job;
+
+// Representation unification of the chunk's labels (after the scan, before the sampling).
+static int ru_apply(ScanInputs *in, const Chunk *ch, const TruthRegion *tr, ChunkOut *o) {
+    int nv = truth_region_nvar(tr), nt = 0;
+    RuTruth *t = xmalloc(sizeof *t * (size_t)(nv ? nv : 1));
+    int64_t ref_end = ch->end;
+    for (int i = 0; i < nv; i++) {
+        RuTruth *x = &t[nt];
+        int u = truth_region_var(tr, i, &x->pos, &x->ref, x->alt, &x->n_alt, &x->g1, &x->g2);
+        if (u < 0) continue;
+        x->usable = u;
+        if (x->ref && x->pos + (int64_t)strlen(x->ref) > ref_end)
+            ref_end = x->pos + (int64_t)strlen(x->ref);
+        nt++;
+    }
+    size_t nc = o->ru_nc;
+    RuCand *c = xmalloc(sizeof *c * (nc ? nc : 1));
+    for (size_t i = 0; i < nc; i++) {
+        const RuRec *r = &o->ru_c[i];
+        c[i] = (RuCand){r->pos, r->ref, r->depth, r->ref_count, r->nal, o->ru_al + r->al0};
+        for (int k = 0; k < r->nal; k++) {
+            int64_t e = r->pos + (int64_t)strlen(o->ru_al[r->al0 + k].ref);
+            if (e > ref_end) ref_end = e;
+        }
+    }
+    int64_t ref_len = 0;
+    char *ref = scan_inputs_fetch_ref(in, ch->tid, ch->beg, ref_end + 1, &ref_len);
+    RuCall *calls = xmalloc(sizeof *calls * (nc ? nc : 1));
+    int rc = -1;
+    if (ref && ru_unify(o->ru, t, nt, c, (int)nc, ref, ch->beg, ref_len, calls, &o->ru_counts.st) == 0)
+        rc = 0;
+    else if (ref)
+        calla_err("representation unification: unsorted input at chunk %lld", (long long)ch->beg + 1);
+    float lab[TF_CLV_NLABELS > TF_CLAIR3_NLABELS ? TF_CLV_NLABELS : TF_CLAIR3_NLABELS];
+    size_t lbytes = 4 * (size_t)o->n_labels;
+    for (size_t i = 0; rc == 0 && i < nc; i++) {
+        if (calls[i].action != RU_SET || !truth_region_confident(tr, c[i].pos)) continue;
+        if (ru_call_labels(o->kind, &c[i], &calls[i], lab) != 0) continue;
+        uint8_t *r = o->data + o->ru_c[i].rec * o->rec_bytes;
+        RecHead h;
+        memcpy(&h, r, sizeof h);
+        int variant = calls[i].a >= 0 || calls[i].b >= 0;
+        if (h.labelled && memcmp(r + sizeof h, lab, lbytes) == 0) continue;
+        RuCounts *k = &o->ru_counts;
+        k->changed++;
+        if (variant) k->to_variant++;
+        else k->to_nonvariant++;
+        if (!h.labelled) k->was_unlabelled++;
+        h.labelled = 1;
+        h.variant = (uint8_t)variant;
+        h.keep = h.variant;
+        memcpy(r, &h, sizeof h);
+        memcpy(r + sizeof h, lab, lbytes);
+    }
+    free(calls);
+    free(ref);
+    free(c);
+    free(t);
+    return rc;
+}
 
 static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, ChunkOut *o) {
     TruthRegion *tr = NULL;
@@ -128,13 +268,17 @@ static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, Chunk
         n_force = truth_region_npos(tr);
     }
     o->truth = tr;
+    o->ru = tr ? job->ru : NULL;
     if (scan_region(in, &job->prm, ch->tid, ch->beg, ch->end, force, n_force, chunk_emit, o) < 0)
         o->err = 1;
+    if (tr && o->ru && !o->err && ru_apply(in, ch, tr, o) < 0) o->err = 1;
+    if (o->ru) ru_clear(o);
     if (tr && !o->err) {
         // Keep min(#non-variants, floor(R x #variants)) non-variants, chosen uniformly.
         size_t nv = 0, nn = 0;
         for (size_t i = 0; i < o->n; i++) {
             const RecHead *h = (const RecHead *)(o->data + i * o->rec_bytes);
+            if (!h->labelled) continue;  // --unify keeps unlabelled candidates until here
             if (h->variant) nv++;
             else nn++;
         }
@@ -142,8 +286,10 @@ static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, Chunk
         if (k > nn) k = nn;
         if (k > 0) {
             size_t *idx = xmalloc(nn * sizeof *idx), m = 0;
-            for (size_t i = 0; i < o->n; i++)
-                if (!((const RecHead *)(o->data + i * o->rec_bytes))->variant) idx[m++] = i;
+            for (size_t i = 0; i < o->n; i++) {
+                const RecHead *h = (const RecHead *)(o->data + i * o->rec_bytes);
+                if (h->labelled && !h->variant) idx[m++] = i;
+            }
             Rng rng;
             rng_seed_stream(&rng, job->seed, ch->index);
             for (size_t i = 0; i < k; i++) {  // partial Fisher-Yates
@@ -171,6 +317,7 @@ typedef struct {
     Progress prog;
     int64_t done_pos, total_pos;
     long n_written, n_cand;
+    RuCounts ru;
 } Run;
 
 static int run_work(void *ud, int thread, const Chunk *ch, void *slot) {
@@ -183,6 +330,7 @@ static int run_work(void *ud, int thread, const Chunk *ch, void *slot) {
     o->kind = run->kind;
     o->n_cand = 0;
     o->err = 0;
+    memset(&o->ru_counts, 0, sizeof o->ru_counts);
     process_chunk(&run->job, run->ins[thread], ch, o);
     return o->err ? -1 : 0;
 }
@@ -191,6 +339,16 @@ static int run_sink(void *ud, const Chunk *ch, void *slot) {
     Run *run = ud;
     ChunkOut *o = slot;
     run->n_cand += o->n_cand;
+    RuCounts *a = &run->ru, *b = &o->ru_counts;
+    a->st.locked += b->st.locked;
+    a->st.groups += b->st.groups;
+    a->st.matched += b->st.matched;
+    a->st.unmatched += b->st.unmatched;
+    a->st.skipped += b->st.skipped;
+    a->changed += b->changed;
+    a->to_variant += b->to_variant;
+    a->to_nonvariant += b->to_nonvariant;
+    a->was_unlabelled += b->was_unlabelled;
     run->done_pos += ch->end - ch->beg;
     for (size_t k = 0; k < o->n; k++) {
         const uint8_t *r = o->data + k * run->rec_bytes;
@@ -215,7 +373,7 @@ static int run_sink(void *ud, const Chunk *ch, void *slot) {
 enum {
     OPT_PLATFORM = 1000, OPT_FEATURES, OPT_SNP_AF, OPT_INDEL_AF, OPT_MIN_DEPTH, OPT_MIN_MAPQ,
     OPT_MAX_DEPTH, OPT_TRUTH, OPT_CONFIDENT, OPT_NV_RATIO, OPT_SEED, OPT_CHUNK, OPT_DUMP,
-    OPT_COMPAT, OPT_EXCL_FLAGS, OPT_DROP_IMPROPER
+    OPT_COMPAT, OPT_EXCL_FLAGS, OPT_DROP_IMPROPER, OPT_UNIFY
 };
 
 int main_tensors(int argc, char **argv) {
@@ -246,6 +404,7 @@ int main_tensors(int argc, char **argv) {
         {"compat", required_argument, NULL, OPT_COMPAT},
         {"excl-flags", required_argument, NULL, OPT_EXCL_FLAGS},
         {"drop-improper", no_argument, NULL, OPT_DROP_IMPROPER},
+        {"unify", no_argument, NULL, OPT_UNIFY},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *out_path = NULL, *bed_path = NULL;
     const char *truth_path = NULL, *conf_path = NULL, *platform_s = NULL;
@@ -255,7 +414,7 @@ int main_tensors(int argc, char **argv) {
     long min_depth = -1, min_mapq = -1, max_depth = -1;
     double snp_af = -1, indel_af = -1, nv_ratio = -1;
     FeatureKind kind = FEAT_CLAIR3_PILEUP;
-    int c, bad = 0, drop_improper = 0, have_excl = 0;
+    int c, bad = 0, drop_improper = 0, have_excl = 0, unify = 0;
     const char *compat = "calla";
     unsigned excl_flags = 0;
     optind = 1;
@@ -320,6 +479,7 @@ int main_tensors(int argc, char **argv) {
             have_excl = 1;
             break;
         case OPT_DROP_IMPROPER: drop_improper = 1; break;
+        case OPT_UNIFY: unify = 1; break;
         default: bad = 1; break;
         }
     }
@@ -348,6 +508,10 @@ int main_tensors(int argc, char **argv) {
     }
     if (!bad && platform_parse(platform_s, &platform) < 0) {
         calla_err("unknown platform \"%s\" (ilmn, hifi or ont)", platform_s);
+        bad = 1;
+    }
+    if (!bad && unify && !truth_path) {
+        calla_err("--unify needs --truth");
         bad = 1;
     }
     if (!bad && conf_path && !truth_path) {
@@ -455,13 +619,25 @@ int main_tensors(int argc, char **argv) {
     outs = xcalloc(2 * (size_t)threads, sizeof *outs);
     Run run;
     memset(&run, 0, sizeof run);
-    run.job = (Job){prm, truth, nv_ratio, (uint64_t)seed};
+    RuParams ru_prm;
+    ru_params_default(&ru_prm);
+    ru_prm.min_af = prm.snp_af < prm.indel_af ? prm.snp_af : prm.indel_af;
+    run.job = (Job){prm, truth, nv_ratio, (uint64_t)seed, unify ? &ru_prm : NULL};
     run.ins = ins, run.w = w, run.rec_bytes = rec_bytes, run.nl = nl, run.nf = nf, run.kind = kind;
     run.total_pos = total_pos;
     progress_init(&run.prog, 1.0);
     int failed = chunks_run(chunks, n_chunks, (int)threads, outs, sizeof *outs, run_work, run_sink,
                             &run) < 0;
     Progress prog = run.prog;
+    if (unify && !failed) {
+        const RuCounts *k = &run.ru;
+        calla_info("representation unification: %ld candidate(s) locked to a truth site; %ld "
+                   "group(s) with truth and candidates: %ld matched, %ld unmatched, %ld skipped; "
+                   "%ld label(s) changed (%ld now variant, %ld now non-variant; %ld of them "
+                   "unlabelled before)",
+                   k->st.locked, k->st.groups, k->st.matched, k->st.unmatched, k->st.skipped,
+                   k->changed, k->to_variant, k->to_nonvariant, k->was_unlabelled);
+    }
     long n_written = run.n_written, n_cand = run.n_cand;
     long sat = 0;
     for (long t = 0; t < threads; t++) sat += scan_inputs_saturated(ins[t]);
@@ -491,7 +667,12 @@ int main_tensors(int argc, char **argv) {
 out:
     if (w) tensorwriter_abort(w);
     if (outs)
-        for (size_t i = 0; i < 2 * (size_t)threads; i++) free(outs[i].data);
+        for (size_t i = 0; i < 2 * (size_t)threads; i++) {
+            ru_clear(&outs[i]);
+            free(outs[i].data);
+            free(outs[i].ru_c);
+            free(outs[i].ru_al);
+        }
     free(outs);
     for (long t = 0; t < threads; t++) scan_inputs_close(ins[t]);
     free(ins);

@@ -90,6 +90,10 @@ int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64
 int scan_region_counts(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
                        FILE *out);
 
+// Upper-case reference bases of [beg, end) of contig tid (clipped to the contig); *len gets the
+// length. Returns a malloc'ed string, or NULL after printing an error.
+char *scan_inputs_fetch_ref(ScanInputs *in, int tid, int64_t beg, int64_t end, int64_t *len);
+
 // Number of int16 values saturated so far by this ScanInputs (should stay 0).
 long scan_inputs_saturated(const ScanInputs *in);
 

@@ -256,6 +256,27 @@ const char *scan_inputs_bam_path(const ScanInputs *in) { return in->bam_path; }
 const char *scan_inputs_ref_path(const ScanInputs *in) { return in->ref_path; }
 long scan_inputs_saturated(const ScanInputs *in) { return in->n_saturated; }
 
+char *scan_inputs_fetch_ref(ScanInputs *in, int tid, int64_t beg, int64_t end, int64_t *len) {
+    int64_t clen = scan_inputs_contig_len(in, tid);
+    if (beg < 0) beg = 0;
+    if (end > clen) end = clen;
+    *len = 0;
+    if (end <= beg) return xcalloc(1, 1);
+    const char *name = scan_inputs_contig_name(in, tid);
+    hts_pos_t n = 0;
+    char *s = faidx_fetch_seq64(in->fai, name, beg, end - 1, &n);
+    if (!s || n != end - beg) {
+        calla_err("failed to read %s:%lld-%lld from reference \"%s\"", name, (long long)beg + 1,
+                  (long long)end, in->ref_path);
+        free(s);
+        return NULL;
+    }
+    for (hts_pos_t i = 0; i < n; i++)
+        if (s[i] >= 'a' && s[i] <= 'z') s[i] -= 32;
+    *len = n;
+    return s;
+}
+
 // ---- one block: counts of [lo, hi) ----
 
 static void add_event(ScanInputs *in, int64_t col, int kind, int strand, int len, int64_t seq) {

@@ -621,3 +621,25 @@ int truth_region_label(const TruthRegion *r, FeatureKind kind, int64_t pos, char
     labels_nonvariant(kind, ref, labels);
     return 0;
 }
+
+int truth_region_nvar(const TruthRegion *r) { return r->n; }
+
+int truth_region_var(const TruthRegion *r, int i, int64_t *pos, const char **ref,
+                     const char **alt, int *n_alt, int *g1, int *g2) {
+    const TruthVar *v = &r->v[i];
+    *pos = v->pos;
+    *ref = v->ref;
+    alt[0] = v->alt[0];
+    alt[1] = v->alt[1];
+    *n_alt = v->n_alt;
+    *g1 = v->g1;
+    *g2 = v->g2;
+    if (v->pos < r->beg) return -1;
+    if (!v->ok || (i > 0 && r->maxend[i - 1] > v->pos)) return 0;
+    return 1;
+}
+
+int truth_region_confident(const TruthRegion *r, int64_t pos) {
+    if (pos < r->beg || pos >= r->end) return 0;
+    return !r->use_bed || bed_contains(r->conf, pos);
+}

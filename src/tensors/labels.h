@@ -36,6 +36,18 @@ void truth_region_free(TruthRegion *r);
 int truth_region_npos(const TruthRegion *r);
 const int64_t *truth_region_pos(const TruthRegion *r);
 
+// The truth variants loaded (one per position, sorted), for representation unification
+// (tensors/unify.h). truth_region_var fills the merged alleles of variant i (alt[1] NULL with
+// one ALT; g1 <= g2 index 0 = ref, 1.. = alt) and returns 1 when it starts inside the loaded
+// region and is labelled at its own site (representable, not inside another variant's span), 0
+// when it starts inside the region but is not (excluded or overlapping truth), -1 when it starts
+// before the region (it belongs to the previous one). The confidence of the site is not checked.
+int truth_region_nvar(const TruthRegion *r);
+int truth_region_var(const TruthRegion *r, int i, int64_t *pos, const char **ref,
+                     const char **alt, int *n_alt, int *g1, int *g2);
+// 1 when the 0-based pos is inside the loaded region and the confident regions.
+int truth_region_confident(const TruthRegion *r, int64_t pos);
+
 // Label of the candidate at `pos` (0-based) whose reference base is `ref`:
 //   returns 1 and fills `labels` for a truth variant starting at pos;
 //   returns 0 and fills the non-variant labels for a confident position without a truth variant;
