@@ -203,7 +203,8 @@ static int ru_apply(ScanInputs *in, const Chunk *ch, const TruthRegion *tr, Chun
         RuTruth *x = &t[nt];
         int u = truth_region_var(tr, i, &x->pos, &x->ref, x->alt, &x->n_alt, &x->g1, &x->g2);
         if (u < 0) continue;
-        x->usable = u;
+        // Truth outside the confident regions is not trusted: it blocks its group.
+        x->usable = u == 1 && truth_region_confident(tr, x->pos);
         if (x->ref && x->pos + (int64_t)strlen(x->ref) > ref_end)
             ref_end = x->pos + (int64_t)strlen(x->ref);
         nt++;

@@ -6,8 +6,8 @@
 //     (suffix-trimmed) are all among the candidate's kept alleles keeps today's label; both leave
 //     the grouping.
 //  2. Group the remaining truth variants and candidates by position: a member starting more than
-//     max_gap bp after the end of the group so far starts a new group. Only groups with a truth
-//     variant and a candidate are unified; a group over max_per_side truth variants or
+//     max_gap bp after the end of the group so far starts a new group. Only groups with a usable truth
+//     variant and a candidate are unified (counted); a group over max_per_side truth variants or
 //     candidates, over max_truth_combos truth haplotype pairs or max_nodes tried assignments,
 //     holding an unusable truth record, or reaching past the reference given is skipped.
 //  3. Truth side: every unphased assignment of the het truth variants to the two haplotypes (the
@@ -171,7 +171,7 @@ typedef struct {
 } Search;
 
 static int is_prefix(const Hap *h, const Hap *t) {
-    return h->n <= t->n && memcmp(h->s, t->s, h->n) == 0;
+    return h->n == 0 || (h->n <= t->n && memcmp(h->s, t->s, h->n) == 0);
 }
 
 static double fit(const RuCand *c, const Kept *k, int a, int b) {
@@ -360,7 +360,7 @@ int ru_unify(const RuParams *p, const RuTruth *t, int nt, const RuCand *c, int n
     RefView rv = {ref, ref_beg};
     int i = 0, j = 0;
     while (i < nc || j < nt) {
-        int ngt = 0, ngc = 0, bad = 0;
+        int ngt = 0, ngc = 0, bad = 0, nusable = 0;
         int64_t gbeg = -1, gend = -1;
         for (;;) {
             while (i < nc && calls[i].action == RU_LOCKED) i++;
@@ -374,12 +374,13 @@ int ru_unify(const RuParams *p, const RuTruth *t, int nt, const RuCand *c, int n
             if (end > gend) gend = end;
             if (take_t) {
                 if (!t[j].usable) bad = 1;
+                else nusable++;
                 gt[ngt++] = j++;
             } else {
                 gc[ngc++] = i++;
             }
         }
-        if (ngt == 0 || ngc == 0) continue;
+        if (nusable == 0 || ngc == 0) continue;
         st->groups++;
         if (bad || ngt > p->max_per_side || ngc > p->max_per_side || gbeg < ref_beg ||
             gend > ref_beg + ref_len) {

@@ -34,7 +34,8 @@ typedef struct {
     const char *ref;
     const char *alt[2];
     int n_alt, g1, g2;  // g1 <= g2, g2 > 0
-    int usable;  // 0: an excluded or overlapping truth record; a group holding it is skipped
+    int usable;  // 0: an excluded, overlapping or not confident truth record: a group holding it
+                 // is skipped, and one holding only such records is not unified (not counted)
 } RuTruth;
 
 typedef struct {
@@ -56,7 +57,7 @@ typedef struct {
 
 typedef struct {
     long locked;     // candidates locked to a truth variant at their site
-    long groups;     // groups holding both an unlocked truth variant and a candidate
+    long groups;     // groups holding both an unlocked usable truth variant and a candidate
     long matched;    // ... whose haplotypes a candidate genotype assignment reproduces
     long unmatched;  // ... for which no assignment does (labels left as they were)
     long skipped;    // ... over a cap, holding an unusable truth record, or past the reference

@@ -208,18 +208,24 @@ int main(void) {
         T_EQ_INT(st.groups, 0);
     }
 
-    // 8. A truth REF that is not the reference (wrong build) and an unusable truth record skip
-    // the group; unsorted candidates are refused.
+    // 8. A truth REF that is not the reference (wrong build) skips the group; unsorted
+    // candidates are refused.
     {
         RuAllele a10[] = {{"ACA", "A", 10}};
         RuCand c[] = {{10, 'A', 20, 10, 1, a10}};
         RuTruth t[] = {truth1(4, "GCA", "G", 0, 1)};
         RuStats st = run(&p, t, 1, c, 1, CA_REF, calls);
         T_EQ_INT(st.skipped, 1);
-        RuTruth u[] = {truth1(4, "TCA", "T", 0, 1)};
+        // An unusable record (excluded, overlapping or not confident) next to a usable truth SNP
+        // at 12 (A>G) skips their group; alone it forms no counted group.
+        RuTruth u[] = {truth1(4, "TCA", "T", 0, 1), truth1(12, "A", "G", 0, 1)};
         u[0].usable = 0;
-        st = run(&p, u, 1, c, 1, CA_REF, calls);
+        st = run(&p, u, 2, c, 1, CA_REF, calls);
+        T_EQ_INT(st.groups, 1);
         T_EQ_INT(st.skipped, 1);
+        st = run(&p, u, 1, c, 1, CA_REF, calls);
+        T_EQ_INT(st.groups, 0);
+        T_EQ_INT(st.skipped, 0);
         RuCand bad[] = {{10, 'A', 20, 10, 1, a10}, {9, 'C', 20, 20, 0, NULL}};
         RuStats s2 = {0, 0, 0, 0, 0};
         T_EQ_INT(ru_unify(&p, t, 1, bad, 2, CA_REF, 0, (int64_t)strlen(CA_REF), calls, &s2), -1);
