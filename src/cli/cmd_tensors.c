@@ -21,6 +21,9 @@
 #include "tensors/unify.h"
 
 #define DEFAULT_CHUNK 20000
+// --unify scans and unifies each chunk with this many positions more on both sides, so that a
+// group cut by a chunk boundary is seen whole; only the chunk's own positions are written.
+#define RU_MARGIN 1000
 
 static void usage(FILE *fp) {
     fprintf(fp,
@@ -103,6 +106,7 @@ typedef struct {
     FeatureKind kind;
     long n_cand;
     int err;
+    int64_t own_beg, own_end;  // the chunk; with --unify the scan covers margins around it
     // --unify: every candidate (also those without a label today) and its read alleles
     const RuParams *ru;
     RuRec *ru_c;
@@ -163,7 +167,7 @@ static void ru_clear(ChunkOut *o) {
 
 static int chunk_emit(const Candidate *c, void *ud) {
     ChunkOut *o = ud;
-    o->n_cand++;
+    if (c->pos >= o->own_beg && c->pos < o->own_end) o->n_cand++;
     float labels[TF_CLV_NLABELS > TF_CLAIR3_NLABELS ? TF_CLV_NLABELS : TF_CLAIR3_NLABELS];
     RecHead h = {c->pos, c->tid, c->ref, 0, 1, 0, };
     if (o->truth) {
@@ -195,10 +199,11 @@ typedef struct {
 } Job;
 
 // Representation unification of the chunk's labels (after the scan, before the sampling).
-static int ru_apply(ScanInputs *in, const Chunk *ch, const TruthRegion *tr, ChunkOut *o) {
+static int ru_apply(ScanInputs *in, const Chunk *ch, int64_t wbeg, const TruthRegion *tr,
+                    ChunkOut *o) {
     int nv = truth_region_nvar(tr), nt = 0;
     RuTruth *t = xmalloc(sizeof *t * (size_t)(nv ? nv : 1));
-    int64_t ref_end = ch->end;
+    int64_t ref_end = o->own_end;
     for (int i = 0; i < nv; i++) {
         RuTruth *x = &t[nt];
         int u = truth_region_var(tr, i, &x->pos, &x->ref, x->alt, &x->n_alt, &x->g1, &x->g2);
@@ -220,10 +225,11 @@ static int ru_apply(ScanInputs *in, const Chunk *ch, const TruthRegion *tr, Chun
         }
     }
     int64_t ref_len = 0;
-    char *ref = scan_inputs_fetch_ref(in, ch->tid, ch->beg, ref_end + 1, &ref_len);
+    char *ref = scan_inputs_fetch_ref(in, ch->tid, wbeg, ref_end + 1, &ref_len);
     RuCall *calls = xmalloc(sizeof *calls * (nc ? nc : 1));
     int rc = -1;
-    if (ref && ru_unify(o->ru, t, nt, c, (int)nc, ref, ch->beg, ref_len, calls, &o->ru_counts.st) == 0)
+    if (ref && ru_unify(o->ru, t, nt, c, (int)nc, ref, wbeg, ref_len, o->own_beg, o->own_end, calls,
+                        &o->ru_counts.st) == 0)
         rc = 0;
     else if (ref)
         calla_err("representation unification: unsorted input at chunk %lld", (long long)ch->beg + 1);
@@ -231,6 +237,7 @@ static int ru_apply(ScanInputs *in, const Chunk *ch, const TruthRegion *tr, Chun
     size_t lbytes = 4 * (size_t)o->n_labels;
     for (size_t i = 0; rc == 0 && i < nc; i++) {
         if (calls[i].action != RU_SET || !truth_region_confident(tr, c[i].pos)) continue;
+        if (c[i].pos < o->own_beg || c[i].pos >= o->own_end) continue;  // another chunk's
         if (ru_call_labels(o->kind, &c[i], &calls[i], lab) != 0) continue;
         uint8_t *r = o->data + o->ru_c[i].rec * o->rec_bytes;
         RecHead h;
@@ -259,8 +266,18 @@ static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, Chunk
     TruthRegion *tr = NULL;
     const int64_t *force = NULL;
     int n_force = 0;
+    // The scanned window: the chunk, with margins for --unify (records outside are dropped).
+    int64_t wbeg = ch->beg, wend = ch->end;
+    if (job->truth && job->ru) {
+        int64_t clen = scan_inputs_contig_len(in, ch->tid);
+        wbeg = ch->beg - RU_MARGIN < 0 ? 0 : ch->beg - RU_MARGIN;
+        wend = ch->end + RU_MARGIN > clen ? clen : ch->end + RU_MARGIN;
+    }
+    o->own_beg = ch->beg;
+    o->own_end = ch->end;
     if (job->truth) {
-        tr = truth_region_load(job->truth, scan_inputs_contig_name(in, ch->tid), ch->beg, ch->end);
+        tr = truth_region_load_counted(job->truth, scan_inputs_contig_name(in, ch->tid), wbeg,
+                                       wend, ch->beg, ch->end);
         if (!tr) {
             o->err = 1;
             return;
@@ -270,10 +287,16 @@ static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, Chunk
     }
     o->truth = tr;
     o->ru = tr ? job->ru : NULL;
-    if (scan_region(in, &job->prm, ch->tid, ch->beg, ch->end, force, n_force, chunk_emit, o) < 0)
+    if (scan_region(in, &job->prm, ch->tid, wbeg, wend, force, n_force, chunk_emit, o) < 0)
         o->err = 1;
-    if (tr && o->ru && !o->err && ru_apply(in, ch, tr, o) < 0) o->err = 1;
-    if (o->ru) ru_clear(o);
+    if (tr && o->ru && !o->err && ru_apply(in, ch, wbeg, tr, o) < 0) o->err = 1;
+    if (o->ru) {
+        ru_clear(o);
+        for (size_t i = 0; i < o->n; i++) {  // the margins belong to the neighbouring chunks
+            RecHead *h = (RecHead *)(o->data + i * o->rec_bytes);
+            if (h->pos < ch->beg || h->pos >= ch->end) h->labelled = h->keep = h->variant = 0;
+        }
+    }
     if (tr && !o->err) {
         // Keep min(#non-variants, floor(R x #variants)) non-variants, chosen uniformly.
         size_t nv = 0, nn = 0;

@@ -481,6 +481,11 @@ static int truthvar_labels(const TruthVar *v, FeatureKind kind, float *labels) {
 }
 
 TruthRegion *truth_region_load(const TruthSet *t, const char *contig, int64_t beg, int64_t end) {
+    return truth_region_load_counted(t, contig, beg, end, beg, end);
+}
+
+TruthRegion *truth_region_load_counted(const TruthSet *t, const char *contig, int64_t beg,
+                                       int64_t end, int64_t count_beg, int64_t count_end) {
     TruthRegion *r = xcalloc(1, sizeof(*r));
     r->beg = beg;
     r->end = end;
@@ -521,7 +526,8 @@ TruthRegion *truth_region_load(const TruthSet *t, const char *contig, int64_t be
             bad = 1;
             break;
         }
-        int own = raw[nraw].pos >= beg;  // count each record once: in the chunk it starts in
+        // count each record once: in the chunk it starts in
+        int own = raw[nraw].pos >= count_beg && raw[nraw].pos < count_end;
         if (k == 2 && own) n_no_gt++;
         if (k == 1 && !raw[nraw].ok && own) n_excluded++;
         if (k != 1)

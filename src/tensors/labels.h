@@ -29,6 +29,10 @@ void truth_skip_counts(const TruthSet *t, long *no_gt, long *excluded);
 // after printing an error. The region borrows t's confident intervals: free it before t.
 // Thread-safe: concurrent loads share t's index (under a lock) but open their own file handle.
 TruthRegion *truth_region_load(const TruthSet *t, const char *contig, int64_t beg, int64_t end);
+// The same, counting skipped/excluded records (truth_skip_counts) only when they start in
+// [count_beg, count_end): overlapping loads (--unify's margins) count each record once.
+TruthRegion *truth_region_load_counted(const TruthSet *t, const char *contig, int64_t beg,
+                                       int64_t end, int64_t count_beg, int64_t count_end);
 void truth_region_free(TruthRegion *r);
 
 // Sorted 0-based positions of the truth variants in the region that are inside the confident

@@ -330,7 +330,9 @@ static int unify_group(const RuParams *p, const RuTruth *t, int nt, const RuCand
 }
 
 int ru_unify(const RuParams *p, const RuTruth *t, int nt, const RuCand *c, int nc,
-             const char *ref, int64_t ref_beg, int64_t ref_len, RuCall *calls, RuStats *st) {
+             const char *ref, int64_t ref_beg, int64_t ref_len, int64_t own_beg, int64_t own_end,
+             RuCall *calls, RuStats *st) {
+    RuStats dummy;  // the counts of groups outside [own_beg, own_end)
     for (int i = 1; i < nc; i++)
         if (c[i].pos <= c[i - 1].pos) return -1;
     for (int j = 1; j < nt; j++)
@@ -347,7 +349,7 @@ int ru_unify(const RuParams *p, const RuTruth *t, int nt, const RuCand *c, int n
             if (truth_locks(&t[m], &c[i], &k[i])) {
                 calls[i].action = RU_LOCKED;
                 tlock[m] = 1;
-                st->locked++;
+                if (c[i].pos >= own_beg && c[i].pos < own_end) st->locked++;
                 break;
             }
     }
@@ -381,10 +383,11 @@ int ru_unify(const RuParams *p, const RuTruth *t, int nt, const RuCand *c, int n
             }
         }
         if (nusable == 0 || ngc == 0) continue;
-        st->groups++;
+        RuStats *gs = gbeg >= own_beg && gbeg < own_end ? st : &dummy;
+        gs->groups++;
         if (bad || ngt > p->max_per_side || ngc > p->max_per_side || gbeg < ref_beg ||
             gend > ref_beg + ref_len) {
-            st->skipped++;
+            gs->skipped++;
             continue;
         }
         for (int m = 0; m < ngt; m++) tt[m] = t[gt[m]];
@@ -393,10 +396,10 @@ int ru_unify(const RuParams *p, const RuTruth *t, int nt, const RuCand *c, int n
             kk[m] = k[gc[m]];
         }
         int r = unify_group(p, tt, ngt, cc, kk, ngc, &rv, gbeg, gend, gcalls);
-        if (r < 0) st->skipped++;
-        else if (r == 0) st->unmatched++;
+        if (r < 0) gs->skipped++;
+        else if (r == 0) gs->unmatched++;
         else {
-            st->matched++;
+            gs->matched++;
             for (int m = 0; m < ngc; m++) calls[gc[m]] = gcalls[m];
         }
     }

@@ -64,10 +64,13 @@ typedef struct {
 } RuStats;
 
 // Fills calls[0..nc) (one per candidate). ref holds the upper-case reference bases of
-// [ref_beg, ref_beg + ref_len); groups reaching outside it are skipped. Adds to *st.
-// Returns 0, or -1 when the candidates or the truth variants are not sorted by position.
+// [ref_beg, ref_beg + ref_len); groups reaching outside it are skipped. Adds to *st the locks of
+// candidates, and the groups whose first member, that start in [own_beg, own_end) (a caller
+// working on overlapping windows counts each once). Returns 0, or -1 when the candidates or the
+// truth variants are not sorted by position.
 int ru_unify(const RuParams *p, const RuTruth *t, int nt, const RuCand *c, int nc,
-             const char *ref, int64_t ref_beg, int64_t ref_len, RuCall *calls, RuStats *st);
+             const char *ref, int64_t ref_beg, int64_t ref_len, int64_t own_beg, int64_t own_end,
+             RuCall *calls, RuStats *st);
 
 // The labels of an RU_SET call (labels_from_alleles on the chosen alleles, the shorter REF
 // extended to the longer; a 0/0 call gives the non-variant labels). Returns 0, or -1 when the

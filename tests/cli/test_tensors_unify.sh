@@ -65,6 +65,15 @@ grep -q "representation unification: 0 candidate(s) locked to a truth site; 2 gr
 # Threads do not change the result.
 run unify4 --unify -@ 3 --chunk-size 20000
 cmp -s "$TMP/unify.txt" "$TMP/unify4.txt" || fail "--unify -@ 3 differs"
+# A chunk boundary through the group (chunks of 45: ctg1:41 in chunk 1, ctg1:47 in chunk 2) does
+# not stop the match (each chunk is unified with 1 kb margins). The first chunk of ctg1 then holds
+# no variant, so its non-variant ctg1:41 is not sampled (floor(10 x 0) = 0); counts are unchanged.
+run chunk45 --unify --chunk-size 45
+[[ $(rows chunk45) == "ctg1 47 A 11,2,14,16;ctg2 41 T 9,0,16,16;ctg2 45 A 10,1,12,12;" ]] \
+    || fail "--unify --chunk-size 45: $(rows chunk45)"
+grep -q "2 matched, 0 unmatched, 0 skipped; 4 label(s) changed (2 now variant, 2 now non-variant; 1 of them unlabelled before)" "$TMP/chunk45.err" \
+    || fail "summary with --chunk-size 45: $(grep unification "$TMP/chunk45.err")"
+grep -q ", 4 candidates," "$TMP/chunk45.err" || fail "candidates counted once: $(tail -1 "$TMP/chunk45.err")"
 # Default output is unaffected by the option's existence: no unification line without --unify.
 grep -q unification "$TMP/plain.err" && fail "unification summary without --unify"
 

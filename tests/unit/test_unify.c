@@ -42,7 +42,7 @@ static RuStats run(const RuParams *p, const RuTruth *t, int nt, const RuCand *c,
                    const char *ref, RuCall *calls) {
     RuStats st;
     memset(&st, 0, sizeof st);
-    T_EQ_INT(ru_unify(p, t, nt, c, nc, ref, 0, (int64_t)strlen(ref), calls, &st), 0);
+    T_EQ_INT(ru_unify(p, t, nt, c, nc, ref, 0, (int64_t)strlen(ref), 0, INT64_MAX, calls, &st), 0);
     return st;
 }
 
@@ -228,7 +228,17 @@ int main(void) {
         T_EQ_INT(st.skipped, 0);
         RuCand bad[] = {{10, 'A', 20, 10, 1, a10}, {9, 'C', 20, 20, 0, NULL}};
         RuStats s2 = {0, 0, 0, 0, 0};
-        T_EQ_INT(ru_unify(&p, t, 1, bad, 2, CA_REF, 0, (int64_t)strlen(CA_REF), calls, &s2), -1);
+        T_EQ_INT(ru_unify(&p, t, 1, bad, 2, CA_REF, 0, (int64_t)strlen(CA_REF), 0, INT64_MAX, calls, &s2), -1);
+        // Counting only groups starting in [own_beg, own_end): case 1's group starts at 4.
+        RuAllele d10[] = {{"ACA", "A", 10}};
+        RuCand c1[] = {{4, 'T', 20, 20, 0, NULL}, {10, 'A', 20, 10, 1, d10}};
+        RuTruth t1[] = {truth1(4, "TCA", "T", 0, 1)};
+        memset(&s2, 0, sizeof s2);
+        T_EQ_INT(ru_unify(&p, t1, 1, c1, 2, CA_REF, 0, (int64_t)strlen(CA_REF), 5, 19, calls, &s2), 0);
+        T_EQ_INT(s2.groups + s2.matched, 0);
+        expect_call(&calls[1], RU_SET, -1, 0, __LINE__);  // the calls are made all the same
+        T_EQ_INT(ru_unify(&p, t1, 1, c1, 2, CA_REF, 0, (int64_t)strlen(CA_REF), 4, 5, calls, &s2), 0);
+        T_EQ_INT(s2.matched, 1);
     }
     T_DONE();
 }
