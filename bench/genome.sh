@@ -99,8 +99,8 @@ simulate() {
             [[ $truth_contigs == *" ${r%%:*} "* ]] && args=(--truth "$TRUTH")
             echo "[genome.sh] simulating $plat ${DEPTH}x over $r into $rd" >&2
             "$CALLA" simulate -o "$rd" -f "$REF" "${args[@]}" -r "$r" --platform "$plat" --depth "$DEPTH" \
-                --seed "$SEED" -@ "$SIMT" 2>"$dir/simulate.log" ||
-                { tail -n 3 "$dir/simulate.log" >&2; exit 1; }
+                --seed "$SEED" -@ "$SIMT" 2>"$rd.simulate.log" ||
+                { tail -n 3 "$rd.simulate.log" >&2; exit 1; }
         fi
         bams+=("$rd/reads.bam")
     done

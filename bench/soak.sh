@@ -83,6 +83,7 @@ while (($(date +%s) < end)) || ((i == 0)); do
     read -r w c r < <(time_field "$tmp/time")
     fds=$(awk -F'\t' -v l="round$i" '$1 == l && $4 > m {m = $4} END {print m + 0}' "$TSV")
     vcf_body "$vcf" >"$tmp/body"
+    nrec=$(grep -vc '^#' "$tmp/body") || nrec=0
     if ((i == 1)); then
         mv "$tmp/body" "$tmp/body1"
         cp "$vcf" "$OUT/round1.vcf.gz"
@@ -101,7 +102,7 @@ while (($(date +%s) < end)) || ((i == 0)); do
         bad=1
     fi
     printf '%d\t%d\t%s\t%s\t%d\t%d\t%d\t%s\n' "$i" "$t" "$w" "$c" "$r" "$fds" \
-        "$(grep -vc '^#' "$tmp/body1")" "$same" >>"$ROUNDS"
+        "$nrec" "$same" >>"$ROUNDS"
 done
 
 # flat: peak RSS and open files of the last half of the rounds against the first half, per thread
