@@ -16,7 +16,12 @@
 #include "network/gemm.h"
 #include "network/model.h"
 
-enum { BATCH = 256 };
+// Batch size: 256, or BENCH_BATCH (e.g. 128, calla call's CPU default, to compare with calling).
+static int bench_batch(void) {
+    const char *v = getenv("BENCH_BATCH");
+    int b = v ? atoi(v) : 0;
+    return b > 0 ? b : 256;
+}
 
 // Multiply-adds per sample of the forward pass, from the layer shapes (docs/network.md).
 static double forward_macs(ModelArch a) {
@@ -64,6 +69,7 @@ static void bench_sgemm(int repeats) {
 }
 
 static void bench_model(ModelArch arch, int steps, int repeats) {
+    const int BATCH = bench_batch();
     Model m;
     if (model_create(&m, arch, BATCH)) calla_die("model_create failed");
     model_init_params(&m, 1);
