@@ -81,7 +81,11 @@ CFLAGS   += -DCALLA_CUDA -I$(CUDA_HOME)/include
 CUDA_ARCH ?= sm_90
 NVFLAGS  ?= -O3 -g -std=c++17 -Isrc -arch=$(CUDA_ARCH) -DCALLA_CUDA --extended-lambda \
             -Xcompiler -Wall,-Wextra -MMD -MP
-LDLIBS   += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcublas -lcublasLt -lstdc++
+# cuBLAS is not linked: src/cuda/cublas_lazy.c loads it with dlopen when a GPU GEMM first runs
+# (linked, libcublasLt alone costs every process ~210 MB RSS and ~0.9 GB of address space).
+CUBLAS_SONAME := $(or $(shell objdump -p $(CUDA_HOME)/lib64/libcublas.so 2>/dev/null | awk '/SONAME/ {print $$2}'),libcublas.so)
+CFLAGS   += -DCALLA_CUBLAS_SONAME='"$(CUBLAS_SONAME)"' -DCALLA_CUDA_LIBDIR='"$(CUDA_HOME)/lib64"'
+LDLIBS   += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -ldl -lstdc++
 CU_OBJS  := $(patsubst src/%.cu,$(BUILD)/obj/%.o,$(CU_SRCS))
 endif
 # NCCL (docs/distributed.md; owner: the MPI/NCCL work): with MPI and CUDA both on and libnccl

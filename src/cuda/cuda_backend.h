@@ -125,6 +125,10 @@ float *cuda_optim_attach_shard(CudaModel *cm, const Optimizer *o, const uint8_t 
 void cuda_copy_to_host(void *ctx, float *host, const float *dev, size_t n);
 void cuda_copy_to_device(void *ctx, float *dev, const float *host, size_t n);
 
+// CUDA builds load cuBLAS with dlopen at its first use (src/cuda/cublas_lazy.c): NULL once it is
+// loaded, else why it could not be (not defined in builds without CUDA).
+const char *calla_cublas_load_error(void);
+
 #ifdef __cplusplus
 }
 #endif
