@@ -23,6 +23,9 @@
 # Environment: CALLA (binary) [build/calla], SHARED [../shared], THREADS [2],
 #   EPOCHS, LR, BATCH, DEPTH, SEED, SCHED (--schedule), EARLY_STOP: override the recipe
 #   (recorded in the metadata),
+#   HARD_RATE=F: also plant hard cases (calla simulate --hard-rate F: repeat indels, 1/2 sites,
+#   long indels, clusters; the evaluation windows get them too), UNIFY=1: label the tensors with
+#   representation unification (calla tensors --unify); both off in the shipped models' recipe,
 #   INSTALL=0: leave models/ alone (train into WORKDIR only),
 #   RESUME=1: continue the last training from its checkpoint up to EPOCHS (exact resume: the same
 #   result as training EPOCHS from the start), then evaluate and install.
@@ -58,6 +61,8 @@ clairvoyante-ilmn)
 *) die "unknown model \"$NAME\" (ilmn, hifi, ont, clairvoyante-ilmn)" ;;
 esac
 SPLIT=5300000
+UNIFY_OPT=()
+[[ ${UNIFY:-0} == 1 ]] && UNIFY_OPT=(--unify)
 SIM_REGION=${SIM_REGION:-chr20:1-10000000}   # a smaller region for a smoke test
 [[ -x $CALLA ]] || die "no calla binary at $CALLA (make)"
 [[ -f $FA && -f $TRUTH && -f $CONF ]] || die "missing $D (the shared GRCh38 chr20 + HG002 data)"
@@ -71,7 +76,8 @@ SIM=$W/sim
 if [[ ! -s $SIM/reads.bam ]]; then
     say "simulate HG002 $SIM_REGION, $PLAT, ${DEPTH}x"
     "$CALLA" simulate -o "$SIM" -f "$FA" --truth "$TRUTH" --sample HG002 -r "$SIM_REGION" \
-        --platform "$PLAT" --depth "$DEPTH" --seed "$SEED" -@ "$THREADS"
+        --platform "$PLAT" --depth "$DEPTH" --seed "$SEED" -@ "$THREADS" \
+        ${HARD_RATE:+--hard-rate "$HARD_RATE"}
 fi
 
 # --- 2. regions. Windows are 0-based half-open here (BED): [4899999, 5200000) etc.
@@ -111,10 +117,10 @@ fi
 say "labelled $FEAT tensors"
 "$CALLA" tensors -b "$SIM/reads.bam" -f "$SIM/ref.fa" --platform "$PLAT" --features "$FEAT" \
     -R "$W/train_a.bed" --truth "$SIM/truth.vcf.gz" --confident "$W/train_a.bed" --seed "$SEED" \
-    -@ "$THREADS" -o "$W/train_a.ctf"
+    "${UNIFY_OPT[@]}" -@ "$THREADS" -o "$W/train_a.ctf"
 "$CALLA" tensors -b "$SIM/reads.ds.bam" -f "$SIM/ref.fa" --platform "$PLAT" --features "$FEAT" \
     -R "$W/train_b.bed" --truth "$SIM/truth.vcf.gz" --confident "$W/train_b.bed" --seed "$SEED" \
-    -@ "$THREADS" -o "$W/train_b.ctf"
+    "${UNIFY_OPT[@]}" -@ "$THREADS" -o "$W/train_b.ctf"
 # the exclusion, checked on the tensors themselves
 for f in train_a train_b; do
     n=$("$CALLA" view "$W/$f.ctf" | awk -F'\t' '$2 > 4800000 && $2 <= 5300000 || $2 > 8800000 && $2 <= 9300000' | wc -l)
@@ -152,7 +158,7 @@ if [[ $INSTALL == 1 ]]; then
     evalsum=$(awk '$2 == "allele" || $2 == "genotype" {printf "%s%s %s F1 %s", n++ ? "; " : "", $1, $2, $NF}' "$W/eval.txt")
     "$CALLA" model --store f16 -o "$root/models/$NAME.safetensors" \
         --meta recipe="models/recipe.sh $NAME (calla commit $commit)" \
-        --meta training.data="calla simulate: GRCh38 chr20:1-10,000,000 + HG002 GIAB v4.2.1, $PLAT ${DEPTH}x (second part down-sampled to $FRAC); evaluation windows chr20:4.9-5.2 Mb and 8.9-9.2 Mb +-100 kb excluded" \
+        --meta training.data="calla simulate: GRCh38 chr20:1-10,000,000 + HG002 GIAB v4.2.1${HARD_RATE:+ + hard cases at $HARD_RATE/bp}, $PLAT ${DEPTH}x (second part down-sampled to $FRAC); evaluation windows chr20:4.9-5.2 Mb and 8.9-9.2 Mb +-100 kb excluded${UNIFY_OPT:+; labels unified (tensors --unify)}" \
         --meta training.inputs="train_a.ctf train_b.ctf" \
         --meta training.recipe="$ARCH, epochs $EPOCHS, batch $BATCH, lr $LR${SCHED:+ $SCHED}, seed $SEED, early stop $EARLY" \
         --meta eval.sim_windows="$evalsum" \
