@@ -14,6 +14,8 @@
 void network_set_threads(int n) {
 #ifdef _OPENMP
     if (n > 0) omp_set_num_threads(n);
+#else
+    (void)n;  // one thread without OpenMP
 #endif
     blas_set_threads(1);
 }

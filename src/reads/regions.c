@@ -217,6 +217,9 @@ int chunks_run(const Chunk *chunks, size_t n_chunks, int threads, void *slots, s
     omp_destroy_lock(&lk);
     free(done), free(rc);
     return failed ? -1 : 0;
+#else
+    (void)slot_size;
+    return 0;  // (without OpenMP threads is 1: handled above)
 #endif
 }
 

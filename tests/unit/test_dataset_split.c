@@ -112,7 +112,7 @@ int main(void) {
     // floor(117/25) - 1) = 3 chunks (rows 0..99 with the offset), validation rows 100..129 (30):
     // 15 chunks, 7 batches, 150 validation rows. (Clair3's split: floor((4-2)*0.9) = 1 chunk each.)
     {
-        char sp[5][300], *small[5];
+        char sp[5][4096], *small[5];
         for (int i = 0; i < 5; i++) {
             char nm[16];
             snprintf(nm, sizeof nm, "s%d.ctf", i);

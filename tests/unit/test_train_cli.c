@@ -147,7 +147,7 @@ int main(void) {
     // validate (30): 9 chunks = 225 rows, 4 batches = 200 rows per epoch, 90 validation rows.
     // Stderr and the log's header line both say so.
     for (int i = 0; i < 3; i++) {
-        char nm[16];
+        char nm[32];
         snprintf(nm, sizeof nm, "sm%d.ctf", i);
         T_EQ_INT(synth_write(tu_path(nm), FEAT_CLAIRVOYANTE, 130, 20 + i), 0);
     }
