@@ -114,7 +114,7 @@ int main(void) {
     {
         char sp[5][4096], *small[5];
         for (int i = 0; i < 5; i++) {
-            char nm[16];
+            char nm[32];
             snprintf(nm, sizeof nm, "s%d.ctf", i);
             snprintf(sp[i], sizeof sp[i], "%s", tu_path(nm));
             T_EQ_INT(synth_write(sp[i], FEAT_CLAIR3_PILEUP, 130, 10 + i), 0);
