@@ -29,6 +29,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/util.h"
 #include "tensors/labels.h"
@@ -48,12 +49,6 @@ typedef struct {
     int64_t end;              // end of the longest kept REF
 } Kept;
 
-static int eq_ci_n(const char *a, const char *b, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (toupper((unsigned char)a[i]) != toupper((unsigned char)b[i])) return 0;
-    return 1;
-}
-
 static void keep_alleles(const RuParams *p, const RuCand *c, const char *ref, int64_t ref_beg,
                          int64_t ref_len, Kept *k) {
     int max = p->max_alleles < RU_MAX_ALLELES ? p->max_alleles : RU_MAX_ALLELES;
@@ -67,7 +62,7 @@ static void keep_alleles(const RuParams *p, const RuCand *c, const char *ref, in
         size_t lr = strlen(a->ref);
         if (lr == 0 || !a->alt[0] || c->pos - ref_beg < 0 ||
             c->pos + (int64_t)lr > ref_beg + ref_len ||
-            !eq_ci_n(a->ref, ref + (c->pos - ref_beg), lr))
+            strncasecmp(a->ref, ref + (c->pos - ref_beg), lr))
             continue;
         // insert by count, descending (stable)
         int j = k->n < max ? k->n : max;
@@ -106,8 +101,8 @@ static int truth_locks(const RuTruth *t, const RuCand *c, const Kept *k) {
         int found = 0;
         for (int i = 0; i < k->n && !found; i++) {
             const RuAllele *a = &c->alleles[k->idx[i]];
-            found = strlen(a->ref) == lr && strlen(a->alt) == la && eq_ci_n(a->ref, al[0], lr) &&
-                    eq_ci_n(a->alt, al[g[h]], la);
+            found = strlen(a->ref) == lr && strlen(a->alt) == la &&
+                    strncasecmp(a->ref, al[0], lr) == 0 && strncasecmp(a->alt, al[g[h]], la) == 0;
         }
         if (!found) return 0;
     }
@@ -283,7 +278,7 @@ static int unify_group(const RuParams *p, const RuTruth *t, int nt, const RuCand
         nhet += t[j].g1 != t[j].g2;
         // a truth REF that is not the reference (another build) cannot be unified
         size_t lr = strlen(t[j].ref);
-        if (!eq_ci_n(t[j].ref, rv->ref + (t[j].pos - rv->ref_beg), lr)) return -1;
+        if (strncasecmp(t[j].ref, rv->ref + (t[j].pos - rv->ref_beg), lr)) return -1;
     }
     long combos = 1;
     for (int j = 1; j < nhet; j++) {
