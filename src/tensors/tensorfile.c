@@ -32,6 +32,7 @@ const char *feature_kind_name(FeatureKind k) {
     switch (k) {
     case FEAT_CLAIR3_PILEUP: return "clair3-pileup";
     case FEAT_CLAIRVOYANTE: return "clairvoyante";
+    case FEAT_CLAIR3_FA: return "clair3-fa";
     }
     return "unknown";
 }
@@ -53,6 +54,7 @@ int feature_kind_nchan(FeatureKind k) {
     switch (k) {
     case FEAT_CLAIR3_PILEUP: return TF_CLAIR3_NCHAN;
     case FEAT_CLAIRVOYANTE: return TF_CLV_NCHAN;
+    case FEAT_CLAIR3_FA: return -1;  // rows * TF_FA_CHAN_PER_ROW: depends on the file
     }
     return -1;
 }
@@ -61,6 +63,7 @@ int feature_kind_nlabels(FeatureKind k) {
     switch (k) {
     case FEAT_CLAIR3_PILEUP: return TF_CLAIR3_NLABELS;
     case FEAT_CLAIRVOYANTE: return TF_CLV_NLABELS;
+    case FEAT_CLAIR3_FA: return TF_CLAIR3_NLABELS;
     }
     return -1;
 }

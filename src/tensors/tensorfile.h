@@ -23,7 +23,17 @@
 #define TF_NPOS 33
 #define TF_FLANK 16
 
-typedef enum { FEAT_CLAIR3_PILEUP = 1, FEAT_CLAIRVOYANTE = 2 } FeatureKind;
+typedef enum { FEAT_CLAIR3_PILEUP = 1, FEAT_CLAIRVOYANTE = 2, FEAT_CLAIR3_FA = 3 } FeatureKind;
+
+// Clair3 full-alignment tensors (clair3.md §2): `rows` reads x 33 positions x 8 channels, stored
+// position-major like the other kinds, with n_chan = rows * TF_FA_CHAN_PER_ROW:
+//   features[p * n_chan + r * TF_FA_CHAN_PER_ROW + c]   (p: position, r: read row, c: channel)
+// values are Clair3's int8 codes (-100..100; the network divides by 100). Labels as pileup (4).
+// Rows per platform (clair3.md §2.1): ilmn 55, hifi 55, ont 89.
+#define TF_FA_CHAN_PER_ROW 8
+#define TF_FA_ROWS_ILMN 55
+#define TF_FA_ROWS_HIFI 55
+#define TF_FA_ROWS_ONT 89
 
 // Channels per position: 18 (Clair3 pileup, spec order A C G T I I1 D D1 * a c g t i i1 d d1 #),
 // 16 (Clairvoyante: base A,C,G,T major, channel minor: index 4*base + channel, after the
