@@ -9,6 +9,7 @@ int main_plot(int argc, char **argv);
 int main_call(int argc, char **argv);
 int main_merge_shards(int argc, char **argv);  // `calla merge-shards` (calling/shard.h)
 int main_eval(int argc, char **argv);
+int main_haplotag(int argc, char **argv);  // `calla haplotag` (phasing/phasing.h)
 int main_simulate(int argc, char **argv);
 int main_model(int argc, char **argv);
 int main_model_import_clair3(int argc, char **argv);  // `calla model import-clair3`

@@ -21,6 +21,7 @@ static const Command COMMANDS[] = {
     {"call", main_call, "call variants into a VCF/BCF (type from the name; .vcf.gz: bgzipped + indexed)"},
     {"merge-shards", main_merge_shards, "merge the shards of `calla call --shard` into one VCF"},
     {"eval", main_eval, "compare calls against a truth VCF"},
+    {"haplotag", main_haplotag, "phase het SNPs from the reads; tag reads with HP/PS (BAM/CRAM out)"},
     {"simulate", main_simulate, "simulate a genome, variants and aligned reads"},
     {"model", main_model, "describe, list or convert models"},
     {NULL, NULL, NULL},
