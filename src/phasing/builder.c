@@ -4,22 +4,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <htslib/khash.h>
+
 #include "common/util.h"
 #include "phasing/allele.h"
 #include "phasing/mec.h"
 #include "phasing/phasing.h"
+
+KHASH_MAP_INIT_STR(mate, int)
+
+// One allele observation: fragment (a read, or both mates of a pair), site, allele.
+typedef struct {
+    int frag, col;
+    uint8_t allele;
+} Obs;
 
 struct PhaseBuilder {
     PhaseResult *res;
     ReadMap map;
     int lo;             // first site that a read at the current position can overlap
     int *depth;         // reads in the matrix per site
-    // matrix rows (CSR)
-    int n_rows, cap_rows;
-    int *row_off;
-    int n_ent, cap_ent;
-    int *col;
-    uint8_t *allele;
+    // observations; mates of a pair share a fragment (first mate's name -> fragment id)
+    int n_frag;
+    Obs *obs;
+    size_t n_obs, cap_obs;
+    khash_t(mate) *mates;
     // scratch for one read
     int *tmp_col;
     uint8_t *tmp_al;
@@ -62,9 +71,7 @@ PhaseBuilder *phase_builder_new(const PhaseParams *p, int tid, const HetSite *si
         for (int64_t j = wb; j < we; j++) s->win[j - wb] = (char)toupper((unsigned char)ref[j - ref_beg]);
     }
     pb->depth = xcalloc((size_t)r->n_sites + 1, sizeof *pb->depth);
-    pb->cap_rows = 64;
-    pb->row_off = xmalloc((size_t)(pb->cap_rows + 1) * sizeof *pb->row_off);
-    pb->row_off[0] = 0;
+    pb->mates = kh_init(mate);
     return pb;
 }
 
@@ -89,7 +96,10 @@ int phase_builder_add_read(PhaseBuilder *pb, const bam1_t *b) {
         pb->tmp_col[n] = i;
         pb->tmp_al[n++] = (uint8_t)a;
     }
-    if (n < 2) return 0;
+    // a read with one informative site helps only through its mate (same contig, mapped)
+    int paired = (b->core.flag & BAM_FPAIRED) && !(b->core.flag & BAM_FMUNMAP) &&
+                 b->core.mtid == b->core.tid;
+    if (n < (paired ? 1 : 2)) return 0;
     // depth cap: the read is kept when one of its sites is still below the cap (reads in input
     // order, so the choice does not depend on threads)
     int below = 0;
@@ -99,27 +109,63 @@ int phase_builder_add_read(PhaseBuilder *pb, const bam1_t *b) {
         return 0;
     }
     for (int k = 0; k < n; k++) pb->depth[pb->tmp_col[k]]++;
-    if (pb->n_rows + 1 > pb->cap_rows) {
-        pb->cap_rows *= 2;
-        pb->row_off = xrealloc(pb->row_off, (size_t)(pb->cap_rows + 1) * sizeof *pb->row_off);
+    int frag = -1;
+    if (paired) {
+        const char *name = bam_get_qname(b);
+        khint_t it = kh_get(mate, pb->mates, name);
+        if (it != kh_end(pb->mates)) {  // the second mate: join its fragment
+            frag = kh_val(pb->mates, it);
+            free((char *)kh_key(pb->mates, it));
+            kh_del(mate, pb->mates, it);
+        } else {
+            int ret;
+            char *key = xstrdup(name);
+            it = kh_put(mate, pb->mates, key, &ret);
+            if (ret < 0) calla_die("out of memory");
+            kh_val(pb->mates, it) = pb->n_frag;
+        }
     }
-    if (pb->n_ent + n > pb->cap_ent) {
-        pb->cap_ent = 2 * (pb->n_ent + n);
-        pb->col = xrealloc(pb->col, (size_t)pb->cap_ent * sizeof *pb->col);
-        pb->allele = xrealloc(pb->allele, (size_t)pb->cap_ent);
+    if (frag < 0) {
+        frag = pb->n_frag++;
+        r->n_reads_used++;
     }
-    memcpy(pb->col + pb->n_ent, pb->tmp_col, (size_t)n * sizeof *pb->col);
-    memcpy(pb->allele + pb->n_ent, pb->tmp_al, (size_t)n);
-    pb->n_ent += n;
-    pb->row_off[++pb->n_rows] = pb->n_ent;
-    r->n_reads_used++;
+    if (pb->n_obs + (size_t)n > pb->cap_obs) {
+        pb->cap_obs = 2 * (pb->n_obs + (size_t)n);
+        pb->obs = xrealloc(pb->obs, pb->cap_obs * sizeof *pb->obs);
+    }
+    for (int k = 0; k < n; k++) pb->obs[pb->n_obs++] = (Obs){frag, pb->tmp_col[k], pb->tmp_al[k]};
     return 1;
+}
+
+static int obs_cmp(const void *a, const void *b) {
+    const Obs *x = a, *y = b;
+    if (x->frag != y->frag) return x->frag < y->frag ? -1 : 1;
+    return (x->col > y->col) - (x->col < y->col);
 }
 
 PhaseResult *phase_builder_finish(PhaseBuilder *pb) {
     PhaseResult *r = pb->res;
     int ns = r->n_sites;
-    AlleleMatrix m = {pb->n_rows, ns, pb->row_off, pb->col, pb->allele};
+    // rows of the matrix: observations sorted by (fragment, site); overlapping mates that agree
+    // count once, mates that disagree at a site lose the site
+    qsort(pb->obs, pb->n_obs, sizeof *pb->obs, obs_cmp);
+    int *row_off = xcalloc((size_t)pb->n_frag + 1, sizeof *row_off);
+    int *col = xmalloc((pb->n_obs + 1) * sizeof *col);
+    uint8_t *allele = xmalloc(pb->n_obs + 1);
+    int ne = 0;
+    for (size_t i = 0; i < pb->n_obs; i++) {
+        const Obs *o = &pb->obs[i];
+        if (ne > 0 && i > 0 && pb->obs[i - 1].frag == o->frag && col[ne - 1] == o->col) {
+            if (allele[ne - 1] != o->allele) allele[ne - 1] = 0;
+            continue;
+        }
+        col[ne] = o->col;
+        allele[ne++] = o->allele;
+        row_off[o->frag + 1] = ne;
+    }
+    for (int f = 0; f < pb->n_frag; f++)
+        if (row_off[f + 1] < row_off[f]) row_off[f + 1] = row_off[f];
+    AlleleMatrix m = {pb->n_frag, ns, row_off, col, allele};
     uint8_t *hap1 = xcalloc((size_t)ns + 1, 1);
     int *block = xmalloc(((size_t)ns + 1) * sizeof *block);
     r->mec_cost = mec_phase(&m, hap1, block);
@@ -137,9 +183,13 @@ PhaseResult *phase_builder_finish(PhaseBuilder *pb) {
     free(block);
     read_map_free(&pb->map);
     free(pb->depth);
-    free(pb->row_off);
-    free(pb->col);
-    free(pb->allele);
+    free(row_off);
+    free(col);
+    free(allele);
+    free(pb->obs);
+    for (khint_t it = kh_begin(pb->mates); it != kh_end(pb->mates); it++)
+        if (kh_exist(pb->mates, it)) free((char *)kh_key(pb->mates, it));
+    kh_destroy(mate, pb->mates);
     free(pb->tmp_col);
     free(pb->tmp_al);
     free(pb);

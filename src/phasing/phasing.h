@@ -59,7 +59,7 @@ typedef struct {
     PhasedSite *sites;  // sorted by pos
     PhaseParams params;
     // statistics of the phasing run
-    long n_reads_used;  // reads in the allele matrix (>= 2 informative sites, under the cap)
+    long n_reads_used;  // fragments in the allele matrix (a read, or both mates of a pair)
     long n_reads_capped;  // informative reads left out by max_coverage
     long mec_cost;      // disagreements between the used reads and the phased haplotypes
     int n_ref_mismatch;  // sites dropped: VCF REF differs from the reference
