@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <htslib/hts.h>
+
 #include "calling/vcf_writer.h"
 #include "cli/commands.h"
 #include "common/util.h"
@@ -55,6 +57,17 @@ static void usage(FILE *out) {
 static int ends_with(const char *s, const char *suf) {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+// A one-line error now, before the work, when the output's folder cannot be written.
+static int check_out_dir(const char *path) {
+    if (strcmp(path, "-") == 0) return 0;
+    char *d = xstrdup(path), *slash = strrchr(d, '/');
+    const char *dir = slash ? (slash == d ? "/" : (*slash = 0, d)) : ".";
+    int ok = access(dir, W_OK | X_OK) == 0;
+    if (!ok) calla_err("cannot write \"%s\": folder \"%s\": %s", path, dir, strerror(errno));
+    free(d);
+    return ok ? 0 : -1;
 }
 
 static void remove_with_index(const char *path) {
@@ -174,6 +187,8 @@ int main_haplotag(int argc, char **argv) {
     }
     const char *bam = argv[optind];
     status = CALLA_EXIT_RUNTIME;
+    hts_set_log_level(HTS_LOG_OFF);  // our own one-line errors name the file and the problem
+    if (check_out_dir(out_path) != 0 || (pvcf && check_out_dir(pvcf) != 0)) goto out;
     cleanup_install_signal_handlers();
     ScanInputs *in = scan_inputs_open(bam, ref);
     if (!in) goto out;
@@ -251,6 +266,9 @@ int main_haplotag(int argc, char **argv) {
     if (hs.n_had_tags > 0)
         calla_warn("%ld read(s) of \"%s\" already carried HP/PS tags: replaced by this run's",
                    hs.n_had_tags, bam);
+    if (het.n_het > 0 && hs.n_hp[1] + hs.n_hp[2] == 0)
+        calla_warn("no read was tagged: no primary read with MAPQ >= %d and SEQ covers a phased "
+                   "het SNP", pp.min_mapq);
     if (!quiet)
         calla_info("%ld reads written, %ld tagged (HP1 %ld, HP2 %ld), %.0f reads/s", hs.n_reads,
                    hs.n_hp[1] + hs.n_hp[2], hs.n_hp[1], hs.n_hp[2],

@@ -1,6 +1,7 @@
 // hetsites.c — heterozygous SNPs from a VCF/BCF (hetsites.h).
 #include "phasing/hetsites.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <htslib/vcf.h>
@@ -25,7 +26,7 @@ int hetsites_read(const char *path, const char *sample, double min_qual, HetSet 
     memset(out, 0, sizeof *out);
     htsFile *fp = bcf_open(path, "r");
     if (!fp) {
-        calla_err("failed to open \"%s\"", path);
+        calla_err("failed to open \"%s\": %s", path, strerror(errno));
         return -1;
     }
     enum htsExactFormat f = hts_get_format(fp)->format;
