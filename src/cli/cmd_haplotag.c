@@ -43,6 +43,8 @@ static void usage(FILE *out) {
             "  -R, --regions-file BED  phase only in the BED's intervals\n"
             "      --sample NAME       VCF sample [the first]\n"
             "      --min-qual Q        het SNPs with QUAL below Q are not used [10]\n"
+            "      --var-pct F         then use only the top fraction F of the het SNPs by QUAL\n"
+            "                          (Clair3's var_pct_phasing, e.g. 0.7) [1: all]\n"
             "      --min-mapq Q        reads with MAPQ below Q are neither used nor tagged [20]\n"
             "      --max-coverage N    reads used for phasing per SNP (first in position order;\n"
             "                          tagging uses every read) [20]\n"
@@ -82,7 +84,7 @@ static void remove_with_index(const char *path) {
 }
 
 int main_haplotag(int argc, char **argv) {
-    enum { OPT_PVCF = 1000, OPT_WIDX, OPT_SAMPLE, OPT_MINQ, OPT_MAPQ, OPT_MAXCOV, OPT_QUIET };
+    enum { OPT_PVCF = 1000, OPT_WIDX, OPT_SAMPLE, OPT_MINQ, OPT_MAPQ, OPT_MAXCOV, OPT_QUIET, OPT_VARPCT };
     static const struct option LONG[] = {
         {"ref", required_argument, NULL, 'f'},
         {"fasta-ref", required_argument, NULL, 'f'},
@@ -96,6 +98,7 @@ int main_haplotag(int argc, char **argv) {
         {"sample", required_argument, NULL, OPT_SAMPLE},
         {"min-qual", required_argument, NULL, OPT_MINQ},
         {"min-mapq", required_argument, NULL, OPT_MAPQ},
+        {"var-pct", required_argument, NULL, OPT_VARPCT},
         {"max-coverage", required_argument, NULL, OPT_MAXCOV},
         {"threads", required_argument, NULL, '@'},
         {"quiet", no_argument, NULL, OPT_QUIET},
@@ -107,7 +110,7 @@ int main_haplotag(int argc, char **argv) {
     char fmt = 0;
     int write_index = 0, quiet = 0, n_reg = 0;
     long threads = 1;
-    double min_qual = 10;
+    double min_qual = 10, var_pct = 1;
     PhaseParams pp;
     phase_params_default(&pp);
     char **reg = xcalloc((size_t)argc + 1, sizeof *reg);
@@ -134,6 +137,12 @@ int main_haplotag(int argc, char **argv) {
         case OPT_MINQ:
             if (parse_double(optarg, &min_qual) != 0) {
                 calla_err("--min-qual needs a number, not \"%s\"", optarg);
+                goto out;
+            }
+            break;
+        case OPT_VARPCT:
+            if (parse_double(optarg, &var_pct) != 0 || !(var_pct > 0 && var_pct <= 1)) {
+                calla_err("--var-pct needs a number in (0, 1], not \"%s\"", optarg);
                 goto out;
             }
             break;
@@ -206,7 +215,7 @@ int main_haplotag(int argc, char **argv) {
         if (rr == -2) status = CALLA_EXIT_USAGE;
         goto free_all;
     }
-    if (hetsites_read(vcf, sample, min_qual, &het) != 0) goto free_all;
+    if (hetsites_read(vcf, sample, min_qual, var_pct, &het) != 0) goto free_all;
     int shared = 0;
     for (int i = 0; i < het.n_ctg; i++)
         for (int t = 0; t < n_tid && !shared; t++) shared = strcmp(het.ctg[i].name, names[t]) == 0;
@@ -220,8 +229,8 @@ int main_haplotag(int argc, char **argv) {
                    "%g): no read is tagged", vcf, het.sample, min_qual);
     else if (!quiet)
         calla_info("%ld het SNPs of sample %s from \"%s\" (%ld records; %ld het SNPs below "
-                   "--min-qual or not PASS)", het.n_het, het.sample, vcf, het.n_records,
-                   het.n_filtered);
+                   "--min-qual or not PASS, %ld below the --var-pct cut)", het.n_het, het.sample,
+                   vcf, het.n_records, het.n_filtered, het.n_pct);
     double t0 = now_seconds(), interval = quiet ? 0 : isatty(2) ? 1 : 10;
     if (phase_regions(bam, ref, regs, n_regs, n_tid, names, &het, &pp, (int)threads, interval,
                       &by_tid) != 0)

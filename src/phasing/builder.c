@@ -148,7 +148,7 @@ PhaseResult *phase_builder_finish(PhaseBuilder *pb) {
     int ns = r->n_sites;
     // rows of the matrix: observations sorted by (fragment, site); overlapping mates that agree
     // count once, mates that disagree at a site lose the site
-    qsort(pb->obs, pb->n_obs, sizeof *pb->obs, obs_cmp);
+    if (pb->n_obs > 0) qsort(pb->obs, pb->n_obs, sizeof *pb->obs, obs_cmp);
     int *row_off = xcalloc((size_t)pb->n_frag + 1, sizeof *row_off);
     int *col = xmalloc((pb->n_obs + 1) * sizeof *col);
     uint8_t *allele = xmalloc(pb->n_obs + 1);

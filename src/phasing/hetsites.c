@@ -2,6 +2,8 @@
 #include "phasing/hetsites.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <htslib/vcf.h>
@@ -22,7 +24,36 @@ static HetContig *contig_get(HetSet *h, const char *name) {
     return c;
 }
 
-int hetsites_read(const char *path, const char *sample, double min_qual, HetSet *out) {
+static int float_cmp(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+// Drops the het SNPs below the QUAL of rank floor((1 - var_pct) * n) (ascending).
+static void apply_var_pct(HetSet *h, double var_pct) {
+    if (var_pct >= 1 || h->n_het == 0) return;
+    float *q = xmalloc((size_t)h->n_het * sizeof *q);
+    long k = 0;
+    for (int i = 0; i < h->n_ctg; i++)
+        for (int j = 0; j < h->ctg[i].n; j++) q[k++] = h->ctg[i].v[j].qual;
+    qsort(q, (size_t)k, sizeof *q, float_cmp);
+    long idx = (long)((1 - var_pct) * (double)k);
+    if (idx >= k) idx = k - 1;
+    float cut = q[idx];
+    free(q);
+    for (int i = 0; i < h->n_ctg; i++) {
+        HetContig *c = &h->ctg[i];
+        int w = 0;
+        for (int j = 0; j < c->n; j++)
+            if (c->v[j].qual >= cut) c->v[w++] = c->v[j];
+        h->n_pct += c->n - w;
+        h->n_het -= c->n - w;
+        c->n = w;
+    }
+}
+
+int hetsites_read(const char *path, const char *sample, double min_qual, double var_pct,
+                  HetSet *out) {
     memset(out, 0, sizeof *out);
     htsFile *fp = bcf_open(path, "r");
     if (!fp) {
@@ -100,12 +131,14 @@ int hetsites_read(const char *path, const char *sample, double min_qual, HetSet 
         s->pos = rec->pos;
         s->ref = (char)(rec->d.allele[0][0] & ~0x20);
         s->alt = (char)(rec->d.allele[1][0] & ~0x20);
+        s->qual = bcf_float_is_missing(rec->qual) ? HUGE_VALF : rec->qual;
         out->n_het++;
     }
     if (r < -1) {
         calla_err("failed to read a record of \"%s\": truncated or corrupt file", path);
         goto done;
     }
+    apply_var_pct(out, var_pct);
     rc = 0;
 done:
     free(gt);

@@ -19,11 +19,15 @@ typedef struct {
     char *sample;     // the sample used
     long n_records, n_het;  // records read; het SNPs kept
     long n_filtered;  // het SNPs dropped by FILTER or QUAL
+    long n_pct;       // het SNPs dropped by var_pct
 } HetSet;
 
-// sample: name, or NULL for the first sample. Returns 0, or -1 after a one-line error naming the
+// sample: name, or NULL for the first sample. var_pct in (0, 1]: after the filters, keep only the
+// het SNPs whose QUAL is at least that of the lowest (1 - var_pct) fraction's top (Clair3's
+// var_pct_phasing, clair3.md §2; missing QUAL ranks highest); 1 keeps all. Returns 0, or -1 after a one-line error naming the
 // file (unreadable, no samples, unknown sample, unsorted records).
-int hetsites_read(const char *path, const char *sample, double min_qual, HetSet *out);
+int hetsites_read(const char *path, const char *sample, double min_qual, double var_pct,
+                  HetSet *out);
 const HetContig *hetsites_contig(const HetSet *h, const char *name);
 void hetsites_free(HetSet *h);
 

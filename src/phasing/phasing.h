@@ -34,6 +34,7 @@
 typedef struct {
     int64_t pos;  // 0-based
     char ref, alt;  // upper-case A/C/G/T
+    float qual;     // the VCF's QUAL (HUGE_VALF when missing); not used by the phasing itself
 } HetSite;
 
 typedef struct {
