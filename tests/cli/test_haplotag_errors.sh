@@ -91,6 +91,19 @@ samtools view "$TMP/k.bam" | awk '/HP:i:/ && ($3 != "sim1" || $4 > 60000) { bad+
 bcftools query -f '%CHROM\t%POS\t[%PS]\n' "$TMP/k.vcf.gz" | awk '$3 != "." && ($1 != "sim1" || $2 < 20001 || $2 > 60000) { bad++ } END { exit bad > 0 }' ||
     fail "-r: SNP phased outside the region"
 
+# --min-qual and --var-pct: the het SNPs dropped, counted independently (QUAL = POS mod 97)
+bcftools view "$V" | awk -v OFS='\t' '/^#/ { print; next } { $6 = $2 % 97; print }' >"$TMP/q.vcf"
+awk '!/^#/ && length($4) == 1 && length($5) == 1 && ($10 == "0|1" || $10 == "1|0") { print $6 }' "$TMP/q.vcf" | sort -n >"$TMP/quals"
+below=$(awk '$1 < 50' "$TMP/quals" | wc -l)
+awk '$1 >= 50' "$TMP/quals" >"$TMP/q50"
+n50=$(wc -l <"$TMP/q50")
+cut=$(awk -v k="$(( n50 * 3 / 10 ))" 'NR == k + 1' "$TMP/q50")   # rank floor((1 - 0.7) n)
+pct=$(awk -v c="$cut" '$1 < c' "$TMP/q50" | wc -l)
+ht -f "$R" -v "$TMP/q.vcf" --min-qual 50 --var-pct 0.7 -o "$TMP/m.bam" "$B" 2>"$TMP/log" || fail "--var-pct run failed"
+grep -q "($(grep -vc '^#' "$TMP/q.vcf") records; $below het SNPs below --min-qual or not PASS, $pct below the --var-pct cut)" "$TMP/log" ||
+    fail "--min-qual 50 --var-pct 0.7: expected $below and $pct dropped: $(head -n 1 "$TMP/log")"
+expect_fail 2 'haplotag\].*--var-pct needs a number' ht -f "$R" -v "$V" --var-pct 0 -o "$TMP/x.bam" "$B"
+
 # depth far above the cap: --max-coverage 3 leaves reads out (counted) and still phases
 ht -f "$R" -v "$V" --max-coverage 3 -o "$TMP/l.bam" "$B" 2>"$TMP/log" || fail "--max-coverage 3 failed"
 grep -Eq '\(([1-9][0-9]*) more left out by --max-coverage\)' "$TMP/log" || fail "--max-coverage 3 left no read out: $(cat "$TMP/log")"
