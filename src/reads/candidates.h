@@ -58,7 +58,7 @@ typedef struct {
     int base_count[4];  // A, C, G, T reads (both strands)
     int n_indels;
     IndelAllele *indels;  // sorted by count, descending
-    int16_t *features;    // n_pos * n_chan, position-major (see tensorfile.h)
+    int16_t *features;    // n_pos * n_chan, position-major (see tensorfile.h); NULL for clair3-fa
 } Candidate;
 
 typedef struct ScanInputs ScanInputs;
@@ -89,6 +89,14 @@ int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64
 // "contig pos(1-based) ref A C G T a c g t * # depth" (per-strand counts after the read filters).
 int scan_region_counts(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
                        FILE *out);
+
+// Calls fn(b, ud) for every alignment of contig tid overlapping [beg, end) (0-based, half-open),
+// in file order, unfiltered (the full-alignment read window applies its own filters). `b` is
+// valid during the call only. Returns 0, fn's non-zero value, or -1 after a one-line error
+// (unsorted or truncated BAM).
+struct bam1_t;
+typedef int (*ScanReadFn)(void *ud, const struct bam1_t *b);
+int scan_reads(ScanInputs *in, int tid, int64_t beg, int64_t end, ScanReadFn fn, void *ud);
 
 // Upper-case reference bases of [beg, end) of contig tid (clipped to the contig); *len gets the
 // length. Returns a malloc'ed string, or NULL after printing an error.

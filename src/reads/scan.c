@@ -627,7 +627,9 @@ static int emit_candidate(ScanInputs *in, const ScanParams *p, const Block *blk,
         else memset(&win[k], 0, sizeof win[k]);
         wref[k] = (q >= blk->lo && q < blk->hi) ? block_ref(blk, q) : 'N';
     }
-    if (p->kind == FEAT_CLAIR3_PILEUP) {
+    if (!feat) {
+        // clair3-fa: the caller builds the tensor from the reads (tensors/fa_window.h)
+    } else if (p->kind == FEAT_CLAIR3_PILEUP) {
         int fl = (p->ref_as_a ? C3F_REF_AS_A : 0) | (p->n_quirk ? C3F_N_PREV_DEL : 0);
         in->n_saturated += features_clair3_ex(win, wref, depth, p->max_depth, fl, feat);
     } else {
@@ -669,8 +671,8 @@ int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64
     int64_t clen = scan_inputs_contig_len(in, tid);
     if (beg < 0) beg = 0;
     if (end > clen) end = clen;
-    int nchan = feature_kind_nchan(p->kind);
-    int16_t *feat = xmalloc(sizeof(int16_t) * TF_NPOS * nchan);
+    int nchan = feature_kind_nchan(p->kind);  // -1 for clair3-fa: no pileup tensor
+    int16_t *feat = nchan > 0 ? xmalloc(sizeof(int16_t) * TF_NPOS * nchan) : NULL;
     EvRef *evbuf = NULL;
     int evcap = 0, fi = 0, ret = 0;
     for (int64_t bb = beg; bb < end && ret == 0; bb += SCAN_BLOCK) {
@@ -703,6 +705,39 @@ int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64
 done:
     free(evbuf);
     free(feat);
+    return ret;
+}
+
+int scan_reads(ScanInputs *in, int tid, int64_t beg, int64_t end, ScanReadFn fn, void *ud) {
+    const char *name = scan_inputs_contig_name(in, tid);
+    if (beg < 0) beg = 0;
+    hts_itr_t *itr = sam_itr_queryi(in->idx, tid, beg, end);
+    if (!itr) {
+        calla_err("failed to query %s:%lld-%lld in \"%s\"", name, (long long)beg + 1,
+                  (long long)end, in->bam_path);
+        return -1;
+    }
+    int r, ret = 0;
+    int64_t last = -1;
+    while ((r = sam_itr_next(in->fp, itr, in->b)) >= 0) {
+        if (in->b->core.pos < last) {
+            calla_err("\"%s\" is not coordinate-sorted (%s:%lld after %lld); run samtools sort",
+                      in->bam_path, name, (long long)in->b->core.pos + 1, (long long)last + 1);
+            ret = -1;
+            break;
+        }
+        last = in->b->core.pos;
+        if ((ret = fn(ud, in->b)) != 0) break;
+    }
+    hts_itr_destroy(itr);
+    if (ret == 0 && r < -1) {
+        calla_err("failed to read \"%s\" near %s:%lld: truncated or corrupt file%s", in->bam_path,
+                  name, (long long)(last >= 0 ? last + 1 : beg + 1),
+                  index_older_than_data(in->bam_path)
+                      ? " (its index is older than the file: re-run samtools index)"
+                      : "");
+        return -1;
+    }
     return ret;
 }
 
