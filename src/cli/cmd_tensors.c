@@ -789,10 +789,10 @@ int main_tensors(int argc, char **argv) {
     w = NULL;
     if (rc < 0) goto out;
     double dt = now_seconds() - prog.start;
-    calla_info("done: %lld positions in %.2f s (%.0f positions/s), %ld candidates (%.0f "
-               "candidates/s), %ld records written to \"%s\"",
-               (long long)total_pos, dt, dt > 0 ? total_pos / dt : 0.0, n_cand,
-               dt > 0 ? n_cand / dt : 0.0, n_written, out_path);
+    calla_info("done: %lld positions in %.2f s (%.0f positions/s, %.0f candidates/s), %ld "
+               "candidates, %ld records written to \"%s\"",
+               (long long)total_pos, dt, dt > 0 ? total_pos / dt : 0.0,
+               dt > 0 ? n_cand / dt : 0.0, n_cand, n_written, out_path);
     if (is_fa)
         calla_info("clair3-fa: %d rows x 33 x 8 per tensor, %s, %ld reads decoded (%.0f records/s)",
                    (int)fa_rows, no_phasing ? "unphased (--no-phasing)" : "HP from the reads' HP tags",
