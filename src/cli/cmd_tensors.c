@@ -7,8 +7,9 @@
 // so the output is byte-identical for any -@.
 //
 // clair3-fa (full-alignment) tensors: the chunk's candidates, labels and sampling are those of the
-// pileup kind; the tensors of the kept records are then built from one more pass over the chunk's
-// reads through a sliding window (tensors/fa_window.h), and stored as int8 until written.
+// pileup kind; the scan also copies the chunk's eligible reads into a per-thread buffer, from which
+// the tensors of the kept records are built after the sampling through a sliding window
+// (tensors/fa_window.h); they are stored as int8 until written.
 #include <getopt.h>
 #include <htslib/hts.h>
 #include <math.h>
@@ -226,9 +227,9 @@ static int fa_emit(void *ud, int i, const int8_t *feat, int n_reads) {
     return 0;
 }
 
-static int fa_add_read(void *ud, const struct bam1_t *b) { return fa_window_add(ud, b); }
-
-static int fa_chunk(const Job *job, ScanInputs *in, const Chunk *ch, ChunkOut *o) {
+// The tensors of the chunk's kept records, from the reads the scan buffered in rb.
+static int fa_chunk(const Job *job, ScanInputs *in, const Chunk *ch, ChunkOut *o,
+                    const FaReadBuf *rb) {
     o->n_fa = 0;
     for (size_t i = 0; i < o->n; i++) {
         const RecHead *h = (const RecHead *)(o->data + i * o->rec_bytes);
@@ -250,7 +251,7 @@ static int fa_chunk(const Job *job, ScanInputs *in, const Chunk *ch, ChunkOut *o
     if (!ref) return -1;
     FaWindow *w = fa_window_new(&job->fa_prm, ch->tid, o->fa_pos, (int)o->n_fa, ref, rbeg, ref_len,
                                 fa_emit, o);
-    int rc = scan_reads(in, ch->tid, rbeg, end, fa_add_read, w);
+    int rc = fa_readbuf_feed(rb, w);
     if (rc == 0) rc = fa_window_finish(w);
     o->fa_reads += fa_window_reads(w);
     fa_window_free(w);
@@ -322,7 +323,8 @@ static int ru_apply(ScanInputs *in, const Chunk *ch, int64_t wbeg, const TruthRe
     return rc;
 }
 
-static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, ChunkOut *o) {
+static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, ChunkOut *o,
+                          FaReadBuf *rb) {
     TruthRegion *tr = NULL;
     const int64_t *force = NULL;
     int n_force = 0;
@@ -347,7 +349,10 @@ static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, Chunk
     }
     o->truth = tr;
     o->ru = tr ? job->ru : NULL;
-    if (scan_region(in, &job->prm, ch->tid, wbeg, wend, force, n_force, chunk_emit, o) < 0)
+    // clair3-fa: keep the eligible reads reaching the windows of the chunk's own positions
+    if (job->fa) fa_readbuf_reset(rb, &job->fa_prm, ch->beg - TF_FLANK, ch->end + TF_FLANK + 1);
+    if (scan_region_reads(in, &job->prm, ch->tid, wbeg, wend, force, n_force, chunk_emit, o,
+                          job->fa ? fa_readbuf_add : NULL, rb) < 0)
         o->err = 1;
     if (tr && o->ru && !o->err && ru_apply(in, ch, wbeg, tr, o) < 0) o->err = 1;
     if (o->ru) {
@@ -386,7 +391,7 @@ static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, Chunk
             free(idx);
         }
     }
-    if (job->fa && !o->err && fa_chunk(job, in, ch, o) < 0) o->err = 1;
+    if (job->fa && !o->err && fa_chunk(job, in, ch, o, rb) < 0) o->err = 1;
     o->truth = NULL;
     truth_region_free(tr);
 }
@@ -395,6 +400,7 @@ static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, Chunk
 typedef struct {
     Job job;
     ScanInputs **ins;  // one per thread
+    FaReadBuf **fa_bufs;  // clair3-fa: one per thread
     TensorWriter *w;
     size_t rec_bytes;
     int nl, nf;     // nf: features per record (33 x channels)
@@ -419,7 +425,7 @@ static int run_work(void *ud, int thread, const Chunk *ch, void *slot) {
     o->n_cand = 0;
     o->err = 0;
     memset(&o->ru_counts, 0, sizeof o->ru_counts);
-    process_chunk(&run->job, run->ins[thread], ch, o);
+    process_chunk(&run->job, run->ins[thread], ch, o, run->fa_bufs ? run->fa_bufs[thread] : NULL);
     return o->err ? -1 : 0;
 }
 
@@ -752,12 +758,19 @@ int main_tensors(int argc, char **argv) {
     run.ins = ins, run.w = w, run.rec_bytes = rec_bytes, run.nl = nl, run.nf = nf;
     run.kind = label_kind;
     run.fa16 = is_fa ? xmalloc(sizeof(int16_t) * (size_t)nf) : NULL;
+    if (is_fa) {
+        run.fa_bufs = xcalloc((size_t)threads, sizeof *run.fa_bufs);
+        for (long t = 0; t < threads; t++) run.fa_bufs[t] = fa_readbuf_new();
+    }
     run.total_pos = total_pos;
     progress_init(&run.prog, 1.0);
     int failed = chunks_run(chunks, n_chunks, (int)threads, outs, sizeof *outs, run_work, run_sink,
                             &run) < 0;
     Progress prog = run.prog;
     free(run.fa16);
+    if (run.fa_bufs)
+        for (long t = 0; t < threads; t++) fa_readbuf_free(run.fa_bufs[t]);
+    free(run.fa_bufs);
     if (unify && !failed) {
         const RuCounts *k = &run.ru;
         calla_info("representation unification: %ld candidate(s) locked to a truth site; %ld "

@@ -84,19 +84,21 @@ const char *scan_inputs_ref_path(const ScanInputs *in);
 typedef int (*CandidateFn)(const Candidate *c, void *ud);
 int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
                 const int64_t *force, int n_force, CandidateFn emit, void *ud);
+// The same, also handing every alignment the scan reads to on_read(read_ud, b) — unfiltered, in
+// file order, each once (a read spanning two scan blocks is not repeated), before the candidates
+// of its block are emitted; `b` is valid during the call only. on_read returns 0 to go on,
+// non-zero to stop (scan_region_reads then returns -1: the callback prints its error).
+// The full-alignment tensors buffer the chunk's reads this way instead of reading them twice.
+struct bam1_t;
+typedef int (*ScanReadFn)(void *ud, const struct bam1_t *b);
+int scan_region_reads(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
+                      const int64_t *force, int n_force, CandidateFn emit, void *ud,
+                      ScanReadFn on_read, void *read_ud);
 
 // Debug/test aid: writes one line per position of [beg, end) with coverage:
 // "contig pos(1-based) ref A C G T a c g t * # depth" (per-strand counts after the read filters).
 int scan_region_counts(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
                        FILE *out);
-
-// Calls fn(b, ud) for every alignment of contig tid overlapping [beg, end) (0-based, half-open),
-// in file order, unfiltered (the full-alignment read window applies its own filters). `b` is
-// valid during the call only. Returns 0, fn's non-zero value, or -1 after a one-line error
-// (unsorted or truncated BAM).
-struct bam1_t;
-typedef int (*ScanReadFn)(void *ud, const struct bam1_t *b);
-int scan_reads(ScanInputs *in, int tid, int64_t beg, int64_t end, ScanReadFn fn, void *ud);
 
 // Upper-case reference bases of [beg, end) of contig tid (clipped to the contig); *len gets the
 // length. Returns a malloc'ed string, or NULL after printing an error.

@@ -472,8 +472,10 @@ typedef struct {
     hts_pos_t ref_len;
 } Block;
 
+// on_read (may be NULL) gets every record read whose position is >= skip_before (the reads
+// before it were handed over with the previous block).
 static int load_block(ScanInputs *in, const ScanParams *prm, int tid, int64_t beg, int64_t end,
-                      Block *blk) {
+                      Block *blk, ScanReadFn on_read, void *read_ud, int64_t skip_before) {
     int64_t clen = scan_inputs_contig_len(in, tid);
     const char *name = scan_inputs_contig_name(in, tid);
     blk->lo = beg - TF_FLANK - 1 < 0 ? 0 : beg - TF_FLANK - 1;
@@ -520,6 +522,10 @@ static int load_block(ScanInputs *in, const ScanParams *prm, int tid, int64_t be
             return -1;
         }
         last = b->core.pos;
+        if (on_read && b->core.pos >= skip_before && on_read(read_ud, b) != 0) {
+            hts_itr_destroy(itr);
+            return -1;
+        }
         if (b->core.flag & prm->excl_flags) continue;
         if (prm->drop_improper && (b->core.flag & BAM_FPAIRED) && !(b->core.flag & BAM_FPROPER_PAIR))
             continue;
@@ -662,6 +668,12 @@ static int emit_candidate(ScanInputs *in, const ScanParams *p, const Block *blk,
 
 int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
                 const int64_t *force, int n_force, CandidateFn emit, void *ud) {
+    return scan_region_reads(in, p, tid, beg, end, force, n_force, emit, ud, NULL, NULL);
+}
+
+int scan_region_reads(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
+                      const int64_t *force, int n_force, CandidateFn emit, void *ud,
+                      ScanReadFn on_read, void *read_ud) {
     if (!scan_inputs_contig_in_ref(in, tid)) {
         calla_err("contig \"%s\" of \"%s\" is absent from reference \"%s\"",
                   tid >= 0 && tid < scan_inputs_ncontigs(in) ? scan_inputs_contig_name(in, tid) : "?",
@@ -675,13 +687,16 @@ int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64
     int16_t *feat = nchan > 0 ? xmalloc(sizeof(int16_t) * TF_NPOS * nchan) : NULL;
     EvRef *evbuf = NULL;
     int evcap = 0, fi = 0, ret = 0;
+    int64_t prev_hi = INT64_MIN;  // reads before it went to on_read with the previous block
     for (int64_t bb = beg; bb < end && ret == 0; bb += SCAN_BLOCK) {
         int64_t be = bb + SCAN_BLOCK < end ? bb + SCAN_BLOCK : end;
         Block blk = {0};
-        if (load_block(in, p, tid, bb, be, &blk) < 0) {
+        if (load_block(in, p, tid, bb, be, &blk, on_read, read_ud, prev_hi) < 0) {
             ret = -1;
+            free(blk.ref);
             break;
         }
+        prev_hi = blk.hi;
         while (fi < n_force && force[fi] < bb) fi++;
         for (int64_t pos = bb; pos < be; pos++) {
             int forced = 0;
@@ -708,39 +723,6 @@ done:
     return ret;
 }
 
-int scan_reads(ScanInputs *in, int tid, int64_t beg, int64_t end, ScanReadFn fn, void *ud) {
-    const char *name = scan_inputs_contig_name(in, tid);
-    if (beg < 0) beg = 0;
-    hts_itr_t *itr = sam_itr_queryi(in->idx, tid, beg, end);
-    if (!itr) {
-        calla_err("failed to query %s:%lld-%lld in \"%s\"", name, (long long)beg + 1,
-                  (long long)end, in->bam_path);
-        return -1;
-    }
-    int r, ret = 0;
-    int64_t last = -1;
-    while ((r = sam_itr_next(in->fp, itr, in->b)) >= 0) {
-        if (in->b->core.pos < last) {
-            calla_err("\"%s\" is not coordinate-sorted (%s:%lld after %lld); run samtools sort",
-                      in->bam_path, name, (long long)in->b->core.pos + 1, (long long)last + 1);
-            ret = -1;
-            break;
-        }
-        last = in->b->core.pos;
-        if ((ret = fn(ud, in->b)) != 0) break;
-    }
-    hts_itr_destroy(itr);
-    if (ret == 0 && r < -1) {
-        calla_err("failed to read \"%s\" near %s:%lld: truncated or corrupt file%s", in->bam_path,
-                  name, (long long)(last >= 0 ? last + 1 : beg + 1),
-                  index_older_than_data(in->bam_path)
-                      ? " (its index is older than the file: re-run samtools index)"
-                      : "");
-        return -1;
-    }
-    return ret;
-}
-
 int scan_region_counts(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
                        FILE *out) {
     if (!scan_inputs_contig_in_ref(in, tid)) {
@@ -754,7 +736,7 @@ int scan_region_counts(ScanInputs *in, const ScanParams *p, int tid, int64_t beg
     for (int64_t bb = beg < 0 ? 0 : beg; bb < end; bb += SCAN_BLOCK) {
         int64_t be = bb + SCAN_BLOCK < end ? bb + SCAN_BLOCK : end;
         Block blk = {0};
-        if (load_block(in, p, tid, bb, be, &blk) < 0) return -1;
+        if (load_block(in, p, tid, bb, be, &blk, NULL, NULL, 0) < 0) return -1;
         for (int64_t pos = bb; pos < be; pos++) {
             const PileupCol *c = &in->cols[pos - blk.lo];
             int depth = pileup_depth(c);

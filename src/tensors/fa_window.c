@@ -86,7 +86,9 @@ int fa_window_add(FaWindow *w, const bam1_t *b) {
     int64_t end = bam_endpos(b);
     if (end <= w->pos[w->next] - TF_FLANK) return 0;  // ends before every pending window
     int hp = w->p.read_hp ? w->p.read_hp(w->p.hp_ud, b) : 0;
-    FaRead *r = fa_read_new(b, &w->p, hp, w->order);
+    // Only the part inside the pending windows is decoded (long reads).
+    FaRead *r = fa_read_new(b, &w->p, hp, w->order, w->pos[w->next] - TF_FLANK,
+                            w->pos[w->n - 1] + TF_FLANK + 1);
     if (!r) return 0;
     w->order++;
     w->n_reads++;
@@ -104,4 +106,59 @@ int fa_window_finish(FaWindow *w) {
         if (rc) return rc;
     }
     return 0;
+}
+
+// ---- raw read buffer ----
+
+struct FaReadBuf {
+    bam1_t **b;  // b[0..n) in use; b[n..cap) allocated for reuse
+    size_t n, cap;
+    const FaParams *p;
+    int64_t lo, hi;
+};
+
+FaReadBuf *fa_readbuf_new(void) { return xcalloc(1, sizeof(FaReadBuf)); }
+
+void fa_readbuf_reset(FaReadBuf *rb, const FaParams *p, int64_t lo, int64_t hi) {
+    rb->n = 0;
+    rb->p = p;
+    rb->lo = lo;
+    rb->hi = hi;
+}
+
+int fa_readbuf_add(void *ud, const bam1_t *b) {
+    FaReadBuf *rb = ud;
+    if (b->core.flag & (rb->p->excl_flags | BAM_FUNMAP) || b->core.qual < rb->p->min_mapq) return 0;
+    if (b->core.pos >= rb->hi || bam_endpos(b) <= rb->lo) return 0;
+    if (rb->n == rb->cap) {
+        size_t c = rb->cap ? 2 * rb->cap : 1024;
+        rb->b = xrealloc(rb->b, sizeof *rb->b * c);
+        for (size_t i = rb->cap; i < c; i++) rb->b[i] = NULL;
+        rb->cap = c;
+    }
+    if (!rb->b[rb->n]) {
+        rb->b[rb->n] = bam_init1();
+        if (!rb->b[rb->n]) calla_die("out of memory");
+    }
+    if (!bam_copy1(rb->b[rb->n], b)) calla_die("out of memory");
+    rb->n++;
+    return 0;
+}
+
+int fa_readbuf_feed(const FaReadBuf *rb, FaWindow *w) {
+    for (size_t i = 0; i < rb->n; i++) {
+        int rc = fa_window_add(w, rb->b[i]);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+size_t fa_readbuf_count(const FaReadBuf *rb) { return rb->n; }
+
+void fa_readbuf_free(FaReadBuf *rb) {
+    if (!rb) return;
+    for (size_t i = 0; i < rb->cap; i++)
+        if (rb->b[i]) bam_destroy1(rb->b[i]);
+    free(rb->b);
+    free(rb);
 }

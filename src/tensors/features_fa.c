@@ -101,13 +101,17 @@ static uint64_t name_hash(const char *s) {
 
 static int clamp_norm(int v, int cap) { return v < cap ? 100 * v / cap : 100; }
 
-FaRead *fa_read_new(const bam1_t *b, const FaParams *p, int hp, int64_t order) {
+FaRead *fa_read_new(const bam1_t *b, const FaParams *p, int hp, int64_t order, int64_t lo,
+                    int64_t hi) {
     const bam1_core_t *c = &b->core;
     if (c->flag & (p->excl_flags | BAM_FUNMAP)) return NULL;
     if (c->qual < p->min_mapq || c->tid < 0 || c->pos < 0) return NULL;
     const uint32_t *cig = bam_get_cigar(b);
     int64_t rlen = bam_cigar2rlen((int)c->n_cigar, cig);
     if (rlen <= 0 || c->l_qseq <= 0) return NULL;
+    // The kept span [beg, end): the alignment clipped to [lo, hi).
+    const int64_t beg = c->pos > lo ? c->pos : lo, end = c->pos + rlen < hi ? c->pos + rlen : hi;
+    if (beg >= end) return NULL;
     int n_ins = 0, n_del = 0, ins_bases = 0;
     for (uint32_t i = 0; i < c->n_cigar; i++) {
         int op = bam_cigar_op(cig[i]);
@@ -115,16 +119,16 @@ FaRead *fa_read_new(const bam1_t *b, const FaParams *p, int hp, int64_t order) {
         else if (op == BAM_CDEL) n_del++;
     }
     FaRead *r = xcalloc(1, sizeof *r);
-    r->beg = c->pos;
-    r->end = c->pos + rlen;
+    r->beg = beg;
+    r->end = end;
     r->order = order;
     r->name = xstrdup(bam_get_qname(b));
     r->name_hash = name_hash(r->name);
     r->strand_v = bam_is_rev(b) ? 50 : 100;
     r->mq_v = (uint8_t)clamp_norm(c->qual, 60);
     r->hp = (uint8_t)(hp == 1 || hp == 2 ? hp : 0);
-    r->cell = xcalloc((size_t)rlen, 1);
-    r->bq = xcalloc((size_t)rlen, 1);
+    r->cell = xcalloc((size_t)(end - beg), 1);
+    r->bq = xcalloc((size_t)(end - beg), 1);
     r->ins = n_ins ? xmalloc(sizeof *r->ins * (size_t)n_ins) : NULL;
     r->del = n_del ? xmalloc(sizeof *r->del * (size_t)n_del) : NULL;
     r->ins_seq = xmalloc((size_t)ins_bases + 1);
@@ -134,19 +138,22 @@ FaRead *fa_read_new(const bam1_t *b, const FaParams *p, int hp, int64_t order) {
     for (uint32_t i = 0; i < c->n_cigar; i++) {
         int op = bam_cigar_op(cig[i]), len = (int)bam_cigar_oplen(cig[i]);
         switch (op) {
-        case BAM_CMATCH: case BAM_CEQUAL: case BAM_CDIFF:
-            for (int k = 0; k < len && qpos + k < c->l_qseq; k++) {
-                size_t o = (size_t)(rpos + k - r->beg);
+        case BAM_CMATCH: case BAM_CEQUAL: case BAM_CDIFF: {
+            int64_t k0 = beg > rpos ? beg - rpos : 0, k1 = end < rpos + len ? end - rpos : len;
+            if (k1 > c->l_qseq - qpos) k1 = c->l_qseq - qpos;
+            for (int64_t k = k0; k < k1; k++) {
+                size_t o = (size_t)(rpos + k - beg);
                 r->cell[o] = (uint8_t)(FA_BASE | bam_seqi(seq, qpos + k));
                 r->bq[o] = (uint8_t)clamp_norm(qual[qpos + k], 40);
             }
             rpos += len;
             qpos += len;
             break;
+        }
         case BAM_CINS: {
             // Anchored on the base before it; a run of I ops (P between them) is one insertion.
             int64_t a = rpos - 1;
-            if (a >= r->beg && (r->cell[a - r->beg] & FA_BASE)) {
+            if (a >= beg && a < end && (r->cell[a - beg] & FA_BASE)) {
                 FaIns *last = r->n_ins ? &r->ins[r->n_ins - 1] : NULL;
                 if (!last || last->anchor != a || last->off + last->len != nseq) {
                     r->ins[r->n_ins++] = (FaIns){a, 0, nseq};
@@ -156,18 +163,19 @@ FaRead *fa_read_new(const bam1_t *b, const FaParams *p, int hp, int64_t order) {
                     r->ins_seq[nseq++] = seq_nt16_str[bam_seqi(seq, qpos + k)];
                     last->len++;
                 }
-                r->cell[a - r->beg] |= FA_INS;
+                r->cell[a - beg] |= FA_INS;
             }
             qpos += len;
             break;
         }
         case BAM_CDEL: {
             int64_t a = rpos - 1;
-            if (a >= r->beg && (r->cell[a - r->beg] & FA_BASE)) {
+            if (a >= beg && a < end && (r->cell[a - beg] & FA_BASE)) {
                 r->del[r->n_del++] = (FaDel){a, len};
-                r->cell[a - r->beg] |= FA_DEL;
+                r->cell[a - beg] |= FA_DEL;
             }
-            for (int k = 0; k < len; k++) r->cell[rpos + k - r->beg] = FA_DELETED;
+            for (int64_t q = rpos > beg ? rpos : beg; q < rpos + len && q < end; q++)
+                r->cell[q - beg] = FA_DELETED;
             rpos += len;
             break;
         }
@@ -252,11 +260,6 @@ static int cmp_name(const void *a, const void *b) {
     return 0;
 }
 
-static int cmp_order(const void *a, const void *b) {
-    const RefIdx *x = a, *y = b;
-    return x->r->order < y->r->order ? -1 : x->r->order > y->r->order;
-}
-
 static int cmp_hp_order(const void *a, const void *b) {
     const RefIdx *x = a, *y = b;
     if (x->r->hp != y->r->hp) return x->r->hp < y->r->hp ? -1 : 1;
@@ -308,17 +311,20 @@ int fa_encode(const FaParams *p, FaScratch *s, FaRead *const *reads, int n, cons
     int m = 0;
     for (int i = 0; i < n; i++)
         if (reads[i]->beg < wend && reads[i]->end > wbeg) ri[m++] = (RefIdx){reads[i], i};
-    if (m > 1) qsort(ri, (size_t)m, sizeof *ri, cmp_name);
-    int ne = 0;
-    for (int i = 0; i < m; i++) {
-        int dup = 0;
-        for (int j = i - 1; j >= 0 && ri[j].r->name_hash == ri[i].r->name_hash && !dup; j--)
-            dup = strcmp(ri[j].r->name, ri[i].r->name) == 0;
-        if (!dup) ri[ne++] = ri[i];
+    int *drop = s->sel;  // per input read: 1 when an earlier read of its name overlaps too
+    for (int i = 0; i < m; i++) drop[ri[i].i] = 0;
+    if (m > 1) {
+        qsort(ri, (size_t)m, sizeof *ri, cmp_name);
+        for (int i = 1; i < m; i++)
+            for (int j = i - 1; j >= 0 && ri[j].r->name_hash == ri[i].r->name_hash; j--)
+                if (strcmp(ri[j].r->name, ri[i].r->name) == 0) {
+                    drop[ri[i].i] = 1;
+                    break;
+                }
     }
-    // Back to coordinate order (order is the rank in coordinate order).
-    if (ne > 1) qsort(ri, (size_t)ne, sizeof *ri, cmp_order);
-    for (int i = 0; i < ne; i++) s->rd[i] = (FaRead *)ri[i].r;
+    int ne = 0;  // the kept reads, in the input (coordinate) order
+    for (int i = 0; i < n; i++)
+        if (reads[i]->beg < wend && reads[i]->end > wbeg && !drop[i]) s->rd[ne++] = reads[i];
     free(ri);
     // 2. Centre events and depth over all eligible reads (clair3.md §2.2 channel 5).
     int depth = 0, nev = 0;

@@ -49,11 +49,13 @@ static inline int fa_nfeat(int rows) { return 33 * rows * 8; }
 // A read decoded along the reference, ready for any number of windows.
 typedef struct FaRead FaRead;
 // Decodes an eligible read; returns NULL when the read is not eligible (flags, MAPQ, unmapped,
-// no reference-consuming operation). hp: 0, 1 or 2. order: its rank in coordinate order (the
-// tie-break of the row sort).
-FaRead *fa_read_new(const struct bam1_t *b, const FaParams *p, int hp, int64_t order);
+// no sequence, no reference-consuming operation) or does not overlap [lo, hi). hp: 0, 1 or 2.
+// order: its rank in coordinate order (the tie-break of the row sort). Only the part inside
+// [lo, hi) is kept (windows must lie inside it; INT64_MIN, INT64_MAX keeps the whole read).
+FaRead *fa_read_new(const struct bam1_t *b, const FaParams *p, int hp, int64_t order, int64_t lo,
+                    int64_t hi);
 void fa_read_free(FaRead *r);
-int64_t fa_read_beg(const FaRead *r);  // first reference position covered (0-based)
+int64_t fa_read_beg(const FaRead *r);  // first reference position kept (0-based)
 int64_t fa_read_end(const FaRead *r);  // one past the last
 
 // Scratch space of the encoder (reused across candidates; one per thread).
@@ -61,9 +63,9 @@ typedef struct FaScratch FaScratch;
 FaScratch *fa_scratch_new(void);
 void fa_scratch_free(FaScratch *s);
 
-// Encodes the candidate at `centre` of contig `tid` from reads[0..n) (those overlapping the
-// window and more are fine: reads not overlapping [centre-16, centre+16] are ignored; any order,
-// duplicates by name are resolved by coordinate order: the first read of a name is kept).
+// Encodes the candidate at `centre` of contig `tid` from reads[0..n), in coordinate order (the
+// `order` they were decoded with increasing); reads not overlapping [centre-16, centre+16] are
+// ignored, and of reads sharing a name only the first overlapping one is used.
 // ref: the reference bases of [centre-16, centre+16] (33 chars, upper or lower case; anything
 // outside the contig may be 'N'). out: fa_nfeat(p->rows) values.
 // Returns the number of eligible reads overlapping the window (before subsampling to rows).
