@@ -2,7 +2,8 @@
 # clair3-fa tensors on the real HG001 Illumina slice: the same candidates (and, in training mode,
 # the same labelled records) as clair3-pileup with the same non-variant ratio; at each candidate
 # the rows holding a read number min(55, reads overlapping the 33-bp window that samtools keeps
-# with -F 2316 -q 5, one per name); byte-identical output for -@ 1 and -@ 2.
+# with -F 2316 -q 5, one per name); byte-identical output for -@ 1 and -@ 2 and the same records
+# for any chunk size.
 source "$(dirname "$0")/lib.sh"
 need_shared hg001_illumina_grch37_chr20_10.0-10.1Mb
 need samtools
@@ -31,6 +32,13 @@ while read -r pos n; do
 done < "$TMP/rows.txt"
 [[ $bad == 0 ]] || fail "$bad candidate(s) with a row count other than samtools'"
 [[ $capped -gt 0 ]] || fail "expected some candidates deeper than 55 reads (subsampled)"
+
+# Calling tensors do not depend on the chunking: one 102-kb chunk (two 100-kb scan blocks, whose
+# reads reach the FA buffer once each) gives the records of 7-kb chunks.
+wide=(-b "$B" -f "$F" -r chr20:9999001-10101000 --platform ilmn --features clair3-fa)
+"$CALLA" tensors "${wide[@]}" --chunk-size 200000 -o "$TMP/w1.ctf" 2>/dev/null || fail "chunk 200000"
+"$CALLA" tensors "${wide[@]}" --chunk-size 7000 -@ 2 -o "$TMP/w2.ctf" 2>/dev/null || fail "chunk 7000"
+cmp -s <("$CALLA" view "$TMP/w1.ctf") <("$CALLA" view "$TMP/w2.ctf") || fail "records depend on the chunk size"
 
 # Training mode: the labelled records equal clair3-pileup's at --nonvariant-ratio 1 (the clair3-fa
 # default); -@ 1 and -@ 2 give the same file.
