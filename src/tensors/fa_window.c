@@ -153,8 +153,6 @@ int fa_readbuf_feed(const FaReadBuf *rb, FaWindow *w) {
     return 0;
 }
 
-size_t fa_readbuf_count(const FaReadBuf *rb) { return rb->n; }
-
 void fa_readbuf_free(FaReadBuf *rb) {
     if (!rb) return;
     for (size_t i = 0; i < rb->cap; i++)

@@ -6,7 +6,6 @@
 // current window (plus long reads still spanning it).
 #ifndef CALLA_FA_WINDOW_H
 #define CALLA_FA_WINDOW_H
-#include <stddef.h>
 #include <stdint.h>
 
 #include "tensors/features_fa.h"
@@ -42,7 +41,6 @@ int fa_readbuf_add(void *rb, const struct bam1_t *b);
 // Hands the buffered reads, in the order they came, to fa_window_add; returns its first
 // non-zero value, else 0.
 int fa_readbuf_feed(const FaReadBuf *rb, FaWindow *w);
-size_t fa_readbuf_count(const FaReadBuf *rb);
 void fa_readbuf_free(FaReadBuf *rb);
 
 #endif

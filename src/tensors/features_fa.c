@@ -42,13 +42,26 @@ struct FaRead {
     uint8_t *bq;    // end - beg normalised base qualities
 };
 
+// A read and an index (into the caller's array or the eligible list) for sorting.
+typedef struct {
+    const FaRead *r;
+    int i;
+} RefIdx;
+
+typedef struct {
+    const FaRead *r;
+    int kind, i, idx;
+} EvKey;
+
 struct FaScratch {
     int cap;
-    int *sel;       // selected reads (subsample)
-    int *af;        // per eligible read: channel 5 value
-    int *ev_kind;   // per eligible read: 0 none, 1 insertion, 2 deletion, 3 base
-    int *ev_i;      // insertion/deletion index in the read, or the nt16 code
-    FaRead **rd;                 // per eligible read
+    int *sel;      // per input read: dropped (step 1); then the selected reads (step 3)
+    int *af;       // per eligible read: channel 5 value
+    int *ev_kind;  // per eligible read: 0 none, 1 insertion, 2 deletion, 3 base
+    int *ev_i;     // insertion/deletion index in the read, or the nt16 code
+    FaRead **rd;   // the eligible reads, coordinate order
+    RefIdx *ri, *ord;
+    EvKey *ev;
 };
 
 static const int8_t FA_ALT_INS = -50, FA_ALT_DEL = -100;
@@ -211,6 +224,9 @@ void fa_scratch_free(FaScratch *s) {
     free(s->ev_kind);
     free(s->ev_i);
     free(s->rd);
+    free(s->ri);
+    free(s->ev);
+    free(s->ord);
     free(s);
 }
 
@@ -223,6 +239,9 @@ static void scratch_reserve(FaScratch *s, int n) {
     s->ev_kind = xrealloc(s->ev_kind, sizeof(int) * (size_t)c);
     s->ev_i = xrealloc(s->ev_i, sizeof(int) * (size_t)c);
     s->rd = xrealloc(s->rd, sizeof(FaRead *) * (size_t)c);
+    s->ri = xrealloc(s->ri, sizeof(RefIdx) * (size_t)c);
+    s->ev = xrealloc(s->ev, sizeof(EvKey) * (size_t)c);
+    s->ord = xrealloc(s->ord, sizeof(RefIdx) * (size_t)c);
     s->cap = c;
 }
 
@@ -246,12 +265,6 @@ static int find_del(const FaRead *r, int64_t a) {
     }
     return lo < r->n_del && r->del[lo].anchor == a ? lo : -1;
 }
-
-// A read and an index (into the caller's array or the eligible list) for sorting.
-typedef struct {
-    const FaRead *r;
-    int i;
-} RefIdx;
 
 static int cmp_name(const void *a, const void *b) {
     const RefIdx *x = a, *y = b;
@@ -278,11 +291,6 @@ static int ev_equal(const FaRead *a, int ka, int ia, const FaRead *b, int kb, in
     return ia == ib;
 }
 
-typedef struct {
-    const FaRead *r;
-    int kind, i, idx;
-} EvKey;
-
 static int cmp_ev(const void *a, const void *b) {
     const EvKey *x = a, *y = b;
     if (x->kind != y->kind) return x->kind - y->kind;
@@ -306,7 +314,7 @@ int fa_encode(const FaParams *p, FaScratch *s, FaRead *const *reads, int n, cons
     memset(out, 0, (size_t)fa_nfeat(rows));
     const int64_t wbeg = centre - TF_FLANK, wend = centre + TF_FLANK + 1;
     scratch_reserve(s, n > 0 ? n : 1);
-    RefIdx *ri = xmalloc(sizeof *ri * (size_t)(n > 0 ? n : 1));
+    RefIdx *ri = s->ri;  // reads overlapping the window
     // 1. Reads overlapping the window; the first (coordinate order) of each name.
     int m = 0;
     for (int i = 0; i < n; i++)
@@ -325,10 +333,9 @@ int fa_encode(const FaParams *p, FaScratch *s, FaRead *const *reads, int n, cons
     int ne = 0;  // the kept reads, in the input (coordinate) order
     for (int i = 0; i < n; i++)
         if (reads[i]->beg < wend && reads[i]->end > wbeg && !drop[i]) s->rd[ne++] = reads[i];
-    free(ri);
     // 2. Centre events and depth over all eligible reads (clair3.md §2.2 channel 5).
     int depth = 0, nev = 0;
-    EvKey *ev = xmalloc(sizeof *ev * (size_t)(ne > 0 ? ne : 1));
+    EvKey *ev = s->ev;
     const char cref = ref[TF_FLANK];
     for (int i = 0; i < ne; i++) {
         const FaRead *r = s->rd[i];
@@ -360,7 +367,6 @@ int fa_encode(const FaParams *p, FaScratch *s, FaRead *const *reads, int n, cons
         for (int k = a; k < b; k++) s->af[ev[k].idx] = v;
         a = b;
     }
-    free(ev);
     // 3. Rows: a seeded subsample when there are more reads than rows, then (HP, start order).
     int nsel = ne;
     for (int i = 0; i < ne; i++) s->sel[i] = i;
@@ -376,7 +382,7 @@ int fa_encode(const FaParams *p, FaScratch *s, FaRead *const *reads, int n, cons
         }
         nsel = rows;
     }
-    RefIdx *order = xmalloc(sizeof *order * (size_t)(nsel > 0 ? nsel : 1));
+    RefIdx *order = s->ord;
     for (int i = 0; i < nsel; i++) order[i] = (RefIdx){s->rd[s->sel[i]], s->sel[i]};
     if (nsel > 1) qsort(order, (size_t)nsel, sizeof *order, cmp_hp_order);
     const int top = (rows - nsel) / 2;
@@ -418,6 +424,5 @@ int fa_encode(const FaParams *p, FaScratch *s, FaRead *const *reads, int n, cons
             }
         }
     }
-    free(order);
     return ne;
 }
