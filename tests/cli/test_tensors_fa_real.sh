@@ -52,6 +52,13 @@ cmp -s "$TMP/t1/train.ctf" "$TMP/t2/train.ctf" || fail "training tensors differ 
     -o "$TMP/putrain.ctf" 2>/dev/null || fail "pileup training"
 [[ "$("$CALLA" view "$TMP/putrain.ctf" | cut -f1-4)" == "$("$CALLA" view "$TMP/t1/train.ctf" | cut -f1-4)" ]] ||
     fail "labelled records differ from clair3-pileup's"
+# With --unify as well.
+"$CALLA" tensors "${common[@]}" --features clair3-fa --truth "$V" --confident "$C" --unify --seed 3 \
+    -o "$TMP/fau.ctf" 2>/dev/null || fail "clair3-fa --unify"
+"$CALLA" tensors "${common[@]}" --truth "$V" --confident "$C" --unify --seed 3 --nonvariant-ratio 1 \
+    -o "$TMP/puu.ctf" 2>/dev/null || fail "pileup --unify"
+[[ "$("$CALLA" view "$TMP/puu.ctf" | cut -f1-4)" == "$("$CALLA" view "$TMP/fau.ctf" | cut -f1-4)" ]] ||
+    fail "--unify: labelled records differ from clair3-pileup's"
 n_lab=$("$CALLA" view "$TMP/t1/train.ctf" | cut -f4 | grep -vc '^\.$')
 [[ $n_lab -ge 45 ]] || fail "expected >= 45 labelled records, got $n_lab"
 done_test
