@@ -192,7 +192,7 @@ static void test_subsample(void) {
     // 20 reads at 1-based 84..103 (first column = i), HP 0/1/2 by i % 3 (0: no tag); 5 rows.
     FaParams p = params(5);
     bam1_t *b[20];
-    char name[8], tag[16];
+    char name[16], tag[16];
     for (int i = 0; i < 20; i++) {
         snprintf(name, sizeof name, "s%d", i);
         snprintf(tag, sizeof tag, "HP:i:%d", i % 3);
