@@ -25,13 +25,16 @@ printf '##fileformat=VCFv4.2\n##contig=<ID=ctg1,length=60>\n##contig=<ID=ctg2,le
 bgzip -c "$T/truth.vcf" >"$T/truth.vcf.gz" && tabix -p vcf "$T/truth.vcf.gz"
 printf 'ctg1\t0\t45\nctg2\t5\t60\n' >"$T/conf.bed"
 
-# tensorfile: calling and training tensors of both feature kinds.
+# tensorfile: calling and training tensors of the three feature kinds.
 "$CALLA" tensors -b "$T/reads.bam" -f "$T/ref.fa" -r ctg1 --platform ilmn -o "$C/tensorfile/calling.ctf" 2>/dev/null
 "$CALLA" tensors -b "$T/reads.bam" -f "$T/ref.fa" -r ctg1:1-12 --platform ilmn --features clairvoyante \
     -o "$C/tensorfile/clv.ctf" 2>/dev/null
 "$CALLA" tensors -b "$T/reads.bam" -f "$T/ref.fa" -r ctg1:20-40 --platform hifi --truth "$T/truth.vcf.gz" \
     --confident "$T/conf.bed" -o "$C/tensorfile/train.ctf" 2>/dev/null
 "$CALLA" tensors -b "$T/reads.bam" -f "$T/ref.fa" -r ctg2 --platform ont -o "$C/tensorfile/empty.ctf" 2>/dev/null
+# clair3-fa (rows x 8 channels per position), 2 rows to keep the seed small
+"$CALLA" tensors -b "$T/reads.bam" -f "$T/ref.fa" -r ctg1:1-12 --platform ilmn --features clair3-fa \
+    --fa-rows 2 -o "$C/tensorfile/fa.ctf" 2>/dev/null
 
 # safetensors: the headers of real model files (both architectures, written by modelfile_save
 # through mkmodel) in the harness's "CSTH" form, plus two small whole files.

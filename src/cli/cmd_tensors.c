@@ -5,6 +5,11 @@
 // process a batch of 2 x threads chunks and the batch is written in chunk order (a bounded
 // reorder buffer). Non-variant sampling draws from an RNG stream derived from (seed, chunk index),
 // so the output is byte-identical for any -@.
+//
+// clair3-fa (full-alignment) tensors: the chunk's candidates, labels and sampling are those of the
+// pileup kind; the scan also copies the chunk's eligible reads into a per-thread buffer, from which
+// the tensors of the kept records are built after the sampling through a sliding window
+// (tensors/fa_window.h); they are stored as int8 until written.
 #include <getopt.h>
 #include <htslib/hts.h>
 #include <math.h>
@@ -16,6 +21,7 @@
 #include "common/util.h"
 #include "reads/candidates.h"
 #include "reads/regions.h"
+#include "tensors/fa_window.h"
 #include "tensors/labels.h"
 #include "tensors/tensorfile.h"
 #include "tensors/unify.h"
@@ -42,7 +48,11 @@ static void usage(FILE *fp) {
             "  -@, --threads N           worker threads [1]\n"
             "Features and candidates:\n"
             "  --platform ilmn|hifi|ont  sets the allele-frequency defaults (required)\n"
-            "  --features KIND           clair3-pileup (33x18) or clairvoyante (33x4x4) [clair3-pileup]\n"
+            "  --features KIND           clair3-pileup (33x18), clairvoyante (33x4x4) or clair3-fa\n"
+            "                            (full alignment: rows x 33 x 8) [clair3-pileup]\n"
+            "  --fa-rows N               clair3-fa reads per tensor [ilmn 55, hifi 55, ont 89]\n"
+            "  --no-phasing              clair3-fa: every read unphased (HP channel 60); default:\n"
+            "                            the reads' HP tags (1, 2; else unphased)\n"
             "  --snp-af F                minimum SNP allele frequency [0.08]\n"
             "  --indel-af F              minimum indel allele frequency [ont 0.15, else 0.08]\n"
             "  --min-depth N             minimum depth at the candidate [2]\n"
@@ -52,14 +62,15 @@ static void usage(FILE *fp) {
             "                            platform's path), clair3-c, clair3-mpileup [calla]\n"
             "                            (docs/tensors.md \"Clair3 parity\")\n"
             "  --excl-flags FLAGS        drop reads with any of these SAM flags (number or names)\n"
-            "                            [UNMAP,SECONDARY,QCFAIL,DUP,SUPPLEMENTARY]\n"
+            "                            [UNMAP,SECONDARY,QCFAIL,DUP,SUPPLEMENTARY]; clair3-fa\n"
+            "                            rows always drop UNMAP,MUNMAP,SECONDARY,SUPPLEMENTARY\n"
             "  --drop-improper           drop paired reads not flagged as a proper pair\n"
             "Training:\n"
             "  --truth VCF               bgzipped, indexed truth VCF (enables training mode)\n"
             "  --confident BED           confident regions of the truth set\n"
             "  --nonvariant-ratio R      non-variants kept per truth variant, per chunk\n"
-            "                            [5 clair3-pileup, 2 clairvoyante]\n"
-            "  --seed S                  sampling seed [0]\n"
+            "                            [5 clair3-pileup, 2 clairvoyante, 1 clair3-fa]\n"
+            "  --seed S                  sampling seed (also clair3-fa read subsampling) [0]\n"
             "  --unify                   representation unification: a truth variant written\n"
             "                            differently from the reads (indel placement in repeats,\n"
             "                            MNP vs SNPs) labels the candidates the reads support\n"
@@ -103,7 +114,7 @@ typedef struct {
     size_t rec_bytes;
     int n_labels, n_feat;
     const TruthRegion *truth;
-    FeatureKind kind;
+    FeatureKind kind;  // the label kind (clair3-fa records carry clair3-pileup labels)
     long n_cand;
     int err;
     int64_t own_beg, own_end;  // the chunk; with --unify the scan covers margins around it
@@ -114,6 +125,12 @@ typedef struct {
     RuAllele *ru_al;
     size_t ru_nal, ru_cap_al;
     RuCounts ru_counts;
+    // clair3-fa: the tensors of the kept records, in record order (n_fa x fa_nf int8 values)
+    int8_t *fa_feat;
+    size_t n_fa, cap_fa;
+    int64_t *fa_pos;  // their positions
+    size_t cap_fa_pos;
+    long fa_reads;
 } ChunkOut;
 
 static void ru_add_allele(ChunkOut *o, char *ref, char *alt, int count) {
@@ -185,7 +202,8 @@ static int chunk_emit(const Candidate *c, void *ud) {
     uint8_t *r = o->data + o->n * o->rec_bytes;
     memcpy(r, &h, sizeof h);
     if (h.labelled) memcpy(r + sizeof h, labels, 4 * (size_t)o->n_labels);
-    memcpy(r + sizeof h + 4 * (size_t)o->n_labels, c->features, 2 * (size_t)o->n_feat);
+    if (c->features)  // NULL for clair3-fa (built after the sampling, fa_chunk)
+        memcpy(r + sizeof h + 4 * (size_t)o->n_labels, c->features, 2 * (size_t)o->n_feat);
     o->n++;
     return 0;
 }
@@ -196,7 +214,51 @@ typedef struct {
     double nv_ratio;
     uint64_t seed;
     const RuParams *ru;  // NULL: no representation unification
+    int fa;              // clair3-fa tensors
+    FaParams fa_prm;
+    int fa_nf;           // values per clair3-fa tensor
 } Job;
+
+// ---- clair3-fa: tensors of the kept records from one pass over the chunk's reads ----
+
+static int fa_emit(void *ud, int i, const int8_t *feat, int n_reads) {
+    ChunkOut *o = ud;
+    (void)n_reads;
+    memcpy(o->fa_feat + (size_t)i * (size_t)o->n_feat, feat, (size_t)o->n_feat);
+    return 0;
+}
+
+// The tensors of the chunk's kept records, from the reads the scan buffered in rb.
+static int fa_chunk(const Job *job, ScanInputs *in, const Chunk *ch, ChunkOut *o,
+                    const FaReadBuf *rb) {
+    o->n_fa = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        const RecHead *h = (const RecHead *)(o->data + i * o->rec_bytes);
+        if (!h->keep) continue;
+        if (o->n_fa == o->cap_fa_pos) {
+            o->cap_fa_pos = o->cap_fa_pos ? 2 * o->cap_fa_pos : 256;
+            o->fa_pos = xrealloc(o->fa_pos, sizeof *o->fa_pos * o->cap_fa_pos);
+        }
+        o->fa_pos[o->n_fa++] = h->pos;
+    }
+    if (o->n_fa == 0) return 0;
+    if (o->n_fa > o->cap_fa) {
+        o->cap_fa = o->n_fa;
+        o->fa_feat = xrealloc(o->fa_feat, o->cap_fa * (size_t)o->n_feat);
+    }
+    int64_t beg = o->fa_pos[0] - TF_FLANK, end = o->fa_pos[o->n_fa - 1] + TF_FLANK + 1;
+    int64_t ref_len = 0, rbeg = beg < 0 ? 0 : beg;
+    char *ref = scan_inputs_fetch_ref(in, ch->tid, rbeg, end, &ref_len);
+    if (!ref) return -1;
+    FaWindow *w = fa_window_new(&job->fa_prm, ch->tid, o->fa_pos, (int)o->n_fa, ref, rbeg, ref_len,
+                                fa_emit, o);
+    int rc = fa_readbuf_feed(rb, w);
+    if (rc == 0) rc = fa_window_finish(w);
+    o->fa_reads += fa_window_reads(w);
+    fa_window_free(w);
+    free(ref);
+    return rc ? -1 : 0;
+}
 
 // Representation unification of the chunk's labels (after the scan, before the sampling).
 static int ru_apply(ScanInputs *in, const Chunk *ch, int64_t wbeg, const TruthRegion *tr,
@@ -262,7 +324,8 @@ static int ru_apply(ScanInputs *in, const Chunk *ch, int64_t wbeg, const TruthRe
     return rc;
 }
 
-static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, ChunkOut *o) {
+static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, ChunkOut *o,
+                          FaReadBuf *rb) {
     TruthRegion *tr = NULL;
     const int64_t *force = NULL;
     int n_force = 0;
@@ -287,7 +350,10 @@ static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, Chunk
     }
     o->truth = tr;
     o->ru = tr ? job->ru : NULL;
-    if (scan_region(in, &job->prm, ch->tid, wbeg, wend, force, n_force, chunk_emit, o) < 0)
+    // clair3-fa: keep the eligible reads reaching the windows of the chunk's own positions
+    if (job->fa) fa_readbuf_reset(rb, &job->fa_prm, ch->beg - TF_FLANK, ch->end + TF_FLANK + 1);
+    if (scan_region_reads(in, &job->prm, ch->tid, wbeg, wend, force, n_force, chunk_emit, o,
+                          job->fa ? fa_readbuf_add : NULL, rb) < 0)
         o->err = 1;
     if (tr && o->ru && !o->err && ru_apply(in, ch, wbeg, tr, o) < 0) o->err = 1;
     if (o->ru) {
@@ -326,6 +392,7 @@ static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, Chunk
             free(idx);
         }
     }
+    if (job->fa && !o->err && fa_chunk(job, in, ch, o, rb) < 0) o->err = 1;
     o->truth = NULL;
     truth_region_free(tr);
 }
@@ -334,10 +401,13 @@ static void process_chunk(const Job *job, ScanInputs *in, const Chunk *ch, Chunk
 typedef struct {
     Job job;
     ScanInputs **ins;  // one per thread
+    FaReadBuf **fa_bufs;  // clair3-fa: one per thread
     TensorWriter *w;
     size_t rec_bytes;
-    int nl, nf;
-    FeatureKind kind;
+    int nl, nf;     // nf: features per record (33 x channels)
+    FeatureKind kind;  // label kind of the records
+    int16_t *fa16;  // clair3-fa: one record's features widened to int16
+    long fa_reads;
     Progress prog;
     int64_t done_pos, total_pos;
     long n_written, n_cand;
@@ -350,12 +420,13 @@ static int run_work(void *ud, int thread, const Chunk *ch, void *slot) {
     o->n = 0;
     o->rec_bytes = run->rec_bytes;
     o->n_labels = run->nl;
-    o->n_feat = run->nf;
+    o->n_feat = run->nf;  // clair3-fa: int8 values per tensor in fa_feat (none in the record)
+    o->fa_reads = 0;
     o->kind = run->kind;
     o->n_cand = 0;
     o->err = 0;
     memset(&o->ru_counts, 0, sizeof o->ru_counts);
-    process_chunk(&run->job, run->ins[thread], ch, o);
+    process_chunk(&run->job, run->ins[thread], ch, o, run->fa_bufs ? run->fa_bufs[thread] : NULL);
     return o->err ? -1 : 0;
 }
 
@@ -374,15 +445,21 @@ static int run_sink(void *ud, const Chunk *ch, void *slot) {
     a->to_nonvariant += b->to_nonvariant;
     a->was_unlabelled += b->was_unlabelled;
     run->done_pos += ch->end - ch->beg;
+    run->fa_reads += o->fa_reads;
+    size_t kfa = 0;
     for (size_t k = 0; k < o->n; k++) {
         const uint8_t *r = o->data + k * run->rec_bytes;
         RecHead h;
         memcpy(&h, r, sizeof h);
         if (!h.keep) continue;
         const float *lab = h.labelled ? (const float *)(r + sizeof h) : NULL;
-        if (tensorwriter_append(run->w, h.tid, h.pos, h.ref, lab,
-                                (const int16_t *)(r + sizeof h + 4 * (size_t)run->nl)) < 0)
-            return -1;
+        const int16_t *feat = (const int16_t *)(r + sizeof h + 4 * (size_t)run->nl);
+        if (run->fa16) {  // the k-th kept record's clair3-fa tensor
+            const int8_t *f8 = o->fa_feat + kfa++ * (size_t)run->nf;
+            for (int i = 0; i < run->nf; i++) run->fa16[i] = f8[i];
+            feat = run->fa16;
+        }
+        if (tensorwriter_append(run->w, h.tid, h.pos, h.ref, lab, feat) < 0) return -1;
         run->n_written++;
     }
     if (progress_due(&run->prog)) {
@@ -397,7 +474,7 @@ static int run_sink(void *ud, const Chunk *ch, void *slot) {
 enum {
     OPT_PLATFORM = 1000, OPT_FEATURES, OPT_SNP_AF, OPT_INDEL_AF, OPT_MIN_DEPTH, OPT_MIN_MAPQ,
     OPT_MAX_DEPTH, OPT_TRUTH, OPT_CONFIDENT, OPT_NV_RATIO, OPT_SEED, OPT_CHUNK, OPT_DUMP,
-    OPT_COMPAT, OPT_EXCL_FLAGS, OPT_DROP_IMPROPER, OPT_UNIFY
+    OPT_COMPAT, OPT_EXCL_FLAGS, OPT_DROP_IMPROPER, OPT_UNIFY, OPT_FA_ROWS, OPT_NO_PHASING
 };
 
 int main_tensors(int argc, char **argv) {
@@ -429,6 +506,8 @@ int main_tensors(int argc, char **argv) {
         {"excl-flags", required_argument, NULL, OPT_EXCL_FLAGS},
         {"drop-improper", no_argument, NULL, OPT_DROP_IMPROPER},
         {"unify", no_argument, NULL, OPT_UNIFY},
+        {"fa-rows", required_argument, NULL, OPT_FA_ROWS},
+        {"no-phasing", no_argument, NULL, OPT_NO_PHASING},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *out_path = NULL, *bed_path = NULL;
     const char *truth_path = NULL, *conf_path = NULL, *platform_s = NULL;
@@ -438,7 +517,8 @@ int main_tensors(int argc, char **argv) {
     long min_depth = -1, min_mapq = -1, max_depth = -1;
     double snp_af = -1, indel_af = -1, nv_ratio = -1;
     FeatureKind kind = FEAT_CLAIR3_PILEUP;
-    int c, bad = 0, drop_improper = 0, have_excl = 0, unify = 0;
+    int c, bad = 0, drop_improper = 0, have_excl = 0, unify = 0, no_phasing = 0;
+    long fa_rows = -1;
     const char *compat = "calla";
     unsigned excl_flags = 0;
     optind = 1;
@@ -461,7 +541,8 @@ int main_tensors(int argc, char **argv) {
         case OPT_PLATFORM: platform_s = optarg; break;
         case OPT_FEATURES:
             if (feature_kind_parse(optarg, &kind) < 0) {
-                calla_err("unknown feature kind \"%s\" (clair3-pileup or clairvoyante)", optarg);
+                calla_err("unknown feature kind \"%s\" (clair3-pileup, clairvoyante or clair3-fa)",
+                          optarg);
                 bad = 1;
             }
             break;
@@ -504,6 +585,13 @@ int main_tensors(int argc, char **argv) {
             break;
         case OPT_DROP_IMPROPER: drop_improper = 1; break;
         case OPT_UNIFY: unify = 1; break;
+        case OPT_FA_ROWS:
+            if (parse_int(optarg, &fa_rows) < 0 || fa_rows < 1 || fa_rows > TF_FA_MAX_ROWS) {
+                calla_err("bad --fa-rows \"%s\" (1..%d)", optarg, TF_FA_MAX_ROWS);
+                bad = 1;
+            }
+            break;
+        case OPT_NO_PHASING: no_phasing = 1; break;
         default: bad = 1; break;
         }
     }
@@ -538,6 +626,14 @@ int main_tensors(int argc, char **argv) {
         calla_err("--unify needs --truth");
         bad = 1;
     }
+    if (!bad && kind != FEAT_CLAIR3_FA && (fa_rows >= 0 || no_phasing)) {
+        calla_err("--fa-rows and --no-phasing need --features clair3-fa");
+        bad = 1;
+    }
+    if (!bad && kind == FEAT_CLAIR3_FA && dump) {
+        calla_err("--dump-counts writes pileup counts; it does not take --features clair3-fa");
+        bad = 1;
+    }
     if (!bad && conf_path && !truth_path) {
         calla_err("--confident needs --truth");
         bad = 1;
@@ -559,7 +655,18 @@ int main_tensors(int argc, char **argv) {
     scan_params_compat(&prm, compat);  // validated above
     if (have_excl) prm.excl_flags = excl_flags;
     if (drop_improper) prm.drop_improper = 1;
-    if (nv_ratio < 0) nv_ratio = kind == FEAT_CLAIR3_PILEUP ? 5 : 2;
+    if (nv_ratio < 0) nv_ratio = kind == FEAT_CLAIR3_PILEUP ? 5 : kind == FEAT_CLAIR3_FA ? 1 : 2;
+    const int is_fa = kind == FEAT_CLAIR3_FA;
+    if (fa_rows < 0)
+        fa_rows = platform == PLATFORM_ONT ? TF_FA_ROWS_ONT
+                  : platform == PLATFORM_HIFI ? TF_FA_ROWS_HIFI : TF_FA_ROWS_ILMN;
+    FaParams fa_prm;
+    fa_params_default(&fa_prm, (int)fa_rows);
+    fa_prm.min_mapq = prm.min_mapq;
+    fa_prm.seed = (uint64_t)seed;
+    if (no_phasing) fa_prm.read_hp = NULL;
+    const int n_chan = is_fa ? (int)fa_rows * TF_FA_CHAN_PER_ROW : feature_kind_nchan(kind);
+    const FeatureKind label_kind = is_fa ? FEAT_CLAIR3_PILEUP : kind;
 
     int ret = CALLA_EXIT_RUNTIME;
     ScanInputs **ins = xcalloc(threads, sizeof *ins);
@@ -632,27 +739,39 @@ int main_tensors(int argc, char **argv) {
         clens[t] = scan_inputs_contig_len(ins[0], t);
     }
     cmdline = cmdline_without_threads(argc, argv);
-    TensorFileMeta meta = {kind, TF_NPOS, feature_kind_nchan(kind), feature_kind_nlabels(kind),
-                           tensorfile_record_bytes(kind), nc, cnames, clens,
+    TensorFileMeta meta = {kind, TF_NPOS, n_chan, feature_kind_nlabels(kind),
+                           tensorfile_record_bytes_nchan(kind, n_chan), nc, cnames, clens,
                            (char *)platform_name(platform), cmdline};
     w = tensorwriter_open(out_path, &meta);
     if (!w) goto out;
 
-    int nl = feature_kind_nlabels(kind), nf = TF_NPOS * feature_kind_nchan(kind);
-    size_t rec_bytes = (sizeof(RecHead) + 4 * (size_t)nl + 2 * (size_t)nf + 7) & ~(size_t)7;
+    int nl = feature_kind_nlabels(kind), nf = TF_NPOS * n_chan;
+    // clair3-fa tensors live in ChunkOut.fa_feat (kept records only), not in the records
+    size_t rec_bytes = (sizeof(RecHead) + 4 * (size_t)nl + (is_fa ? 0 : 2 * (size_t)nf) + 7) &
+                       ~(size_t)7;
     outs = xcalloc(2 * (size_t)threads, sizeof *outs);
     Run run;
     memset(&run, 0, sizeof run);
     RuParams ru_prm;
     ru_params_default(&ru_prm);
     ru_prm.min_af = prm.snp_af < prm.indel_af ? prm.snp_af : prm.indel_af;
-    run.job = (Job){prm, truth, nv_ratio, (uint64_t)seed, unify ? &ru_prm : NULL};
-    run.ins = ins, run.w = w, run.rec_bytes = rec_bytes, run.nl = nl, run.nf = nf, run.kind = kind;
+    run.job = (Job){prm, truth, nv_ratio, (uint64_t)seed, unify ? &ru_prm : NULL, is_fa, fa_prm, nf};
+    run.ins = ins, run.w = w, run.rec_bytes = rec_bytes, run.nl = nl, run.nf = nf;
+    run.kind = label_kind;
+    run.fa16 = is_fa ? xmalloc(sizeof(int16_t) * (size_t)nf) : NULL;
+    if (is_fa) {
+        run.fa_bufs = xcalloc((size_t)threads, sizeof *run.fa_bufs);
+        for (long t = 0; t < threads; t++) run.fa_bufs[t] = fa_readbuf_new();
+    }
     run.total_pos = total_pos;
     progress_init(&run.prog, 1.0);
     int failed = chunks_run(chunks, n_chunks, (int)threads, outs, sizeof *outs, run_work, run_sink,
                             &run) < 0;
     Progress prog = run.prog;
+    free(run.fa16);
+    if (run.fa_bufs)
+        for (long t = 0; t < threads; t++) fa_readbuf_free(run.fa_bufs[t]);
+    free(run.fa_bufs);
     if (unify && !failed) {
         const RuCounts *k = &run.ru;
         calla_info("representation unification: %ld candidate(s) locked to a truth site; %ld "
@@ -684,9 +803,14 @@ int main_tensors(int argc, char **argv) {
     w = NULL;
     if (rc < 0) goto out;
     double dt = now_seconds() - prog.start;
-    calla_info("done: %lld positions in %.2f s (%.0f positions/s), %ld candidates, %ld records "
-               "written to \"%s\"",
-               (long long)total_pos, dt, dt > 0 ? total_pos / dt : 0.0, n_cand, n_written, out_path);
+    calla_info("done: %lld positions in %.2f s (%.0f positions/s, %.0f candidates/s), %ld "
+               "candidates, %ld records written to \"%s\"",
+               (long long)total_pos, dt, dt > 0 ? total_pos / dt : 0.0,
+               dt > 0 ? n_cand / dt : 0.0, n_cand, n_written, out_path);
+    if (is_fa)
+        calla_info("clair3-fa: %d rows x 33 x 8 per tensor, %s, %ld reads decoded (%.0f records/s)",
+                   (int)fa_rows, no_phasing ? "unphased (--no-phasing)" : "HP from the reads' HP tags",
+                   run.fa_reads, dt > 0 ? n_written / dt : 0.0);
     ret = 0;
 out:
     if (w) tensorwriter_abort(w);
@@ -696,6 +820,8 @@ out:
             free(outs[i].data);
             free(outs[i].ru_c);
             free(outs[i].ru_al);
+            free(outs[i].fa_feat);
+            free(outs[i].fa_pos);
         }
     free(outs);
     for (long t = 0; t < threads; t++) scan_inputs_close(ins[t]);

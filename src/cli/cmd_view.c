@@ -1,6 +1,7 @@
 // cmd_view.c — `calla view`: print a tensor file's records (or its header) as text.
 // One line per record: contig, 1-based position, reference base, labels, features (five
 // tab-separated columns; labels and features comma-separated, features position-major).
+// Full-alignment (clair3-fa) files also print as blocks, one text line per read row (-c).
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -25,6 +26,13 @@ static void usage(FILE *out) {
             "                        1-based; --regions is the same)\n"
             "  -o, --output FILE     write to FILE (atomically) instead of standard output;\n"
             "                        '-' is standard output [-]\n"
+            "  -c, --channel C       clair3-fa files: each record as a block, a '#' line (contig,\n"
+            "                        position, reference, labels) then one line per read row:\n"
+            "                        C = 0..7 prints that channel at the 33 positions; C = reads\n"
+            "                        draws the rows as text ('.'/',' match forward/reverse, a\n"
+            "                        base for a mismatch, upper case forward, '+' insertion\n"
+            "                        anchor, '-' deletion anchor, '*' deleted base) followed by\n"
+            "                        the row's strand, MQ, AF and HP values\n"
             "  -h, --help            this text\n\n");
 }
 
@@ -49,12 +57,61 @@ static char *put_int(char *p, int v) {
     return p;
 }
 
+// Clair3 FA base codes back to letters (100 is A or N; A is printed).
+static char fa_base(int v, int fwd) {
+    char c = v == 100 ? 'A' : v == 25 ? 'C' : v == 75 ? 'G' : v == 50 ? 'T' : '?';
+    return fwd || c == '?' ? c : (char)(c + 32);
+}
+
+// One clair3-fa record as rows x 33 text: channel ch (0..7), or the reads drawing (ch < 0).
+static void print_fa_block(const TensorFileMeta *m, const int16_t *f, int ch, FILE *out) {
+    const int rows = m->n_chan / TF_FA_CHAN_PER_ROW;
+    for (int r = 0; r < rows; r++) {
+#define CELL(p, c) f[(size_t)(p) * m->n_chan + (size_t)r * TF_FA_CHAN_PER_ROW + (c)]
+        if (ch >= 0) {
+            fprintf(out, "%3d ", r);
+            for (int p = 0; p < m->n_pos; p++) fprintf(out, "%5d", CELL(p, ch));
+            fputc('\n', out);
+            continue;
+        }
+        int first = -1, last = -1, any = -1;
+        for (int p = 0; p < m->n_pos; p++)
+            if (CELL(p, 0) != 0) {
+                if (first < 0) first = p;
+                last = p;
+                any = p;
+            }
+        char line[64];
+        for (int p = 0; p < m->n_pos; p++) {
+            int fwd = CELL(p, 2) == 100, a = CELL(p, 1);
+            char c = ' ';
+            if (CELL(p, 0) == 0) c = p > first && p < last ? '*' : ' ';
+            else if (a == 0) c = fwd ? '.' : ',';
+            else if (a == -50) c = '+';
+            else if (a == -100) c = '-';
+            else c = fa_base(a, fwd);
+            line[p] = c;
+        }
+        line[m->n_pos] = 0;
+        fprintf(out, "%3d %s", r, line);
+        if (any >= 0)
+            fprintf(out, "  strand=%d mq=%d af=%d hp=%d", CELL(any, 2), CELL(any, 3), CELL(any, 5),
+                    CELL(any, 7));
+        fputc('\n', out);
+#undef CELL
+    }
+}
+
 static void print_header(const TensorFile *tf, FILE *out) {
     const TensorFileMeta *m = &tf->meta;
     fprintf(out, "magic: %s\n", TF_MAGIC);
     fprintf(out, "version: %d\n", TF_VERSION);
     fprintf(out, "feature_kind: %s\n", feature_kind_name(m->kind));
-    fprintf(out, "shape: %d x %d\n", m->n_pos, m->n_chan);
+    if (m->kind == FEAT_CLAIR3_FA)
+        fprintf(out, "shape: %d x %d (%d rows x %d channels)\n", m->n_pos, m->n_chan,
+                m->n_chan / TF_FA_CHAN_PER_ROW, TF_FA_CHAN_PER_ROW);
+    else
+        fprintf(out, "shape: %d x %d\n", m->n_pos, m->n_chan);
     fprintf(out, "dtype: int16\n");
     fprintf(out, "n_labels: %d\n", m->n_labels);
     fprintf(out, "record_bytes: %zu\n", m->record_bytes);
@@ -73,15 +130,27 @@ int main_view(int argc, char **argv) {
                                           {"region", required_argument, NULL, 'r'},
                                           {"regions", required_argument, NULL, 'r'},
                                           {"output", required_argument, NULL, 'o'},
+                                          {"channel", required_argument, NULL, 'c'},
                                           {NULL, 0, NULL, 0}};
-    int header = 0, c;
+    int header = 0, c, fa_ch = -2;  // -2: one line per record; -1: reads drawing; 0..7: channel
     const char *region = NULL, *out_path = NULL;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "Hr:o:h", lopts, NULL)) >= 0) {
+    while ((c = getopt_long(argc, argv, "Hr:o:c:h", lopts, NULL)) >= 0) {
         switch (c) {
         case 'H': header = 1; break;
         case 'r': region = optarg; break;
         case 'o': out_path = strcmp(optarg, "-") == 0 ? NULL : optarg; break;
+        case 'c':
+            if (strcmp(optarg, "reads") == 0) {
+                fa_ch = -1;
+            } else if (optarg[0] >= '0' && optarg[0] <= '7' && optarg[1] == 0) {
+                fa_ch = optarg[0] - '0';
+            } else {
+                calla_err("bad --channel \"%s\" (0..7 or reads)", optarg);
+                usage(stderr);
+                return CALLA_EXIT_USAGE;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return CALLA_EXIT_USAGE;
         }
@@ -117,7 +186,12 @@ int main_view(int argc, char **argv) {
             return CALLA_EXIT_RUNTIME;
         }
     }
-    if (rname) {
+    if (fa_ch > -2 && tf.meta.kind != FEAT_CLAIR3_FA) {
+        calla_err("--channel applies to clair3-fa tensor files; \"%s\" holds %s", path,
+                  feature_kind_name(tf.meta.kind));
+        rc = CALLA_EXIT_USAGE;
+    }
+    if (rc == 0 && rname) {
         for (int i = 0; i < tf.meta.n_contigs; i++)
             if (strcmp(tf.meta.contig_names[i], rname) == 0) rtid = i;
         if (rtid < 0) {
@@ -139,6 +213,7 @@ int main_view(int argc, char **argv) {
                 break;
             }
             if (rname && (h->contig != rtid || h->pos < rbeg || h->pos >= rend)) continue;
+            if (fa_ch > -2) fputs("# ", out);
             fprintf(out, "%s\t%d\t%c\t", m->contig_names[h->contig], h->pos + 1,
                     h->ref ? h->ref : 'N');
             if (h->labelled) {
@@ -150,8 +225,14 @@ int main_view(int argc, char **argv) {
             } else {
                 fputc('.', out);
             }
-            fputc('\t', out);
             const int16_t *f = tf_features(rec, m->n_labels);
+            if (fa_ch > -2) {
+                fputc('\n', out);
+                print_fa_block(m, f, fa_ch, out);
+                if (ferror(out)) break;
+                continue;
+            }
+            fputc('\t', out);
             char *p = line;
             for (size_t k = 0; k < nf; k++) {
                 if (k) *p++ = ',';

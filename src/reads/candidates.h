@@ -58,7 +58,7 @@ typedef struct {
     int base_count[4];  // A, C, G, T reads (both strands)
     int n_indels;
     IndelAllele *indels;  // sorted by count, descending
-    int16_t *features;    // n_pos * n_chan, position-major (see tensorfile.h)
+    int16_t *features;    // n_pos * n_chan, position-major (see tensorfile.h); NULL for clair3-fa
 } Candidate;
 
 typedef struct ScanInputs ScanInputs;
@@ -84,6 +84,16 @@ const char *scan_inputs_ref_path(const ScanInputs *in);
 typedef int (*CandidateFn)(const Candidate *c, void *ud);
 int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
                 const int64_t *force, int n_force, CandidateFn emit, void *ud);
+// The same, also handing every alignment the scan reads to on_read(read_ud, b) — unfiltered, in
+// file order, each once (a read spanning two scan blocks is not repeated), before the candidates
+// of its block are emitted; `b` is valid during the call only. on_read returns 0 to go on,
+// non-zero to stop (scan_region_reads then returns -1: the callback prints its error).
+// The full-alignment tensors buffer the chunk's reads this way instead of reading them twice.
+struct bam1_t;
+typedef int (*ScanReadFn)(void *ud, const struct bam1_t *b);
+int scan_region_reads(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
+                      const int64_t *force, int n_force, CandidateFn emit, void *ud,
+                      ScanReadFn on_read, void *read_ud);
 
 // Debug/test aid: writes one line per position of [beg, end) with coverage:
 // "contig pos(1-based) ref A C G T a c g t * # depth" (per-strand counts after the read filters).

@@ -472,8 +472,10 @@ typedef struct {
     hts_pos_t ref_len;
 } Block;
 
+// on_read (may be NULL) gets every record read whose position is >= skip_before (the reads
+// before it were handed over with the previous block).
 static int load_block(ScanInputs *in, const ScanParams *prm, int tid, int64_t beg, int64_t end,
-                      Block *blk) {
+                      Block *blk, ScanReadFn on_read, void *read_ud, int64_t skip_before) {
     int64_t clen = scan_inputs_contig_len(in, tid);
     const char *name = scan_inputs_contig_name(in, tid);
     blk->lo = beg - TF_FLANK - 1 < 0 ? 0 : beg - TF_FLANK - 1;
@@ -520,6 +522,10 @@ static int load_block(ScanInputs *in, const ScanParams *prm, int tid, int64_t be
             return -1;
         }
         last = b->core.pos;
+        if (on_read && b->core.pos >= skip_before && on_read(read_ud, b) != 0) {
+            hts_itr_destroy(itr);
+            return -1;
+        }
         if (b->core.flag & prm->excl_flags) continue;
         if (prm->drop_improper && (b->core.flag & BAM_FPAIRED) && !(b->core.flag & BAM_FPROPER_PAIR))
             continue;
@@ -627,7 +633,9 @@ static int emit_candidate(ScanInputs *in, const ScanParams *p, const Block *blk,
         else memset(&win[k], 0, sizeof win[k]);
         wref[k] = (q >= blk->lo && q < blk->hi) ? block_ref(blk, q) : 'N';
     }
-    if (p->kind == FEAT_CLAIR3_PILEUP) {
+    if (!feat) {
+        // clair3-fa: the caller builds the tensor from the reads (tensors/fa_window.h)
+    } else if (p->kind == FEAT_CLAIR3_PILEUP) {
         int fl = (p->ref_as_a ? C3F_REF_AS_A : 0) | (p->n_quirk ? C3F_N_PREV_DEL : 0);
         in->n_saturated += features_clair3_ex(win, wref, depth, p->max_depth, fl, feat);
     } else {
@@ -660,6 +668,12 @@ static int emit_candidate(ScanInputs *in, const ScanParams *p, const Block *blk,
 
 int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
                 const int64_t *force, int n_force, CandidateFn emit, void *ud) {
+    return scan_region_reads(in, p, tid, beg, end, force, n_force, emit, ud, NULL, NULL);
+}
+
+int scan_region_reads(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64_t end,
+                      const int64_t *force, int n_force, CandidateFn emit, void *ud,
+                      ScanReadFn on_read, void *read_ud) {
     if (!scan_inputs_contig_in_ref(in, tid)) {
         calla_err("contig \"%s\" of \"%s\" is absent from reference \"%s\"",
                   tid >= 0 && tid < scan_inputs_ncontigs(in) ? scan_inputs_contig_name(in, tid) : "?",
@@ -669,17 +683,20 @@ int scan_region(ScanInputs *in, const ScanParams *p, int tid, int64_t beg, int64
     int64_t clen = scan_inputs_contig_len(in, tid);
     if (beg < 0) beg = 0;
     if (end > clen) end = clen;
-    int nchan = feature_kind_nchan(p->kind);
-    int16_t *feat = xmalloc(sizeof(int16_t) * TF_NPOS * nchan);
+    int nchan = feature_kind_nchan(p->kind);  // -1 for clair3-fa: no pileup tensor
+    int16_t *feat = nchan > 0 ? xmalloc(sizeof(int16_t) * TF_NPOS * nchan) : NULL;
     EvRef *evbuf = NULL;
     int evcap = 0, fi = 0, ret = 0;
+    int64_t prev_hi = INT64_MIN;  // reads before it went to on_read with the previous block
     for (int64_t bb = beg; bb < end && ret == 0; bb += SCAN_BLOCK) {
         int64_t be = bb + SCAN_BLOCK < end ? bb + SCAN_BLOCK : end;
         Block blk = {0};
-        if (load_block(in, p, tid, bb, be, &blk) < 0) {
+        if (load_block(in, p, tid, bb, be, &blk, on_read, read_ud, prev_hi) < 0) {
             ret = -1;
+            free(blk.ref);
             break;
         }
+        prev_hi = blk.hi;
         while (fi < n_force && force[fi] < bb) fi++;
         for (int64_t pos = bb; pos < be; pos++) {
             int forced = 0;
@@ -719,7 +736,7 @@ int scan_region_counts(ScanInputs *in, const ScanParams *p, int tid, int64_t beg
     for (int64_t bb = beg < 0 ? 0 : beg; bb < end; bb += SCAN_BLOCK) {
         int64_t be = bb + SCAN_BLOCK < end ? bb + SCAN_BLOCK : end;
         Block blk = {0};
-        if (load_block(in, p, tid, bb, be, &blk) < 0) return -1;
+        if (load_block(in, p, tid, bb, be, &blk, NULL, NULL, 0) < 0) return -1;
         for (int64_t pos = bb; pos < be; pos++) {
             const PileupCol *c = &in->cols[pos - blk.lo];
             int depth = pileup_depth(c);

@@ -47,6 +47,10 @@ int feature_kind_parse(const char *s, FeatureKind *k) {
         *k = FEAT_CLAIRVOYANTE;
         return 0;
     }
+    if (strcmp(s, "clair3-fa") == 0 || strcmp(s, "fa") == 0) {
+        *k = FEAT_CLAIR3_FA;
+        return 0;
+    }
     return -1;
 }
 
@@ -68,6 +72,14 @@ int feature_kind_nlabels(FeatureKind k) {
     return -1;
 }
 
+int feature_kind_nchan_ok(FeatureKind k, int n_chan) {
+    if (k == FEAT_CLAIR3_FA)
+        return n_chan > 0 && n_chan % TF_FA_CHAN_PER_ROW == 0 &&
+               n_chan <= TF_FA_MAX_ROWS * TF_FA_CHAN_PER_ROW;
+    int nc = feature_kind_nchan(k);
+    return nc > 0 && n_chan == nc;
+}
+
 static size_t record_bytes_for(int n_pos, int n_chan, int n_labels) {
     size_t n = tf_features_offset(n_labels) + 2 * (size_t)n_pos * (size_t)n_chan;
     return (n + 7) & ~(size_t)7;
@@ -77,6 +89,12 @@ size_t tensorfile_record_bytes(FeatureKind k) {
     int nc = feature_kind_nchan(k), nl = feature_kind_nlabels(k);
     if (nc < 0 || nl < 0) return 0;
     return record_bytes_for(TF_NPOS, nc, nl);
+}
+
+size_t tensorfile_record_bytes_nchan(FeatureKind k, int n_chan) {
+    int nl = feature_kind_nlabels(k);
+    if (nl < 0 || !feature_kind_nchan_ok(k, n_chan)) return 0;
+    return record_bytes_for(TF_NPOS, n_chan, nl);
 }
 
 void tensorfile_meta_free(TensorFileMeta *m) {
@@ -140,8 +158,9 @@ static uint8_t *header_build(const TensorFileMeta *m, size_t rb, uint32_t *heade
 }
 
 TensorWriter *tensorwriter_open(const char *path, const TensorFileMeta *meta) {
-    int nc = feature_kind_nchan(meta->kind), nl = feature_kind_nlabels(meta->kind);
-    if (nc < 0 || meta->n_chan != nc || meta->n_labels != nl || meta->n_pos != TF_NPOS) {
+    int nl = feature_kind_nlabels(meta->kind);
+    if (nl < 0 || !feature_kind_nchan_ok(meta->kind, meta->n_chan) || meta->n_labels != nl ||
+        meta->n_pos != TF_NPOS) {
         calla_err("cannot write \"%s\": feature kind %d with shape %dx%d and %d labels is not "
                   "defined",
                   path, (int)meta->kind, meta->n_pos, meta->n_chan, meta->n_labels);
@@ -282,12 +301,21 @@ int tensorfile_open(TensorFile *tf, const char *path) {
                  h.version, TF_VERSION);
         return tf_fail(tf, path, why);
     }
-    int nc = feature_kind_nchan((FeatureKind)h.feature_kind);
     int nl = feature_kind_nlabels((FeatureKind)h.feature_kind);
-    if (nc < 0) {
+    if (nl < 0) {
         snprintf(why, sizeof why, "corrupt header: unknown feature kind %u", h.feature_kind);
         return tf_fail(tf, path, why);
     }
+    if (h.feature_kind == FEAT_CLAIR3_FA &&
+        (h.n_chan > INT32_MAX || !feature_kind_nchan_ok(FEAT_CLAIR3_FA, (int)h.n_chan))) {
+        snprintf(why, sizeof why,
+                 "corrupt header: clair3-fa n_chan %u is not a positive multiple of %d (rows x %d "
+                 "channels, at most %d rows)",
+                 h.n_chan, TF_FA_CHAN_PER_ROW, TF_FA_CHAN_PER_ROW, TF_FA_MAX_ROWS);
+        return tf_fail(tf, path, why);
+    }
+    int nc = h.feature_kind == FEAT_CLAIR3_FA ? (int)h.n_chan
+                                               : feature_kind_nchan((FeatureKind)h.feature_kind);
     if (h.n_pos != TF_NPOS || h.n_chan != (uint32_t)nc || h.n_labels != (uint32_t)nl ||
         h.dtype != TF_DTYPE_INT16 || h.record_bytes != record_bytes_for(TF_NPOS, nc, nl)) {
         snprintf(why, sizeof why,

@@ -34,6 +34,8 @@ typedef enum { FEAT_CLAIR3_PILEUP = 1, FEAT_CLAIRVOYANTE = 2, FEAT_CLAIR3_FA = 3
 #define TF_FA_ROWS_ILMN 55
 #define TF_FA_ROWS_HIFI 55
 #define TF_FA_ROWS_ONT 89
+// Largest row count a file may declare (a sanity bound for the reader; records stay < 1 MiB).
+#define TF_FA_MAX_ROWS 1024
 
 // Channels per position: 18 (Clair3 pileup, spec order A C G T I I1 D D1 * a c g t i i1 d d1 #),
 // 16 (Clairvoyante: base A,C,G,T major, channel minor: index 4*base + channel, after the
@@ -45,10 +47,15 @@ typedef enum { FEAT_CLAIR3_PILEUP = 1, FEAT_CLAIRVOYANTE = 2, FEAT_CLAIR3_FA = 3
 #define TF_CLV_NCHAN 16
 #define TF_CLV_NLABELS 16
 
-const char *feature_kind_name(FeatureKind k);          // "clair3-pileup" / "clairvoyante"
+const char *feature_kind_name(FeatureKind k);  // "clair3-pileup" / "clairvoyante" / "clair3-fa"
+// "clair3-pileup" (also "clair3", "pileup"), "clairvoyante", "clair3-fa" (also "fa").
 int feature_kind_parse(const char *s, FeatureKind *k);  // 0 ok, -1 unknown
+// Channels per position of the fixed-shape kinds; -1 for clair3-fa (rows * 8, per file).
 int feature_kind_nchan(FeatureKind k);
 int feature_kind_nlabels(FeatureKind k);
+// 1 when n_chan is valid for kind k: 18 / 16 for the fixed kinds, a positive multiple of
+// TF_FA_CHAN_PER_ROW up to TF_FA_MAX_ROWS rows for clair3-fa; else 0.
+int feature_kind_nchan_ok(FeatureKind k, int n_chan);
 
 typedef struct {
     char magic[8];          // "CALLATNS"
@@ -58,7 +65,7 @@ typedef struct {
     uint32_t record_bytes;
     uint32_t feature_kind;  // FeatureKind
     uint32_t n_pos;         // 33
-    uint32_t n_chan;        // 18 or 16
+    uint32_t n_chan;        // 18, 16, or rows * 8 (clair3-fa)
     uint32_t dtype;         // 1 = int16 (the only one defined)
     uint32_t n_labels;      // 4 or 16
     uint32_t n_contigs;
@@ -87,7 +94,11 @@ typedef struct {
     char *cmdline;
 } TensorFileMeta;
 
+// Record size of a fixed-shape kind (0 for clair3-fa, whose size depends on its rows).
 size_t tensorfile_record_bytes(FeatureKind k);
+// Record size for kind k with n_chan channels per position (any kind); 0 when n_chan is not
+// valid for k (feature_kind_nchan_ok).
+size_t tensorfile_record_bytes_nchan(FeatureKind k, int n_chan);
 // Offsets inside a record.
 #define TF_LABELS_OFFSET 12
 static inline size_t tf_features_offset(int n_labels) { return 12 + 4 * (size_t)n_labels; }

@@ -4,6 +4,7 @@
 // contigs chr1 (1000 bp) and chrX (500 bp); record i (i = 0..n-1, n = 3) has
 //   contig i % 2, pos 10 * (i % 40) + 5, ref "ACGT"[i % 4], feature[p][c] = feat_value(i, p, c),
 //   labels: record 1 unlabelled; otherwise fixture_labels().
+// clair3-fa fixtures have FA_ROWS (3) rows: n_chan = 24, feature index p * 24 + r * 8 + c.
 #include <errno.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -25,7 +26,7 @@ static int16_t feat_value(int i, int p, int c) {
 static void fixture_labels(FeatureKind k, int i, float *L) {
     int nl = feature_kind_nlabels(k);
     for (int j = 0; j < nl; j++) L[j] = 0;
-    if (k == FEAT_CLAIR3_PILEUP) {
+    if (k == FEAT_CLAIR3_PILEUP || k == FEAT_CLAIR3_FA) {
         L[0] = (float)(2 + i);  // gt21
         L[1] = 2;
         L[2] = 14;
@@ -39,6 +40,13 @@ static void fixture_labels(FeatureKind k, int i, float *L) {
     }
 }
 
+#define FA_ROWS 3
+
+// Channels per position of the fixtures: the kind's, or FA_ROWS x 8 for clair3-fa.
+static int fixture_nchan(FeatureKind k) {
+    return k == FEAT_CLAIR3_FA ? FA_ROWS * TF_FA_CHAN_PER_ROW : feature_kind_nchan(k);
+}
+
 static char *names[2] = {"chr1", "chrX"};
 static int64_t lens[2] = {1000, 500};
 
@@ -47,9 +55,9 @@ static TensorFileMeta make_meta(FeatureKind k) {
     memset(&m, 0, sizeof(m));
     m.kind = k;
     m.n_pos = TF_NPOS;
-    m.n_chan = feature_kind_nchan(k);
+    m.n_chan = fixture_nchan(k);
     m.n_labels = feature_kind_nlabels(k);
-    m.record_bytes = tensorfile_record_bytes(k);
+    m.record_bytes = tensorfile_record_bytes_nchan(k, m.n_chan);
     m.n_contigs = 2;
     m.contig_names = names;
     m.contig_lens = lens;
@@ -96,11 +104,12 @@ static void roundtrip(const char *dir, FeatureKind k, int n) {
     snprintf(path, sizeof path, "%s/rt-%d.ctf", dir, (int)k);
     T_EQ_INT(write_fixture(path, k, n), 0);
     T_CHECK(!tmp_exists(dir));
-    int nc = feature_kind_nchan(k), nl = feature_kind_nlabels(k);
+    int nc = fixture_nchan(k), nl = feature_kind_nlabels(k);
     size_t rb = 12 + 4 * (size_t)nl + 2 * 33 * (size_t)nc;
-    rb = (rb + 7) / 8 * 8;  // 1216 (clair3) or 1136 (clairvoyante)
-    T_EQ_INT(rb, k == FEAT_CLAIR3_PILEUP ? 1216 : 1136);
-    T_EQ_INT(tensorfile_record_bytes(k), rb);
+    rb = (rb + 7) / 8 * 8;  // 1216 (clair3), 1136 (clairvoyante), 1616 (clair3-fa, 3 rows)
+    T_EQ_INT(rb, k == FEAT_CLAIR3_PILEUP ? 1216 : k == FEAT_CLAIRVOYANTE ? 1136 : 1616);
+    T_EQ_INT(tensorfile_record_bytes_nchan(k, nc), rb);
+    if (k != FEAT_CLAIR3_FA) T_EQ_INT(tensorfile_record_bytes(k), rb);
     T_EQ_INT(file_size(path), 4096 + (long)n * (long)rb);
 
     // Raw header bytes at the documented offsets.
@@ -221,8 +230,30 @@ int main(int argc, char **argv) {
     T_EQ_INT(feature_kind_nchan(FEAT_CLAIR3_PILEUP), 18);
     T_EQ_INT(feature_kind_nlabels(FEAT_CLAIRVOYANTE), 16);
 
+    T_EQ_INT(feature_kind_parse("clair3-fa", &k), 0);
+    T_EQ_INT(k, FEAT_CLAIR3_FA);
+    T_CHECK(strcmp(feature_kind_name(FEAT_CLAIR3_FA), "clair3-fa") == 0);
+    T_EQ_INT(feature_kind_nlabels(FEAT_CLAIR3_FA), 4);
+    // clair3-fa: rows x 8 channels, rows 1..TF_FA_MAX_ROWS; the fixed kinds take their own only.
+    T_EQ_INT(feature_kind_nchan_ok(FEAT_CLAIR3_FA, 8), 1);
+    T_EQ_INT(feature_kind_nchan_ok(FEAT_CLAIR3_FA, 89 * 8), 1);
+    T_EQ_INT(feature_kind_nchan_ok(FEAT_CLAIR3_FA, TF_FA_MAX_ROWS * 8), 1);
+    T_EQ_INT(feature_kind_nchan_ok(FEAT_CLAIR3_FA, TF_FA_MAX_ROWS * 8 + 8), 0);
+    T_EQ_INT(feature_kind_nchan_ok(FEAT_CLAIR3_FA, 0), 0);
+    T_EQ_INT(feature_kind_nchan_ok(FEAT_CLAIR3_FA, 20), 0);
+    T_EQ_INT(feature_kind_nchan_ok(FEAT_CLAIR3_FA, -8), 0);
+    T_EQ_INT(feature_kind_nchan_ok(FEAT_CLAIR3_PILEUP, 18), 1);
+    T_EQ_INT(feature_kind_nchan_ok(FEAT_CLAIR3_PILEUP, 24), 0);
+    T_EQ_INT(tensorfile_record_bytes(FEAT_CLAIR3_FA), 0);
+    T_EQ_INT(tensorfile_record_bytes_nchan(FEAT_CLAIR3_FA, 20), 0);
+    // 55 rows (ilmn/hifi): 12 + 16 + 2 * 33 * 440 = 29068 -> 29072; 89 rows (ont): 47024.
+    T_EQ_INT(tensorfile_record_bytes_nchan(FEAT_CLAIR3_FA, 55 * 8), 29072);
+    T_EQ_INT(tensorfile_record_bytes_nchan(FEAT_CLAIR3_FA, 89 * 8), 47024);
+    T_EQ_INT(tensorfile_record_bytes_nchan(FEAT_CLAIR3_PILEUP, 18), 1216);
+
     roundtrip(dir, FEAT_CLAIR3_PILEUP, 57);
     roundtrip(dir, FEAT_CLAIRVOYANTE, 5);
+    roundtrip(dir, FEAT_CLAIR3_FA, 7);
 
     // Empty file (zero records) is valid.
     char path[512], bad[512];
@@ -254,6 +285,9 @@ int main(int argc, char **argv) {
     // Mismatched shape -> NULL.
     m.n_chan = 16;
     T_CHECK(tensorwriter_open(path, &m) == NULL);
+    TensorFileMeta mf = make_meta(FEAT_CLAIR3_FA);
+    mf.n_chan = 20;  // not rows x 8
+    T_CHECK(tensorwriter_open(path, &mf) == NULL);
     // Full disk: a file-size limit makes writes fail (EFBIG) like ENOSPC would. In a child, so
     // the limit does not leak; the writer must fail and leave neither file nor temporary.
     snprintf(path, sizeof path, "%s/full.ctf", dir);
@@ -312,6 +346,23 @@ int main(int argc, char **argv) {
     tensorfile_close(&tf);
     snprintf(bad, sizeof bad, "%s/missing.ctf", dir);
     expect_open_fails(bad);
+
+    // clair3-fa: n_chan must be rows x 8 (the record size is checked too).
+    snprintf(path, sizeof path, "%s/fa.ctf", dir);
+    T_EQ_INT(write_fixture(path, FEAT_CLAIR3_FA, 2), 0);
+    snprintf(bad, sizeof bad, "%s/fa-bad.ctf", dir);
+    uint32_t c20 = 20, c0 = 0, c16 = 16, cbig = (TF_FA_MAX_ROWS + 1) * 8;
+    copy_patch(path, bad, -1, 36, &c20, 4);  // not a multiple of 8
+    expect_open_fails(bad);
+    copy_patch(path, bad, -1, 36, &c0, 4);  // zero rows
+    expect_open_fails(bad);
+    copy_patch(path, bad, -1, 36, &cbig, 4);  // too many rows
+    expect_open_fails(bad);
+    copy_patch(path, bad, -1, 36, &c16, 4);  // 2 rows, but the records are sized for 3
+    expect_open_fails(bad);
+    T_EQ_INT(tensorfile_open(&tf, path), 0);
+    T_EQ_INT(tf.meta.n_chan, 24);
+    tensorfile_close(&tf);
 
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
