@@ -1,0 +1,147 @@
+// infer_bf16.c — see infer_bf16.h.
+#include "network/infer_bf16.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "common/util.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && (defined(__clang__) || __GNUC__ >= 10)
+#define CALLA_BF16_KERNEL 1
+#include <immintrin.h>
+#endif
+
+int bf16mat_pack(Bf16Mat *m, const float *B, int K, int N, int ldb) {
+    memset(m, 0, sizeof *m);
+    if (K <= 0 || N <= 0 || ldb < N) return -1;
+    m->K = K, m->N = N, m->kp2 = (K + 1) / 2, m->npanels = (N + BF16_NP - 1) / BF16_NP;
+    m->w = xcalloc((size_t)m->npanels * m->kp2 * BF16_NP, sizeof *m->w);
+    for (int j = 0; j < m->npanels; j++)
+        for (int p = 0; p < m->kp2; p++) {
+            uint32_t *dst = m->w + ((size_t)j * m->kp2 + p) * BF16_NP;
+            for (int c = 0; c < BF16_NP && j * BF16_NP + c < N; c++) {
+                const int n = j * BF16_NP + c;
+                float e = B[(size_t)(2 * p) * ldb + n];
+                float o = 2 * p + 1 < K ? B[(size_t)(2 * p + 1) * ldb + n] : 0.0f;
+                dst[c] = bf16_pair(e, o);
+            }
+        }
+    return 0;
+}
+
+void bf16mat_free(Bf16Mat *m) {
+    free(m->w);
+    memset(m, 0, sizeof *m);
+}
+
+void bf16_pack_rows(uint32_t *out, int ldo, const float *A, int M, int K, int lda) {
+    for (int r = 0; r < M; r++) {
+        const float *a = A + (size_t)r * lda;
+        uint32_t *o = out + (size_t)r * ldo;
+        int p = 0;
+        for (; 2 * p + 1 < K; p++) o[p] = bf16_pair(a[2 * p], a[2 * p + 1]);
+        if (2 * p < K) o[p] = bf16_pair(a[2 * p], 0.0f);
+    }
+}
+
+// vdpbf16ps's flushing: a subnormal input or result reads / becomes a zero of the same sign.
+static inline float flush(float x) { return fabsf(x) < FLT_MIN ? copysignf(0.0f, x) : x; }
+
+static void gemm_scalar(int M, const uint32_t *A2, int lda2, const Bf16Mat *B, const float *bias,
+                        float *C, int ldc) {
+    for (int m = 0; m < M; m++) {
+        const uint32_t *a = A2 + (size_t)m * lda2;
+        for (int j = 0; j < B->npanels; j++) {
+            float acc[BF16_NP];
+            const int n0 = j * BF16_NP, nn = B->N - n0 < BF16_NP ? B->N - n0 : BF16_NP;
+            for (int c = 0; c < BF16_NP; c++) acc[c] = c < nn && bias ? flush(bias[n0 + c]) : 0.0f;
+            const uint32_t *bp = B->w + (size_t)j * B->kp2 * BF16_NP;
+            for (int p = 0; p < B->kp2; p++) {
+                const float alo = flush(bf16_to_f32((uint16_t)a[p])),
+                            ahi = flush(bf16_to_f32((uint16_t)(a[p] >> 16)));
+                const uint32_t *b = bp + (size_t)p * BF16_NP;
+                for (int c = 0; c < BF16_NP; c++) {
+                    const float blo = flush(bf16_to_f32((uint16_t)b[c])),
+                                bhi = flush(bf16_to_f32((uint16_t)(b[c] >> 16)));
+                    float s = flush(acc[c] + flush(ahi * bhi));  // products are exact in fp32
+                    acc[c] = flush(s + flush(alo * blo));
+                }
+            }
+            for (int c = 0; c < nn; c++) C[(size_t)m * ldc + n0 + c] = acc[c];
+        }
+    }
+}
+
+#ifdef CALLA_BF16_KERNEL
+#define BF16_TARGET __attribute__((target("avx512f,avx512bf16")))
+
+// One panel (up to 64 columns, 4 vectors), R (1..4) rows: 4R accumulators in registers.
+#define DP(acc, a, b) acc = _mm512_dpbf16_ps(acc, (__m512bh)(a), (__m512bh)(b))
+BF16_TARGET static inline void panel_rows(int R, int kp2, const uint32_t *A, int lda2,
+                                          const uint32_t *bp, const __m512 bv[4],
+                                          const __mmask16 mk[4], float *C, int ldc) {
+    __m512 c[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int v = 0; v < 4; v++) c[r][v] = bv[v];
+    for (int p = 0; p < kp2; p++) {
+        const uint32_t *b = bp + (size_t)p * BF16_NP;
+        const __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + 16),
+                      b2 = _mm512_loadu_si512(b + 32), b3 = _mm512_loadu_si512(b + 48);
+        for (int r = 0; r < 4; r++) {
+            if (r >= R) break;
+            const __m512i a = _mm512_set1_epi32((int)A[(size_t)r * lda2 + p]);
+            DP(c[r][0], a, b0), DP(c[r][1], a, b1), DP(c[r][2], a, b2), DP(c[r][3], a, b3);
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < 4; v++)
+            _mm512_mask_storeu_ps(C + (size_t)r * ldc + 16 * v, mk[v], c[r][v]);
+}
+
+BF16_TARGET static void gemm_avx512(int M, const uint32_t *A2, int lda2, const Bf16Mat *B,
+                                    const float *bias, float *C, int ldc) {
+    for (int j = 0; j < B->npanels; j++) {
+        const int n0 = j * BF16_NP, nn = B->N - n0 < BF16_NP ? B->N - n0 : BF16_NP;
+        __mmask16 mk[4];
+        __m512 bv[4];
+        for (int v = 0; v < 4; v++) {
+            int rem = nn - 16 * v;
+            mk[v] = rem >= 16 ? (__mmask16)0xffff : rem <= 0 ? 0 : (__mmask16)((1u << rem) - 1);
+            bv[v] = bias ? _mm512_maskz_loadu_ps(mk[v], bias + n0 + 16 * v) : _mm512_setzero_ps();
+        }
+        const uint32_t *bp = B->w + (size_t)j * B->kp2 * BF16_NP;
+        int m = 0;
+        for (; m + 4 <= M; m += 4)
+            panel_rows(4, B->kp2, A2 + (size_t)m * lda2, lda2, bp, bv, mk,
+                       C + (size_t)m * ldc + n0, ldc);
+        if (m < M)
+            panel_rows(M - m, B->kp2, A2 + (size_t)m * lda2, lda2, bp, bv, mk,
+                       C + (size_t)m * ldc + n0, ldc);
+    }
+}
+#undef DP
+#endif
+
+int bf16_simd_available(void) {
+#ifdef CALLA_BF16_KERNEL
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bf16") != 0;
+#else
+    return 0;
+#endif
+}
+
+void bf16_gemm(int M, const uint32_t *A2, int lda2, const Bf16Mat *B, const float *bias, float *C,
+               int ldc, int simd) {
+    if (M <= 0) return;
+#ifdef CALLA_BF16_KERNEL
+    if (simd) {
+        gemm_avx512(M, A2, lda2, B, bias, C, ldc);
+        return;
+    }
+#else
+    (void)simd;
+#endif
+    gemm_scalar(M, A2, lda2, B, bias, C, ldc);
+}
