@@ -76,28 +76,50 @@ static void gemm_scalar(int M, const uint32_t *A2, int lda2, const Bf16Mat *B, c
 #ifdef CALLA_BF16_KERNEL
 #define BF16_TARGET __attribute__((target("avx512f,avx512bf16")))
 
-// One panel (up to 64 columns, 4 vectors), R (1..4) rows: 4R accumulators in registers.
+// One panel (up to 64 columns, 4 vectors) of 4 rows: 16 accumulators kept in registers (named
+// variables: GCC spills an array of vectors indexed in a loop).
 #define DP(acc, a, b) acc = _mm512_dpbf16_ps(acc, (__m512bh)(a), (__m512bh)(b))
-BF16_TARGET static inline void panel_rows(int R, int kp2, const uint32_t *A, int lda2,
-                                          const uint32_t *bp, const __m512 bv[4],
-                                          const __mmask16 mk[4], float *C, int ldc) {
-    __m512 c[4][4];
-    for (int r = 0; r < 4; r++)
-        for (int v = 0; v < 4; v++) c[r][v] = bv[v];
+#define ST(r, v, acc) _mm512_mask_storeu_ps(C + (size_t)(r) * ldc + 16 * (v), mk[v], acc)
+BF16_TARGET static inline void panel_4rows(int kp2, const uint32_t *A, int lda2,
+                                           const uint32_t *bp, const __m512 bv[4],
+                                           const __mmask16 mk[4], float *C, int ldc) {
+    __m512 c00 = bv[0], c01 = bv[1], c02 = bv[2], c03 = bv[3];
+    __m512 c10 = bv[0], c11 = bv[1], c12 = bv[2], c13 = bv[3];
+    __m512 c20 = bv[0], c21 = bv[1], c22 = bv[2], c23 = bv[3];
+    __m512 c30 = bv[0], c31 = bv[1], c32 = bv[2], c33 = bv[3];
+    const uint32_t *a0 = A, *a1 = A + lda2, *a2 = A + 2 * (size_t)lda2, *a3 = A + 3 * (size_t)lda2;
     for (int p = 0; p < kp2; p++) {
         const uint32_t *b = bp + (size_t)p * BF16_NP;
         const __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + 16),
                       b2 = _mm512_loadu_si512(b + 32), b3 = _mm512_loadu_si512(b + 48);
-        for (int r = 0; r < 4; r++) {
-            if (r >= R) break;
-            const __m512i a = _mm512_set1_epi32((int)A[(size_t)r * lda2 + p]);
-            DP(c[r][0], a, b0), DP(c[r][1], a, b1), DP(c[r][2], a, b2), DP(c[r][3], a, b3);
-        }
+        __m512i x = _mm512_set1_epi32((int)a0[p]);
+        DP(c00, x, b0), DP(c01, x, b1), DP(c02, x, b2), DP(c03, x, b3);
+        x = _mm512_set1_epi32((int)a1[p]);
+        DP(c10, x, b0), DP(c11, x, b1), DP(c12, x, b2), DP(c13, x, b3);
+        x = _mm512_set1_epi32((int)a2[p]);
+        DP(c20, x, b0), DP(c21, x, b1), DP(c22, x, b2), DP(c23, x, b3);
+        x = _mm512_set1_epi32((int)a3[p]);
+        DP(c30, x, b0), DP(c31, x, b1), DP(c32, x, b2), DP(c33, x, b3);
     }
-    for (int r = 0; r < R; r++)
-        for (int v = 0; v < 4; v++)
-            _mm512_mask_storeu_ps(C + (size_t)r * ldc + 16 * v, mk[v], c[r][v]);
+    ST(0, 0, c00), ST(0, 1, c01), ST(0, 2, c02), ST(0, 3, c03);
+    ST(1, 0, c10), ST(1, 1, c11), ST(1, 2, c12), ST(1, 3, c13);
+    ST(2, 0, c20), ST(2, 1, c21), ST(2, 2, c22), ST(2, 3, c23);
+    ST(3, 0, c30), ST(3, 1, c31), ST(3, 2, c32), ST(3, 3, c33);
 }
+
+BF16_TARGET static inline void panel_1row(int kp2, const uint32_t *A, const uint32_t *bp,
+                                          const __m512 bv[4], const __mmask16 mk[4], float *C,
+                                          int ldc) {
+    __m512 c00 = bv[0], c01 = bv[1], c02 = bv[2], c03 = bv[3];
+    for (int p = 0; p < kp2; p++) {
+        const uint32_t *b = bp + (size_t)p * BF16_NP;
+        const __m512i x = _mm512_set1_epi32((int)A[p]);
+        DP(c00, x, _mm512_loadu_si512(b)), DP(c01, x, _mm512_loadu_si512(b + 16));
+        DP(c02, x, _mm512_loadu_si512(b + 32)), DP(c03, x, _mm512_loadu_si512(b + 48));
+    }
+    ST(0, 0, c00), ST(0, 1, c01), ST(0, 2, c02), ST(0, 3, c03);
+}
+#undef ST
 
 BF16_TARGET static void gemm_avx512(int M, const uint32_t *A2, int lda2, const Bf16Mat *B,
                                     const float *bias, float *C, int ldc) {
@@ -113,11 +135,10 @@ BF16_TARGET static void gemm_avx512(int M, const uint32_t *A2, int lda2, const B
         const uint32_t *bp = B->w + (size_t)j * B->kp2 * BF16_NP;
         int m = 0;
         for (; m + 4 <= M; m += 4)
-            panel_rows(4, B->kp2, A2 + (size_t)m * lda2, lda2, bp, bv, mk,
-                       C + (size_t)m * ldc + n0, ldc);
-        if (m < M)
-            panel_rows(M - m, B->kp2, A2 + (size_t)m * lda2, lda2, bp, bv, mk,
-                       C + (size_t)m * ldc + n0, ldc);
+            panel_4rows(B->kp2, A2 + (size_t)m * lda2, lda2, bp, bv, mk,
+                        C + (size_t)m * ldc + n0, ldc);
+        for (; m < M; m++)
+            panel_1row(B->kp2, A2 + (size_t)m * lda2, bp, bv, mk, C + (size_t)m * ldc + n0, ldc);
     }
 }
 #undef DP
