@@ -48,18 +48,19 @@ void bf16_pack_rows(uint32_t *out, int ldo, const float *A, int M, int K, int ld
 // vdpbf16ps's flushing: a subnormal input or result reads / becomes a zero of the same sign.
 static inline float flush(float x) { return fabsf(x) < FLT_MIN ? copysignf(0.0f, x) : x; }
 
-static void gemm_scalar(int M, const uint32_t *A2, int lda2, const Bf16Mat *B, const float *bias,
-                        float *C, int ldc) {
+static void gemm_scalar(int M, const uint32_t *Ax, int ldx, int kx2, const uint32_t *Ah, int ldh,
+                        const Bf16Mat *B, const float *bias, float *C, int ldc) {
     for (int m = 0; m < M; m++) {
-        const uint32_t *a = A2 + (size_t)m * lda2;
+        const uint32_t *ax = Ax + (size_t)m * ldx, *ah = Ah + (size_t)m * ldh - kx2;
         for (int j = 0; j < B->npanels; j++) {
             float acc[BF16_NP];
             const int n0 = j * BF16_NP, nn = B->N - n0 < BF16_NP ? B->N - n0 : BF16_NP;
             for (int c = 0; c < BF16_NP; c++) acc[c] = c < nn && bias ? flush(bias[n0 + c]) : 0.0f;
             const uint32_t *bp = B->w + (size_t)j * B->kp2 * BF16_NP;
             for (int p = 0; p < B->kp2; p++) {
-                const float alo = flush(bf16_to_f32((uint16_t)a[p])),
-                            ahi = flush(bf16_to_f32((uint16_t)(a[p] >> 16)));
+                const uint32_t ap = p < kx2 ? ax[p] : ah[p];
+                const float alo = flush(bf16_to_f32((uint16_t)ap)),
+                            ahi = flush(bf16_to_f32((uint16_t)(ap >> 16)));
                 const uint32_t *b = bp + (size_t)p * BF16_NP;
                 for (int c = 0; c < BF16_NP; c++) {
                     const float blo = flush(bf16_to_f32((uint16_t)b[c])),
@@ -80,15 +81,20 @@ static void gemm_scalar(int M, const uint32_t *A2, int lda2, const Bf16Mat *B, c
 // variables: GCC spills an array of vectors indexed in a loop).
 #define DP(acc, a, b) acc = _mm512_dpbf16_ps(acc, (__m512bh)(a), (__m512bh)(b))
 #define ST(r, v, acc) _mm512_mask_storeu_ps(C + (size_t)(r) * ldc + 16 * (v), mk[v], acc)
-BF16_TARGET static inline void panel_4rows(int kp2, const uint32_t *A, int lda2,
-                                           const uint32_t *bp, const __m512 bv[4],
-                                           const __mmask16 mk[4], float *C, int ldc) {
+BF16_TARGET static inline void panel_4rows(int kp2, const uint32_t *Ax, int ldx, int kx2,
+                                           const uint32_t *Ah, int ldh, const uint32_t *bp,
+                                           const __m512 bv[4], const __mmask16 mk[4], float *C,
+                                           int ldc) {
     __m512 c00 = bv[0], c01 = bv[1], c02 = bv[2], c03 = bv[3];
     __m512 c10 = bv[0], c11 = bv[1], c12 = bv[2], c13 = bv[3];
     __m512 c20 = bv[0], c21 = bv[1], c22 = bv[2], c23 = bv[3];
     __m512 c30 = bv[0], c31 = bv[1], c32 = bv[2], c33 = bv[3];
-    const uint32_t *a0 = A, *a1 = A + lda2, *a2 = A + 2 * (size_t)lda2, *a3 = A + 3 * (size_t)lda2;
-    for (int p = 0; p < kp2; p++) {
+    const uint32_t *a0 = Ax, *a1 = Ax + ldx, *a2 = Ax + 2 * (size_t)ldx, *a3 = Ax + 3 * (size_t)ldx;
+    for (int p = 0, pe = kx2; p < kp2; pe = kp2) {  // pairs [0, kx2) from Ax, then Ah
+        if (p == kx2) {
+            a0 = Ah - kx2, a1 = a0 + ldh, a2 = a0 + 2 * (size_t)ldh, a3 = a0 + 3 * (size_t)ldh;
+        }
+        for (; p < pe; p++) {
         const uint32_t *b = bp + (size_t)p * BF16_NP;
         const __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + 16),
                       b2 = _mm512_loadu_si512(b + 32), b3 = _mm512_loadu_si512(b + 48);
@@ -100,6 +106,7 @@ BF16_TARGET static inline void panel_4rows(int kp2, const uint32_t *A, int lda2,
         DP(c20, x, b0), DP(c21, x, b1), DP(c22, x, b2), DP(c23, x, b3);
         x = _mm512_set1_epi32((int)a3[p]);
         DP(c30, x, b0), DP(c31, x, b1), DP(c32, x, b2), DP(c33, x, b3);
+        }
     }
     ST(0, 0, c00), ST(0, 1, c01), ST(0, 2, c02), ST(0, 3, c03);
     ST(1, 0, c10), ST(1, 1, c11), ST(1, 2, c12), ST(1, 3, c13);
@@ -107,13 +114,14 @@ BF16_TARGET static inline void panel_4rows(int kp2, const uint32_t *A, int lda2,
     ST(3, 0, c30), ST(3, 1, c31), ST(3, 2, c32), ST(3, 3, c33);
 }
 
-BF16_TARGET static inline void panel_1row(int kp2, const uint32_t *A, const uint32_t *bp,
+BF16_TARGET static inline void panel_1row(int kp2, const uint32_t *Ax, int kx2,
+                                          const uint32_t *Ah, const uint32_t *bp,
                                           const __m512 bv[4], const __mmask16 mk[4], float *C,
                                           int ldc) {
     __m512 c00 = bv[0], c01 = bv[1], c02 = bv[2], c03 = bv[3];
     for (int p = 0; p < kp2; p++) {
         const uint32_t *b = bp + (size_t)p * BF16_NP;
-        const __m512i x = _mm512_set1_epi32((int)A[p]);
+        const __m512i x = _mm512_set1_epi32((int)(p < kx2 ? Ax[p] : Ah[p - kx2]));
         DP(c00, x, _mm512_loadu_si512(b)), DP(c01, x, _mm512_loadu_si512(b + 16));
         DP(c02, x, _mm512_loadu_si512(b + 32)), DP(c03, x, _mm512_loadu_si512(b + 48));
     }
@@ -121,7 +129,8 @@ BF16_TARGET static inline void panel_1row(int kp2, const uint32_t *A, const uint
 }
 #undef ST
 
-BF16_TARGET static void gemm_avx512(int M, const uint32_t *A2, int lda2, const Bf16Mat *B,
+BF16_TARGET static void gemm_avx512(int M, const uint32_t *Ax, int ldx, int kx2,
+                                    const uint32_t *Ah, int ldh, const Bf16Mat *B,
                                     const float *bias, float *C, int ldc) {
     for (int j = 0; j < B->npanels; j++) {
         const int n0 = j * BF16_NP, nn = B->N - n0 < BF16_NP ? B->N - n0 : BF16_NP;
@@ -135,10 +144,11 @@ BF16_TARGET static void gemm_avx512(int M, const uint32_t *A2, int lda2, const B
         const uint32_t *bp = B->w + (size_t)j * B->kp2 * BF16_NP;
         int m = 0;
         for (; m + 4 <= M; m += 4)
-            panel_4rows(B->kp2, A2 + (size_t)m * lda2, lda2, bp, bv, mk,
-                        C + (size_t)m * ldc + n0, ldc);
+            panel_4rows(B->kp2, Ax + (size_t)m * ldx, ldx, kx2, Ah + (size_t)m * ldh, ldh, bp, bv,
+                        mk, C + (size_t)m * ldc + n0, ldc);
         for (; m < M; m++)
-            panel_1row(B->kp2, A2 + (size_t)m * lda2, bp, bv, mk, C + (size_t)m * ldc + n0, ldc);
+            panel_1row(B->kp2, Ax + (size_t)m * ldx, kx2, Ah + (size_t)m * ldh, bp, bv, mk,
+                       C + (size_t)m * ldc + n0, ldc);
     }
 }
 #undef DP
@@ -153,16 +163,23 @@ int bf16_simd_available(void) {
 #endif
 }
 
-void bf16_gemm(int M, const uint32_t *A2, int lda2, const Bf16Mat *B, const float *bias, float *C,
-               int ldc, int simd) {
+void bf16_gemm2(int M, const uint32_t *Ax, int ldx, int kx2, const uint32_t *Ah, int ldh,
+                const Bf16Mat *B, const float *bias, float *C, int ldc, int simd) {
     if (M <= 0) return;
+    if (kx2 > B->kp2) kx2 = B->kp2;
+    if (kx2 == B->kp2) Ah = Ax, ldh = ldx;  // never read
 #ifdef CALLA_BF16_KERNEL
     if (simd) {
-        gemm_avx512(M, A2, lda2, B, bias, C, ldc);
+        gemm_avx512(M, Ax, ldx, kx2, Ah, ldh, B, bias, C, ldc);
         return;
     }
 #else
     (void)simd;
 #endif
-    gemm_scalar(M, A2, lda2, B, bias, C, ldc);
+    gemm_scalar(M, Ax, ldx, kx2, Ah, ldh, B, bias, C, ldc);
+}
+
+void bf16_gemm(int M, const uint32_t *A2, int lda2, const Bf16Mat *B, const float *bias, float *C,
+               int ldc, int simd) {
+    bf16_gemm2(M, A2, lda2, B->kp2, A2, lda2, B, bias, C, ldc, simd);
 }

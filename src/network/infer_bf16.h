@@ -49,6 +49,10 @@ void bf16_pack_rows(uint32_t *out, int ldo, const float *A, int M, int K, int ld
 // must have checked with bf16_simd_available(); 0 runs the scalar emulation.
 void bf16_gemm(int M, const uint32_t *A2, int lda2, const Bf16Mat *B, const float *bias, float *C,
                int ldc, int simd);
+// The same with the K pairs of each row in two pieces: [0, kx2) from Ax (row stride ldx), the
+// rest from Ah (row stride ldh): the LSTM's [x_t | h_{t-1}] without copying x_t.
+void bf16_gemm2(int M, const uint32_t *Ax, int ldx, int kx2, const uint32_t *Ah, int ldh,
+                const Bf16Mat *B, const float *bias, float *C, int ldc, int simd);
 // Whether this CPU (and this build) can run the AVX-512-BF16 kernel.
 int bf16_simd_available(void);
 

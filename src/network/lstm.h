@@ -60,8 +60,9 @@ typedef struct {
 } LstmBf16;
 int lstm_bf16_pack(LstmBf16 *q, LstmParams p, int C_in, int H);  // 0, or -1 on a bad shape
 void lstm_bf16_free(LstmBf16 *q);
-// out and x as lstm_bi_forward_infer; gates: scratch [B, T, 4H] (T >= 2); simd as bf16_gemm's.
-void lstm_bi_forward_bf16(float *out, float *gates, const float *x, const LstmBf16 *fwd,
+// out and x as lstm_bi_forward_infer; gates: scratch [B, T, 4H] (T >= 2); xbuf: scratch of
+// B T ceil(C_in / 2) floats (x as bf16 pairs, packed once for both directions); simd as bf16_gemm's.
+void lstm_bi_forward_bf16(float *out, float *xbuf, float *gates, const float *x, const LstmBf16 *fwd,
                           const LstmBf16 *bwd, int B, int T, int simd);
 
 #endif

@@ -100,42 +100,50 @@ static void h_to_pairs(uint32_t *dst, const float *h, int H) {
     if (2 * j < H) dst[j] = bf16_pair(h[2 * j], 0.0f);
 }
 
-static void bf16_chunk(float *h, float *scr, const float *x, const LstmBf16 *q, int b0, int nb,
+// x [B, T, C_in] as bf16 pairs [B * T][xp2]: chunk rows b0..b0+nb-1 (the forward direction's
+// chunks pack them, the backward direction reads them).
+static void pack_x(uint32_t *xq, const float *x, int b0, int nb, int T, int C_in) {
+    const int xp2 = (C_in + 1) / 2;
+    bf16_pack_rows(xq + (size_t)b0 * T * xp2, xp2, x + (size_t)b0 * T * C_in, nb * T, C_in, C_in);
+}
+
+static void bf16_chunk(float *h, float *scr, const uint32_t *xq, const LstmBf16 *q, int b0, int nb,
                        int T, int reverse, int ldh, int simd) {
-    const int C_in = q->C_in, H = q->H, G = 4 * H, kp2 = q->w.kp2, xp2 = (C_in + 1) / 2;
-    float *z = scr;                           // [nb, 4H] this step's pre-activations
-    float *cs = z + (size_t)nb * G;           // [nb, H] cell states
-    uint32_t *a2 = (uint32_t *)(cs + (size_t)nb * H);  // [nb, kp2]: x_t pairs | h_{t-1} pairs
+    const int H = q->H, G = 4 * H, xp2 = (q->C_in + 1) / 2, hp2 = (H + 1) / 2;
+    float *z = scr;                                    // [nb, 4H] this step's pre-activations
+    float *cs = z + (size_t)nb * G;                    // [nb, H] cell states
+    uint32_t *hq = (uint32_t *)(cs + (size_t)nb * H);  // [nb, hp2]: h_{t-1} as bf16 pairs
+    memset(hq, 0, sizeof(uint32_t) * nb * hp2);        // h_{-1} = 0
     for (int s = 0; s < T; s++) {
         const int t = reverse ? T - 1 - s : s;
-        bf16_pack_rows(a2, kp2, x + ((size_t)b0 * T + t) * C_in, nb, C_in, T * C_in);
-        if (s == 0)
-            for (int b = 0; b < nb; b++) memset(a2 + (size_t)b * kp2 + xp2, 0, 4 * (kp2 - xp2));
-        bf16_gemm(nb, a2, kp2, &q->w, q->b, z, G, simd);
+        bf16_gemm2(nb, xq + ((size_t)b0 * T + t) * xp2, T * xp2, xp2, hq, hp2, &q->w, q->b, z, G,
+                   simd);
         for (int b = 0; b < nb; b++) {
             float *hb = h + ((size_t)(b0 + b) * T + t) * ldh;
             step_fused(z + (size_t)b * G, cs + (size_t)b * H, s == 0, hb, H);
-            h_to_pairs(a2 + (size_t)b * kp2 + xp2, hb, H);
+            h_to_pairs(hq + (size_t)b * hp2, hb, H);
         }
     }
 }
 
-static void bf16_dir(float *h, float *gates, const float *x, const LstmBf16 *q, int B, int T,
-                     int reverse, int ldh, int simd) {
+static void bf16_dir(float *h, float *gates, uint32_t *xq, const float *x, const LstmBf16 *q,
+                     int B, int T, int reverse, int ldh, int simd) {
     const int nchunks = (B + LSTM_INFER_CHUNK - 1) / LSTM_INFER_CHUNK;
 #pragma omp parallel for schedule(dynamic, 1) if (nchunks > 1 && net_parallel_ok())
     for (int k = 0; k < nchunks; k++) {
         const int b0 = k * LSTM_INFER_CHUNK;
         const int nb = B - b0 < LSTM_INFER_CHUNK ? B - b0 : LSTM_INFER_CHUNK;
-        // chunk k's slice of gates [B, T, 4H]: 4H T nb floats, more than the nb (5H + kp2) used
-        bf16_chunk(h, gates + (size_t)b0 * T * 4 * q->H, x, q, b0, nb, T, reverse, ldh, simd);
+        if (x) pack_x(xq, x, b0, nb, T, q->C_in);
+        // chunk k's slice of gates [B, T, 4H]: 4H T nb floats, more than the nb (5H + hp2) used
+        bf16_chunk(h, gates + (size_t)b0 * T * 4 * q->H, xq, q, b0, nb, T, reverse, ldh, simd);
     }
 }
 
-void lstm_bi_forward_bf16(float *out, float *gates, const float *x, const LstmBf16 *fwd,
-                          const LstmBf16 *bwd, int B, int T, int simd) {
+void lstm_bi_forward_bf16(float *out, float *xbuf, float *gates, const float *x,
+                          const LstmBf16 *fwd, const LstmBf16 *bwd, int B, int T, int simd) {
     const int H = fwd->H;
-    if (fwd->w.kp2 + 5 * H > 4 * H * T) calla_die("lstm_bi_forward_bf16: sequence too short");
-    bf16_dir(out, gates, x, fwd, B, T, 0, 2 * H, simd);
-    bf16_dir(out + H, gates, x, bwd, B, T, 1, 2 * H, simd);
+    if ((H + 1) / 2 + 5 * H > 4 * H * T) calla_die("lstm_bi_forward_bf16: sequence too short");
+    uint32_t *xq = (uint32_t *)xbuf;
+    bf16_dir(out, gates, xq, x, fwd, B, T, 0, 2 * H, simd);
+    bf16_dir(out + H, gates, xq, NULL, bwd, B, T, 1, 2 * H, simd);
 }

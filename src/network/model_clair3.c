@@ -174,8 +174,8 @@ static double heads_forward(Model *m, Clair3Act *a, const float *in4, const floa
 // bf16 products (L4's input rows rounded into d3, free here), the small heads stay fp32.
 static void clair3_infer(Model *m, Clair3Act *a, const float *x, int B) {
     if (a->prec == INFER_BF16) {
-        lstm_bi_forward_bf16(a->o1, a->g1, x, &a->q[0], &a->q[1], B, T_, a->simd);
-        lstm_bi_forward_bf16(a->o2, a->g2, a->o1, &a->q[2], &a->q[3], B, T_, a->simd);
+        lstm_bi_forward_bf16(a->o1, a->c1, a->g1, x, &a->q[0], &a->q[1], B, T_, a->simd);
+        lstm_bi_forward_bf16(a->o2, a->c2, a->g2, a->o1, &a->q[2], &a->q[3], B, T_, a->simd);
         uint32_t *x4 = (uint32_t *)a->d3;  // [B, F3 / 2] pairs
         const int nblk = (B + 15) / 16;
 #pragma omp parallel for schedule(dynamic, 1) if (nblk > 1 && net_parallel_ok())
