@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # bench/precision.sh — what `calla call --precision bf16` changes against fp32 (issue #15 item 4):
 # calls at QUAL >= 5 that differ (site, GT or FILTER) and allele-level F1 from `calla eval`, on the
-# real HG001 Illumina and HG002 ONT slices in ../shared and one simulated 1 Mbp Illumina region
-# (bench/genome.sh --simulate-only: HG002's chr20 variants, 30x); then end-to-end `calla call`
+# real HG001 Illumina and HG002 ONT slices in ../shared and one simulated 1 Mbp region per
+# platform (bench/genome.sh --simulate-only: HG002's chr20 variants, 30x); also the records that
+# differ at any QUAL and the largest QUAL difference at a site both call; then end-to-end `calla call`
 # wall time per mode at -@ 1 and -@ 2 on the simulated region (modes interleaved, best of
 # REPEATS, so a ratio compares runs made under the same load).
 # Modes: fp32 (reference), bf16 (AVX-512-BF16 where the CPU has it), bf16emu (the scalar emulation,
 # CALLA_BF16_EMULATE=1: same results as bf16, slow; accuracy only).
 # Usage: bench/precision.sh [OUTDIR]   (default bench-out/precision); env CALLA [build/calla],
-#        SHARED [../shared], MODES ["fp32 bf16 bf16emu"], REPEATS [2], LENGTH [1000000], SIMCACHE
+#        SHARED [../shared], MODES ["fp32 bf16 bf16emu"], REPEATS [2], LENGTH [1000000],
+#        SIMPLATFORMS ["ilmn hifi ont"] (the timing uses ilmn: keep it in the list), SIMCACHE
 #        [OUTDIR/genome/sim: the simulated reads, as bench/genome.sh --cache]
 set -euo pipefail
 CALLA=$(realpath "${CALLA:-build/calla}")
@@ -38,17 +40,23 @@ f1() {  # eval JSON -> "SNP_F1 INDEL_F1" (allele level)
     python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print("%.4f %.4f" % (j["SNP"]["allele"]["f1"], j["INDEL"]["allele"]["f1"]))' "$1"
 }
 
-read -r SBAM SREF SBED < <(bash bench/genome.sh --length "$LENGTH" --simulate-only --out "$OUT/genome" ${SIMCACHE:+--cache "$SIMCACHE"})
-SDIR=$(dirname "$SBAM")
+SIMPLATFORMS=${SIMPLATFORMS:-"ilmn hifi ont"}
+SIMSETS=()
+for p in $SIMPLATFORMS; do
+    read -r SBAM SREF SBED < <(bash bench/genome.sh --platform "$p" --length "$LENGTH" --simulate-only \
+        --out "$OUT/genome" ${SIMCACHE:+--cache "$SIMCACHE"})
+    SIMSETS+=("sim-$p-30x-${LENGTH}bp|$SBAM|$SREF|$(dirname "$SBAM")/confident.bed|$(dirname "$SBAM")/truth.vcf.gz|$p")
+    [[ $p == ilmn ]] && ILMN_SIM=${SIMSETS[-1]} ILMN_BED=$SBED
+done
 SETS=(
     "real-HG001-ilmn|$D/hg001_illumina_grch37_chr20_10.0-10.1Mb/NA12878_S1.chr20.10_10p1mb.bam|$D/hg001_illumina_grch37_chr20_10.0-10.1Mb/ucsc.hg19.chr20.unittest.fasta.gz|$D/hg001_illumina_grch37_chr20_10.0-10.1Mb/eval.bed|$D/hg001_illumina_grch37_chr20_10.0-10.1Mb/test_nist.b37_chr20_100kbp_at_10mb.vcf.gz|ilmn"
     "real-HG002-ont|$D/hg002_ont_r1041_grch38_chr20_5.050-5.075Mb/HG002_R10_chr20_5050000_5075000.bam|$D/hg002_ont_r1041_grch38_chr20_5.050-5.075Mb/grch38.chr20_5050000_5075000.masked.fa.gz|$D/hg002_ont_r1041_grch38_chr20_5.050-5.075Mb/eval.bed|$D/hg002_ont_r1041_grch38_chr20_5.050-5.075Mb/HG002_GRCh38_1_22_v4.2.1_benchmark.chr20.vcf.gz|ont"
-    "sim-ilmn-30x-${LENGTH}bp|$SBAM|$SREF|$SDIR/confident.bed|$SDIR/truth.vcf.gz|ilmn"
+    "${SIMSETS[@]}"
 )
 echo "## calla call --precision: calls and F1 against fp32 ($(date -u '+%Y-%m-%d %H:%M UTC'); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs)"
 echo
-echo "| data set | mode | records at QUAL >= 5 | differing from fp32 (site, GT or FILTER) | SNP F1 | indel F1 |"
-echo "|---|---|---|---|---|---|"
+echo "| data set | mode | records at QUAL >= 5 | differing from fp32 (site, GT or FILTER) | records differing at any QUAL | max abs QUAL difference | SNP F1 | indel F1 |"
+echo "|---|---|---|---|---|---|---|---|"
 for s in "${SETS[@]}"; do
     IFS='|' read -r name bam ref bed truth plat <<<"$s"
     truth_s=$OUT/$name.truth.vcf.gz
@@ -60,7 +68,12 @@ for s in "${SETS[@]}"; do
         calls "$OUT/$name.$mode.vcf.gz" >"$OUT/$name.$mode.calls"
         n=$(wc -l <"$OUT/$name.$mode.calls")
         diff=$(comm -3 "$OUT/$name.fp32.calls" "$OUT/$name.$mode.calls" | wc -l)
-        echo "| $name | $mode | $n | $diff | $(f1 "$OUT/$name.$mode.json" | sed 's/ / | /') |"
+        bcftools query -f '%CHROM\t%POS\t%REF\t%ALT\t[%GT]\t%FILTER\t%QUAL\n' "$OUT/$name.$mode.vcf.gz" | sort >"$OUT/$name.$mode.all"
+        dall=$(comm -3 <(cut -f1-6 "$OUT/$name.fp32.all") <(cut -f1-6 "$OUT/$name.$mode.all") | wc -l)
+        dq=$(join -t $'\t' <(awk -F'\t' '{print $1":"$2":"$3":"$4"\t"$7}' "$OUT/$name.fp32.all" | sort) \
+            <(awk -F'\t' '{print $1":"$2":"$3":"$4"\t"$7}' "$OUT/$name.$mode.all" | sort) |
+            awk -F'\t' '{d = $2 - $3; if (d < 0) d = -d; if (d > m) m = d} END {printf "%.2f", m}')
+        echo "| $name | $mode | $n | $diff | $dall | $dq | $(f1 "$OUT/$name.$mode.json" | sed 's/ / | /') |"
     done
 done
 echo
@@ -68,7 +81,8 @@ echo "## calla call wall time on the simulated region, best of $REPEATS (load av
 echo
 echo "| threads | mode | wall s | speed-up over fp32 |"
 echo "|---|---|---|---|"
-IFS='|' read -r name bam ref bed truth plat <<<"${SETS[2]}"
+IFS='|' read -r name bam ref bed truth plat <<<"$ILMN_SIM"
+SBED=$ILMN_BED
 for t in 1 2; do
     declare -A best=()
     for _ in $(seq "$REPEATS"); do

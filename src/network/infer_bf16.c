@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "common/util.h"
+#include "network/fastmath.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && (defined(__clang__) || __GNUC__ >= 10)
 #define CALLA_BF16_KERNEL 1
@@ -35,13 +36,14 @@ void bf16mat_free(Bf16Mat *m) {
     memset(m, 0, sizeof *m);
 }
 
-void bf16_pack_rows(uint32_t *out, int ldo, const float *A, int M, int K, int lda) {
+CALLA_CLONES void bf16_pack_rows(uint32_t *out, int ldo, const float *A, int M, int K, int lda) {
     for (int r = 0; r < M; r++) {
-        const float *a = A + (size_t)r * lda;
-        uint32_t *o = out + (size_t)r * ldo;
-        int p = 0;
-        for (; 2 * p + 1 < K; p++) o[p] = bf16_pair(a[2 * p], a[2 * p + 1]);
-        if (2 * p < K) o[p] = bf16_pair(a[2 * p], 0.0f);
+        const float *restrict a = A + (size_t)r * lda;
+        uint32_t *restrict o = out + (size_t)r * ldo;
+        const int full = K / 2;
+#pragma omp simd
+        for (int p = 0; p < full; p++) o[p] = bf16_pair(a[2 * p], a[2 * p + 1]);
+        if (K % 2) o[full] = bf16_pair(a[K - 1], 0.0f);
     }
 }
 

@@ -11,13 +11,14 @@
 #include <stdint.h>
 #include <string.h>
 
-// fp32 -> bf16 bits, round to nearest even (NaN kept quiet NaN).
+// fp32 -> bf16 bits, round to nearest even (NaN kept, made quiet). Branch-free, so that loops
+// over it vectorise.
 static inline uint16_t bf16_from_f32(float f) {
     uint32_t u;
     memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
-    u += 0x7fffu + ((u >> 16) & 1u);
-    return (uint16_t)(u >> 16);
+    const uint32_t r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16, n = (u >> 16) | 0x40u;
+    const uint32_t nan = 0u - (uint32_t)((u & 0x7fffffffu) > 0x7f800000u);
+    return (uint16_t)((n & nan) | (r & ~nan));
 }
 static inline float bf16_to_f32(uint16_t h) {
     uint32_t u = (uint32_t)h << 16;

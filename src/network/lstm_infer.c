@@ -94,10 +94,11 @@ void lstm_bf16_free(LstmBf16 *q) {
 }
 
 // The h half of the next step's bf16 row: pairs of h_t (odd H: the last pair's high half 0).
-static void h_to_pairs(uint32_t *dst, const float *h, int H) {
-    int j = 0;
-    for (; 2 * j + 1 < H; j++) dst[j] = bf16_pair(h[2 * j], h[2 * j + 1]);
-    if (2 * j < H) dst[j] = bf16_pair(h[2 * j], 0.0f);
+CALLA_CLONES static void h_to_pairs(uint32_t *restrict dst, const float *restrict h, int H) {
+    const int full = H / 2;
+#pragma omp simd
+    for (int j = 0; j < full; j++) dst[j] = bf16_pair(h[2 * j], h[2 * j + 1]);
+    if (H % 2) dst[full] = bf16_pair(h[H - 1], 0.0f);
 }
 
 // x [B, T, C_in] as bf16 pairs [B * T][xp2]: chunk rows b0..b0+nb-1 (the forward direction's
