@@ -79,35 +79,38 @@ static void gemm_scalar(int M, const uint32_t *Ax, int ldx, int kx2, const uint3
 #ifdef CALLA_BF16_KERNEL
 #define BF16_TARGET __attribute__((target("avx512f,avx512bf16")))
 
-// One panel (up to 64 columns, 4 vectors) of 4 rows: 16 accumulators kept in registers (named
-// variables: GCC spills an array of vectors indexed in a loop).
+// One panel (up to 64 columns, 4 vectors) of 4 rows over the K pairs [p0, p1): 16 accumulators
+// kept in registers (named variables: GCC spills an array of vectors indexed in a loop), started
+// from the bias (first K block) or from C (later blocks: C holds the exact fp32 partial sums, so
+// blocking K does not change a bit). Pairs below kx2 come from Ax, the rest from Ah.
 #define DP(acc, a, b) acc = _mm512_dpbf16_ps(acc, (__m512bh)(a), (__m512bh)(b))
 #define ST(r, v, acc) _mm512_mask_storeu_ps(C + (size_t)(r) * ldc + 16 * (v), mk[v], acc)
-BF16_TARGET static inline void panel_4rows(int kp2, const uint32_t *Ax, int ldx, int kx2,
-                                           const uint32_t *Ah, int ldh, const uint32_t *bp,
-                                           const __m512 bv[4], const __mmask16 mk[4], float *C,
-                                           int ldc) {
-    __m512 c00 = bv[0], c01 = bv[1], c02 = bv[2], c03 = bv[3];
-    __m512 c10 = bv[0], c11 = bv[1], c12 = bv[2], c13 = bv[3];
-    __m512 c20 = bv[0], c21 = bv[1], c22 = bv[2], c23 = bv[3];
-    __m512 c30 = bv[0], c31 = bv[1], c32 = bv[2], c33 = bv[3];
-    const uint32_t *a0 = Ax, *a1 = Ax + ldx, *a2 = Ax + 2 * (size_t)ldx, *a3 = Ax + 3 * (size_t)ldx;
-    for (int p = 0, pe = kx2; p < kp2; pe = kp2) {  // pairs [0, kx2) from Ax, then Ah
-        if (p == kx2) {
-            a0 = Ah - kx2, a1 = a0 + ldh, a2 = a0 + 2 * (size_t)ldh, a3 = a0 + 3 * (size_t)ldh;
-        }
+#define LD(r, v) (first ? bv[v] : _mm512_maskz_loadu_ps(mk[v], C + (size_t)(r) * ldc + 16 * (v)))
+BF16_TARGET static inline void panel_4rows(int p0, int p1, int first, const uint32_t *Ax, int ldx,
+                                           int kx2, const uint32_t *Ah, int ldh,
+                                           const uint32_t *bp, const __m512 bv[4],
+                                           const __mmask16 mk[4], float *C, int ldc) {
+    __m512 c00 = LD(0, 0), c01 = LD(0, 1), c02 = LD(0, 2), c03 = LD(0, 3);
+    __m512 c10 = LD(1, 0), c11 = LD(1, 1), c12 = LD(1, 2), c13 = LD(1, 3);
+    __m512 c20 = LD(2, 0), c21 = LD(2, 1), c22 = LD(2, 2), c23 = LD(2, 3);
+    __m512 c30 = LD(3, 0), c31 = LD(3, 1), c32 = LD(3, 2), c33 = LD(3, 3);
+    for (int p = p0; p < p1;) {
+        const int inx = p < kx2, pe = inx && kx2 < p1 ? kx2 : p1;
+        const uint32_t *a0 = inx ? Ax : Ah - kx2;
+        const size_t ld = inx ? (size_t)ldx : (size_t)ldh;
+        const uint32_t *a1 = a0 + ld, *a2 = a0 + 2 * ld, *a3 = a0 + 3 * ld;
         for (; p < pe; p++) {
-        const uint32_t *b = bp + (size_t)p * BF16_NP;
-        const __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + 16),
-                      b2 = _mm512_loadu_si512(b + 32), b3 = _mm512_loadu_si512(b + 48);
-        __m512i x = _mm512_set1_epi32((int)a0[p]);
-        DP(c00, x, b0), DP(c01, x, b1), DP(c02, x, b2), DP(c03, x, b3);
-        x = _mm512_set1_epi32((int)a1[p]);
-        DP(c10, x, b0), DP(c11, x, b1), DP(c12, x, b2), DP(c13, x, b3);
-        x = _mm512_set1_epi32((int)a2[p]);
-        DP(c20, x, b0), DP(c21, x, b1), DP(c22, x, b2), DP(c23, x, b3);
-        x = _mm512_set1_epi32((int)a3[p]);
-        DP(c30, x, b0), DP(c31, x, b1), DP(c32, x, b2), DP(c33, x, b3);
+            const uint32_t *b = bp + (size_t)p * BF16_NP;
+            const __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + 16),
+                          b2 = _mm512_loadu_si512(b + 32), b3 = _mm512_loadu_si512(b + 48);
+            __m512i x = _mm512_set1_epi32((int)a0[p]);
+            DP(c00, x, b0), DP(c01, x, b1), DP(c02, x, b2), DP(c03, x, b3);
+            x = _mm512_set1_epi32((int)a1[p]);
+            DP(c10, x, b0), DP(c11, x, b1), DP(c12, x, b2), DP(c13, x, b3);
+            x = _mm512_set1_epi32((int)a2[p]);
+            DP(c20, x, b0), DP(c21, x, b1), DP(c22, x, b2), DP(c23, x, b3);
+            x = _mm512_set1_epi32((int)a3[p]);
+            DP(c30, x, b0), DP(c31, x, b1), DP(c32, x, b2), DP(c33, x, b3);
         }
     }
     ST(0, 0, c00), ST(0, 1, c01), ST(0, 2, c02), ST(0, 3, c03);
@@ -116,12 +119,12 @@ BF16_TARGET static inline void panel_4rows(int kp2, const uint32_t *Ax, int ldx,
     ST(3, 0, c30), ST(3, 1, c31), ST(3, 2, c32), ST(3, 3, c33);
 }
 
-BF16_TARGET static inline void panel_1row(int kp2, const uint32_t *Ax, int kx2,
+BF16_TARGET static inline void panel_1row(int p0, int p1, int first, const uint32_t *Ax, int kx2,
                                           const uint32_t *Ah, const uint32_t *bp,
                                           const __m512 bv[4], const __mmask16 mk[4], float *C,
                                           int ldc) {
-    __m512 c00 = bv[0], c01 = bv[1], c02 = bv[2], c03 = bv[3];
-    for (int p = 0; p < kp2; p++) {
+    __m512 c00 = LD(0, 0), c01 = LD(0, 1), c02 = LD(0, 2), c03 = LD(0, 3);
+    for (int p = p0; p < p1; p++) {
         const uint32_t *b = bp + (size_t)p * BF16_NP;
         const __m512i x = _mm512_set1_epi32((int)(p < kx2 ? Ax[p] : Ah[p - kx2]));
         DP(c00, x, _mm512_loadu_si512(b)), DP(c01, x, _mm512_loadu_si512(b + 16));
@@ -130,6 +133,11 @@ BF16_TARGET static inline void panel_1row(int kp2, const uint32_t *Ax, int kx2,
     ST(0, 0, c00), ST(0, 1, c01), ST(0, 2, c02), ST(0, 3, c03);
 }
 #undef ST
+#undef LD
+
+// K blocks of BF16_KB pairs: one block of a panel (BF16_KB x 256 bytes) stays in L1 while all
+// row blocks pass over it.
+#define BF16_KB 48
 
 BF16_TARGET static void gemm_avx512(int M, const uint32_t *Ax, int ldx, int kx2,
                                     const uint32_t *Ah, int ldh, const Bf16Mat *B,
@@ -144,13 +152,16 @@ BF16_TARGET static void gemm_avx512(int M, const uint32_t *Ax, int ldx, int kx2,
             bv[v] = bias ? _mm512_maskz_loadu_ps(mk[v], bias + n0 + 16 * v) : _mm512_setzero_ps();
         }
         const uint32_t *bp = B->w + (size_t)j * B->kp2 * BF16_NP;
-        int m = 0;
-        for (; m + 4 <= M; m += 4)
-            panel_4rows(B->kp2, Ax + (size_t)m * ldx, ldx, kx2, Ah + (size_t)m * ldh, ldh, bp, bv,
-                        mk, C + (size_t)m * ldc + n0, ldc);
-        for (; m < M; m++)
-            panel_1row(B->kp2, Ax + (size_t)m * ldx, kx2, Ah + (size_t)m * ldh, bp, bv, mk,
-                       C + (size_t)m * ldc + n0, ldc);
+        for (int p0 = 0; p0 < B->kp2; p0 += BF16_KB) {
+            const int p1 = B->kp2 - p0 < BF16_KB ? B->kp2 : p0 + BF16_KB, first = p0 == 0;
+            int m = 0;
+            for (; m + 4 <= M; m += 4)
+                panel_4rows(p0, p1, first, Ax + (size_t)m * ldx, ldx, kx2, Ah + (size_t)m * ldh,
+                            ldh, bp, bv, mk, C + (size_t)m * ldc + n0, ldc);
+            for (; m < M; m++)
+                panel_1row(p0, p1, first, Ax + (size_t)m * ldx, kx2, Ah + (size_t)m * ldh, bp, bv,
+                           mk, C + (size_t)m * ldc + n0, ldc);
+        }
     }
 }
 #undef DP
