@@ -4,7 +4,8 @@
 # - bf16 through the scalar emulation (CALLA_BF16_EMULATE=1) changes no call at QUAL >= 5 (site,
 #   GT, FILTER) on this slice (the figure measured by bench/precision.sh, docs/benchmarks.md);
 # - where the CPU has AVX-512-BF16, the native kernel writes exactly the emulation's VCF, and
-#   auto is bf16; without it, auto is fp32 (and the native part is skipped with a message);
+#   auto is bf16, and -@ 1 writes the same VCF as -@ 2; without it, auto is fp32 (and the native
+#   part is skipped with a message);
 # - a Clairvoyante model: bf16 is a one-line error (exit 1), auto falls back to fp32.
 source "$(dirname "$0")/lib.sh"
 need bcftools
@@ -16,7 +17,8 @@ REG=chr20:10000001-10100000
 run() {  # NAME ENV-EMULATE ARGS...: calls into $TMP/NAME/calls.vcf.gz (same name: same header)
     local name=$1 emu=$2; shift 2
     mkdir -p "$TMP/$name" && (cd "$TMP/$name" &&
-        CALLA_BF16_EMULATE=$emu "$CALLA" call -b "$BAM" -f "$REF" -r "$REG" -@ 2 --quiet -o calls.vcf.gz "$@") ||
+        CALLA_BF16_EMULATE=$emu "$CALLA" call -b "$BAM" -f "$REF" -r "$REG" -@ "${THREADS:-2}" --quiet \
+            -o calls.vcf.gz "$@") ||
         fail "call $name"
 }
 body() { gzip -dc "$TMP/$1/calls.vcf.gz" | grep -v '^##calla_command\|^##bcftools\|^##fileDate'; }
@@ -33,6 +35,8 @@ run auto 0 --platform ilmn --precision auto
 if grep -qw avx512_bf16 /proc/cpuinfo; then
     run bf16 0 --platform ilmn --precision bf16
     cmp -s <(body emu) <(body bf16) || fail "AVX-512-BF16 and the emulation write different VCFs"
+    THREADS=1 run bf16t1 0 --platform ilmn --precision bf16
+    cmp -s <(body bf16) <(body bf16t1) || fail "bf16: -@ 1 and -@ 2 differ"
     cmp -s <(body bf16) <(body auto) || fail "auto is not bf16 on an AVX-512-BF16 CPU"
 else
     echo "not run: no AVX-512-BF16 CPU here (native bf16 kernel)"

@@ -6,7 +6,8 @@
 //   bf16 vs fp32: every probability within 0.02, mean |difference| within 5e-4, and the argmax
 //   of both heads the same for at least 97% of samples (seen: 0.0027, 4.7e-5, all 70 the same) (the measured changes are in
 //   docs/network.md; the call-level effect in docs/benchmarks.md).
-// Multi-threaded model: the inference path's chunks run on 2 threads with the same bits.
+// Multi-threaded model: the inference path's chunks run on 2 threads with the same bits (fp32
+// and bf16).
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,10 @@ static void compare(Model *m, const float *x, int B, const char *what) {
     T_EQ_INT(model_set_infer_precision(m, INFER_BF16, 0), 0);  // emulation
     model_forward(m, x, NULL, B, 0);
     memcpy(got, m->out, sizeof(float) * n);
+    network_set_threads(2);  // chunks and L4 row blocks on 2 threads: the same bits
+    model_forward(m, x, NULL, B, 0);
+    T_CHECK(memcmp(got, m->out, sizeof(float) * n) == 0);
+    network_set_threads(1);
     if (bf16_simd_available()) {
         T_EQ_INT(model_set_infer_precision(m, INFER_BF16, 1), 0);
         model_forward(m, x, NULL, B, 0);
