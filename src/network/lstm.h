@@ -55,7 +55,7 @@ void lstm_bi_forward_infer(float *out, float *c, float *gates, const float *x, L
 // fp32. Cp = C_in rounded up to even, so x_t and h start on a bf16 pair.
 typedef struct {
     Bf16Mat w;       // [Cp + H, 4H]: Wk rows, a zero row if C_in is odd, Wr rows
-    const float *b;  // [4H], fp32
+    const float *b;  // [4H], fp32: the caller's bias (p.b), not copied
     int C_in, H;
 } LstmBf16;
 int lstm_bf16_pack(LstmBf16 *q, LstmParams p, int C_in, int H);  // 0, or -1 on a bad shape
