@@ -14,6 +14,8 @@
 
 #include "common/util.h"
 #include "network/gemm.h"
+#include "network/infer.h"
+#include "network/infer_bf16.h"
 #include "network/model.h"
 
 // Batch size: 256, or BENCH_BATCH (e.g. 128, calla call's CPU default, to compare with calling).
@@ -73,6 +75,15 @@ static void bench_model(ModelArch arch, int steps, int repeats) {
     Model m;
     if (model_create(&m, arch, BATCH)) calla_die("model_create failed");
     model_init_params(&m, 1);
+    // BENCH_PRECISION=bf16 | bf16emu: inference in bf16 (network/infer.h; bf16emu: the scalar
+    // emulation); training stays fp32
+    const char *prec = getenv("BENCH_PRECISION");
+    if (prec && strncmp(prec, "bf16", 4) == 0) {
+        int simd = strcmp(prec, "bf16emu") != 0;
+        if (simd && !bf16_simd_available()) calla_die("bench_model: no AVX-512-BF16 on this CPU");
+        if (model_set_infer_precision(&m, INFER_BF16, simd) < 0)
+            calla_die("bench_model: %s has no bf16 inference", model_arch_name(arch));
+    }
     Rng r;
     rng_seed(&r, 2);
     const int nx = m.n_pos * m.n_chan;

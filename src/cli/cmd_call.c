@@ -48,6 +48,8 @@
 #include "cuda/cuda_backend.h"
 #include "network/model.h"
 #include "network/gemm.h"
+#include "network/infer.h"
+#include "network/infer_bf16.h"
 #include "reads/candidates.h"
 #include "reads/regions.h"
 #include "tensors/features_pileup.h"
@@ -93,7 +95,9 @@ static void usage(FILE *fp) {
             "                            ALT (sensitive) on haploid contigs [precise]\n"
             "  --batch N                 candidates per forward pass [%d; %d with --device cuda]\n"
             "  --device cpu|cuda|cuda:N  run the model on the CPU or on a GPU [cpu] (docs/cuda.md)\n"
-            "  --precision fp32|tf32|bf16  GPU matrix products (tf32/bf16: tensor cores) [fp32]\n"
+            "  --precision P             matrix products: on the CPU fp32, bf16 (AVX-512-BF16, else\n"
+            "                            emulated: slow) or auto (bf16 where the CPU has it, else\n"
+            "                            fp32); with --device cuda fp32, tf32 or bf16 [fp32]\n"
             "Candidates (defaults from the platform, as in `calla tensors`):\n"
             "  --snp-af F                minimum SNP allele frequency\n"
             "  --indel-af F              minimum indel allele frequency\n"
@@ -781,10 +785,12 @@ int main_call(int argc, char **argv) {
             }
             break;
         case OPT_PRECISION:
-            if (strcmp(optarg, "fp32") && strcmp(optarg, "tf32") && strcmp(optarg, "bf16")) {
-                calla_err("bad precision \"%s\" (fp32, tf32 or bf16)", optarg);
+            if (strcmp(optarg, "fp32") && strcmp(optarg, "tf32") && strcmp(optarg, "bf16") &&
+                strcmp(optarg, "auto")) {
+                calla_err("bad precision \"%s\" (fp32, bf16 or auto; tf32 with --device cuda)",
+                          optarg);
                 bad = 1;
-            } else precision = optarg[0] == 'f' ? 0 : optarg[0] == 't' ? 1 : 2;
+            } else precision = optarg[0] == 'f' ? 0 : optarg[0] == 't' ? 1 : optarg[0] == 'b' ? 2 : 3;
             break;
         case OPT_COMPAT:
             compat_s = optarg;
@@ -803,8 +809,12 @@ int main_call(int argc, char **argv) {
         default: bad = 1; break;
         }
     }
-    if (!bad && precision >= 0 && device < 0) {
-        calla_err("--precision applies to --device cuda only (the CPU computes in fp32)");
+    if (!bad && precision == 1 && device < 0) {
+        calla_err("--precision tf32 applies to --device cuda only (CPU: fp32, bf16 or auto)");
+        bad = 1;
+    }
+    if (!bad && precision == 3 && device >= 0) {
+        calla_err("--precision auto applies to the CPU (--device cuda: fp32, tf32 or bf16)");
         bad = 1;
     }
     if (!bad && optind < argc) {
@@ -915,6 +925,30 @@ int main_call(int argc, char **argv) {
         if (device >= 0 &&
             !(ws[t].cm = cuda_model_new(&ws[t].model, device, precision < 0 ? 0 : precision)))
             goto out;
+    }
+    if (device < 0) {  // CPU inference arithmetic (network/infer.h)
+        InferPrecision ip = precision == 2 ? INFER_BF16 : precision == 3 ? INFER_AUTO : INFER_FP32;
+        ip = infer_precision_resolve(ip);
+        if (ip == INFER_BF16 && ws[0].model.arch != ARCH_CLAIR3_PILEUP) {
+            if (precision == 2) {
+                calla_err("--precision bf16: the %s model computes in fp32 only (clair3-pileup has "
+                          "a bf16 path)", model_arch_name(ws[0].model.arch));
+                goto out;
+            }
+            ip = INFER_FP32;
+        }
+        // CALLA_BF16_EMULATE=1: the scalar emulation even where the instruction exists (tests, bench)
+        const char *emu = getenv("CALLA_BF16_EMULATE");
+        const int simd = bf16_simd_available() && !(emu && strcmp(emu, "1") == 0);
+        for (long t = 0; t < threads; t++)
+            if (model_set_infer_precision(&ws[t].model, ip, simd) < 0) {
+                calla_err("model \"%s\": cannot compute in %s", model_file, infer_precision_name(ip));
+                goto out;
+            }
+        if (!quiet && R == 0 && ip == INFER_BF16)
+            calla_info("inference in bf16 (%s)", simd ? "AVX-512-BF16"
+                                                      : "emulated without AVX-512-BF16: slower "
+                                                        "than fp32, same results");
     }
     st_close(&st);
     st_ok = 0;

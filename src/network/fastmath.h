@@ -14,7 +14,7 @@
 // (GCC target_clones, as minimap2 picks its SIMD kernels), so one binary runs everywhere.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__SANITIZE_ADDRESS__)
-#define CALLA_CLONES __attribute__((target_clones("avx2", "default")))
+#define CALLA_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CALLA_CLONES
 #endif

@@ -14,6 +14,7 @@
 // Gradient convention as in dense.h: dWk, dWr, db accumulate; dx is overwritten (may be NULL).
 #ifndef CALLA_LSTM_H
 #define CALLA_LSTM_H
+#include "network/infer_bf16.h"
 
 typedef struct {
     const float *Wk, *Wr, *b;  // [C_in,4H], [H,4H], [4H]
@@ -40,5 +41,28 @@ void lstm_bi_backward(float *dx, LstmGrads gf, LstmGrads gb, float *dgates, floa
                       const float *dout, const float *out, const float *c, const float *gates,
                       const float *x, LstmParams fwd, LstmParams bwd, int B, int T, int C_in,
                       int H);
+
+// ---- Inference only (src/network/lstm_infer.c): no saved activations, the elementwise gate
+// work fused into one pass per step (sigmoid/tanh, cell update, output, and for bf16 the
+// rounding of h_t for the next step's product).
+// fp32: the same GEMM calls and the same per-element arithmetic as lstm_bi_forward, so `out` is
+// bit-identical to it (tests/unit/test_lstm_infer.c). c, gates: scratch of the sizes above.
+void lstm_bi_forward_infer(float *out, float *c, float *gates, const float *x, LstmParams fwd,
+                           LstmParams bwd, int B, int T, int C_in, int H);
+
+// bf16 (network/infer_bf16.h): per step one product [x_t | h_{t-1}] [Wk; Wr] + b, with x_t and
+// h_{t-1} rounded to bf16 and the stacked weights packed once; gates, cell state and output in
+// fp32. Cp = C_in rounded up to even, so x_t and h start on a bf16 pair.
+typedef struct {
+    Bf16Mat w;       // [Cp + H, 4H]: Wk rows, a zero row if C_in is odd, Wr rows
+    const float *b;  // [4H], fp32: the caller's bias (p.b), not copied
+    int C_in, H;
+} LstmBf16;
+int lstm_bf16_pack(LstmBf16 *q, LstmParams p, int C_in, int H);  // 0, or -1 on a bad shape
+void lstm_bf16_free(LstmBf16 *q);
+// out and x as lstm_bi_forward_infer; gates: scratch [B, T, 4H] (T >= 2); xbuf: scratch of
+// B T ceil(C_in / 2) floats (x as bf16 pairs, packed once for both directions); simd as bf16_gemm's.
+void lstm_bi_forward_bf16(float *out, float *xbuf, float *gates, const float *x, const LstmBf16 *fwd,
+                          const LstmBf16 *bwd, int B, int T, int simd);
 
 #endif

@@ -11,6 +11,8 @@
 #include "network/activations.h"
 #include "network/dense.h"
 #include "network/dropout.h"
+#include "network/gemm.h"
+#include "network/infer.h"
 #include "network/losses.h"
 #include "network/lstm.h"
 #include "network/model_impl.h"
@@ -53,6 +55,11 @@ typedef struct {
     // backward scratch
     float *dgates, *dscr, *dx1, *dx2, *dd4, *dtmp, *dh5, *dlog;
     int B, labelled;
+    // inference precision (network/infer.h): bf16 packs the LSTM and L4 weights
+    InferPrecision prec;
+    int simd;
+    LstmBf16 q[4];  // lstm1 fwd, bwd, lstm2 fwd, bwd
+    Bf16Mat l4;
 } Clair3Act;
 
 int clair3_create(Model *m) {
@@ -113,6 +120,7 @@ void clair3_free(Model *m) {
                      a->p[0],   a->y[0], a->h5[1], a->d5[1], a->m5[1], a->s[1],  a->p[1],  a->y[1],
                      a->dgates, a->dscr, a->dx1,   a->dx2,   a->dd4,   a->dtmp,  a->dh5,   a->dlog};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
+    clair3_set_infer_precision(m, INFER_FP32, 0);  // frees the bf16 weights
     free(a);
     m->impl = NULL;
 }
@@ -141,12 +149,62 @@ static LstmGrads lg(Model *m, int k) {
     return (LstmGrads){model_grad(m, k), model_grad(m, k + 1), model_grad(m, k + 2)};
 }
 
+int clair3_set_infer_precision(Model *m, InferPrecision p, int simd) {
+    Clair3Act *a = m->impl;
+    for (int k = 0; k < 4; k++) lstm_bf16_free(&a->q[k]);
+    bf16mat_free(&a->l4);
+    a->prec = INFER_FP32, a->simd = 0;
+    if (p == INFER_FP32) return 0;
+    if (p != INFER_BF16) return -1;
+    const int first[4] = {L1F_K, L1B_K, L2F_K, L2B_K};
+    for (int k = 0; k < 4; k++)
+        if (lstm_bf16_pack(&a->q[k], lp(m, first[k]), k < 2 ? C0 : 2 * H1, k < 2 ? H1 : H2) < 0)
+            return -1;
+    if (bf16mat_pack(&a->l4, model_param(m, L4_K), F3, F4, F4) < 0) return -1;
+    a->prec = INFER_BF16, a->simd = simd;
+    return 0;
+}
+
+// The two heads on in4 (L4's output after SELU and dropout; dropout rate r5 on their inputs).
+static double heads_forward(Model *m, Clair3Act *a, const float *in4, const float *labels, int B,
+                            float r5, uint64_t seed);
+
+// Inference (no labels, no dropout): the LSTMs without saved activations (lstm_infer.c), L4 on
+// the LSTM output directly (dropout at rate 0 is the identity); in bf16, the LSTMs and L4 take
+// bf16 products (L4's input rows rounded into d3, free here), the small heads stay fp32.
+static void clair3_infer(Model *m, Clair3Act *a, const float *x, int B) {
+    if (a->prec == INFER_BF16) {
+        lstm_bi_forward_bf16(a->o1, a->c1, a->g1, x, &a->q[0], &a->q[1], B, T_, a->simd);
+        lstm_bi_forward_bf16(a->o2, a->c2, a->g2, a->o1, &a->q[2], &a->q[3], B, T_, a->simd);
+        uint32_t *x4 = (uint32_t *)a->d3;  // [B, F3 / 2] pairs
+        const int nblk = (B + 15) / 16;
+#pragma omp parallel for schedule(dynamic, 1) if (nblk > 1 && net_parallel_ok())
+        for (int k = 0; k < nblk; k++) {
+            const int r0 = 16 * k, nr = B - r0 < 16 ? B - r0 : 16;
+            bf16_pack_rows(x4 + (size_t)r0 * (F3 / 2), F3 / 2, a->o2 + (size_t)r0 * F3, nr, F3,
+                           F3);
+            bf16_gemm(nr, x4 + (size_t)r0 * (F3 / 2), F3 / 2, &a->l4, model_param(m, L4_B),
+                      a->h4 + (size_t)r0 * F4, F4, a->simd);
+        }
+    } else {
+        lstm_bi_forward_infer(a->o1, a->c1, a->g1, x, lp(m, L1F_K), lp(m, L1B_K), B, T_, C0, H1);
+        lstm_bi_forward_infer(a->o2, a->c2, a->g2, a->o1, lp(m, L2F_K), lp(m, L2B_K), B, T_,
+                              2 * H1, H2);
+        dense_forward(a->h4, a->o2, model_param(m, L4_K), model_param(m, L4_B), B, F3, F4);
+    }
+    selu_forward(a->h4, a->h4, (size_t)B * F4);
+}
+
 double clair3_forward(Model *m, const float *x, const float *labels, int B, int train) {
     Clair3Act *a = m->impl;
     const float r3 = train ? 0.2f : 0.0f, r4 = train ? 0.5f : 0.0f, r5 = train ? 0.2f : 0.0f;
     a->B = B;
     a->labelled = labels != NULL;
     const uint64_t seed = train ? rng_u64(&m->rng) : 0;  // this step's dropout streams
+    if (!labels && !train) {
+        clair3_infer(m, a, x, B);
+        return heads_forward(m, a, a->h4, NULL, B, 0.0f, 0);
+    }
     memcpy(a->x, x, sizeof(float) * B * T_ * C0);
     lstm_bi_forward(a->o1, a->c1, a->g1, a->x, lp(m, L1F_K), lp(m, L1B_K), B, T_, C0, H1);
     lstm_bi_forward(a->o2, a->c2, a->g2, a->o1, lp(m, L2F_K), lp(m, L2B_K), B, T_, 2 * H1, H2);
@@ -154,10 +212,15 @@ double clair3_forward(Model *m, const float *x, const float *labels, int B, int 
     dense_forward(a->h4, a->d3, model_param(m, L4_K), model_param(m, L4_B), B, F3, F4);
     selu_forward(a->h4, a->h4, (size_t)B * F4);
     dropout_forward(a->d4, a->m4, a->h4, B, F4, r4, seed, 1, m->row0);
+    return heads_forward(m, a, a->d4, labels, B, r5, seed);
+}
+
+static double heads_forward(Model *m, Clair3Act *a, const float *in4, const float *labels, int B,
+                            float r5, uint64_t seed) {
     double total = 0.0;
     for (int k = 0; k < 2; k++) {
         const int n = k == 0 ? NGT : NZY, wk = k == 0 ? L51_K : L52_K, hk = k == 0 ? GT_K : ZY_K;
-        dense_forward(a->h5[k], a->d4, model_param(m, wk), model_param(m, wk + 1), B, F4, F4);
+        dense_forward(a->h5[k], in4, model_param(m, wk), model_param(m, wk + 1), B, F4, F4);
         selu_forward(a->h5[k], a->h5[k], (size_t)B * F4);
         dropout_forward(a->d5[k], a->m5[k], a->h5[k], B, F4, r5, seed, 2 + k, m->row0);
         dense_forward(a->s[k], a->d5[k], model_param(m, hk), model_param(m, hk + 1), B, F4, n);

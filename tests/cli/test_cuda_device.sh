@@ -22,15 +22,18 @@ done
 "$CALLA" call --help | grep -q -- '--device cpu|cuda|cuda:N' || fail "call --help lacks --device"
 err=$("$CALLA" train -i "$TMP/in.ctf" -o "$TMP/m.safetensors" --model clair3-pileup --precision fp16 2>&1 >/dev/null)
 [[ $? -eq 2 ]] && head -n1 <<<"$err" | grep -q 'invalid value for --precision: "fp16"' || fail "--precision fp16: $err"
-"$CALLA" call --help | grep -q -- '--precision fp32|tf32|bf16' || fail "call --help lacks --precision"
+"$CALLA" call --help | grep -q -- '--precision P  ' || fail "call --help lacks --precision"
 err=$("$CALLA" train -i "$TMP/in.ctf" -o "$TMP/m.safetensors" --model clair3-pileup --cuda-graphs 2>&1 >/dev/null)
 [[ $? -eq 2 ]] && head -n1 <<<"$err" | grep -q -- '--cuda-graphs applies to --device cuda only' ||
     fail "--cuda-graphs without --device cuda: $err"
 err=$("$CALLA" call -b x.bam -f x.fa -o "$TMP/o.vcf.gz" --platform ilmn --device cuda --precision fp16 2>&1 >/dev/null)
 [[ $? -eq 2 ]] && head -n1 <<<"$err" | grep -q 'bad precision "fp16"' || fail "call --precision fp16: $err"
-err=$("$CALLA" call -b x.bam -f x.fa -o "$TMP/o.vcf.gz" --platform ilmn --precision bf16 2>&1 >/dev/null)
-[[ $? -eq 2 ]] && head -n1 <<<"$err" | grep -q -- '--precision applies to --device cuda only' ||
-    fail "call --precision without --device cuda: $err"
+err=$("$CALLA" call -b x.bam -f x.fa -o "$TMP/o.vcf.gz" --platform ilmn --precision tf32 2>&1 >/dev/null)
+[[ $? -eq 2 ]] && head -n1 <<<"$err" | grep -q -- '--precision tf32 applies to --device cuda only' ||
+    fail "call --precision tf32 without --device cuda: $err"
+err=$("$CALLA" call -b x.bam -f x.fa -o "$TMP/o.vcf.gz" --platform ilmn --device cuda --precision auto 2>&1 >/dev/null)
+[[ $? -eq 2 ]] && head -n1 <<<"$err" | grep -q -- '--precision auto applies to the CPU' ||
+    fail "call --device cuda --precision auto: $err"
 
 # a device that cannot be used: one line, exit 1, before any input is read (the inputs here do
 # not exist, so reaching them would give a different message)
