@@ -35,6 +35,13 @@ static void channel_sums(double *s1, double *s2, const float *a, const float *b,
 void bn_forward(float *y, float *mean, float *invstd, const float *x, const float *gamma,
                 const float *beta, float *run_mean, float *run_var, size_t rows, int C, int train,
                 float eps, float momentum) {
+    bn_forward_act(y, mean, invstd, x, gamma, beta, run_mean, run_var, rows, C, train, eps,
+                   momentum, NULL, 0);
+}
+
+void bn_forward_act(float *y, float *mean, float *invstd, const float *x, const float *gamma,
+                    const float *beta, float *run_mean, float *run_var, size_t rows, int C,
+                    int train, float eps, float momentum, const float *add, int relu) {
     if (train) {
         double *s = xmalloc(sizeof(double) * 2 * (size_t)C), *q = s + C;
         channel_sums(s, NULL, x, NULL, rows, C);
@@ -71,8 +78,27 @@ void bn_forward(float *y, float *mean, float *invstd, const float *x, const floa
     float *sc = xmalloc(sizeof(float) * (size_t)C);
     for (int c = 0; c < C; c++) sc[c] = gamma[c] * invstd[c];
 #pragma omp parallel for schedule(static) if (net_parallel_ok() && rows * (size_t)C >= BN_PAR_MIN)
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) y[r * C + c] = (x[r * C + c] - mean[c]) * sc[c] + beta[c];
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * C, *ar = add ? add + r * C : NULL;
+        float *yr = y + r * C;
+        if (ar && relu) {
+#pragma omp simd
+            for (int c = 0; c < C; c++) {
+                float v = (xr[c] - mean[c]) * sc[c] + beta[c] + ar[c];
+                yr[c] = v > 0.0f ? v : 0.0f;
+            }
+        } else if (relu) {
+#pragma omp simd
+            for (int c = 0; c < C; c++) {
+                float v = (xr[c] - mean[c]) * sc[c] + beta[c];
+                yr[c] = v > 0.0f ? v : 0.0f;
+            }
+        } else {
+#pragma omp simd
+            for (int c = 0; c < C; c++)
+                yr[c] = (xr[c] - mean[c]) * sc[c] + beta[c] + (ar ? ar[c] : 0.0f);
+        }
+    }
     free(sc);
 }
 

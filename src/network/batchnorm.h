@@ -22,6 +22,11 @@
 void bn_forward(float *y, float *mean, float *invstd, const float *x, const float *gamma,
                 const float *beta, float *run_mean, float *run_var, size_t rows, int C, int train,
                 float eps, float momentum);
+// The same followed by y = ReLU(y + add) (add may be NULL; relu 0 or 1), in the same pass: the
+// conv-BN-ReLU and the residual block's BN + shortcut + ReLU without extra sweeps over memory.
+void bn_forward_act(float *y, float *mean, float *invstd, const float *x, const float *gamma,
+                    const float *beta, float *run_mean, float *run_var, size_t rows, int C,
+                    int train, float eps, float momentum, const float *add, int relu);
 // Gradients for the forward that produced mean/invstd from x (the BN input). dgamma, dbeta
 // accumulate; dx is overwritten and may equal dy. train selects the batch-statistics gradient
 // (mu and var depend on x) or the affine one of evaluation.

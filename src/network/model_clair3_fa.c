@@ -228,11 +228,10 @@ double clair3_fa_forward(Model *m, const float *x, const float *labels, int B, i
             const int t = a->t0[s], q = a->st0[s];
             conv3_forward(a->a[s], a->cols, stage_in(a, s), model_param(m, t),
                           model_param(m, t + 1), B, Hi, Wi, stage_cin(s), C, 2);
-            bn_forward(a->y[s], a->mean[s], a->invstd[s], a->a[s], model_param(m, t + 2),
-                       model_param(m, t + 3), m->state + m->state_tensors[q].offset,
-                       m->state + m->state_tensors[q + 1].offset, n_rows, C, train, BN_EPS,
-                       BN_MOMENTUM);
-            relu_forward(a->y[s], a->y[s], n_rows * C);
+            bn_forward_act(a->y[s], a->mean[s], a->invstd[s], a->a[s], model_param(m, t + 2),
+                           model_param(m, t + 3), m->state + m->state_tensors[q].offset,
+                           m->state + m->state_tensors[q + 1].offset, n_rows, C, train, BN_EPS,
+                           BN_MOMENTUM, NULL, 1);
         }
     }
     spp_forward(a->spp, a->amax, stage_out(a, NSTAGE - 1), B, a->H[NSTAGE], a->W[NSTAGE], 256);

@@ -9,16 +9,13 @@
 
 void resblock_forward(ResAct *a, const float *x, const ResParams *p, float *cols, int N, int H,
                       int W, int C, int train) {
-    const size_t rows = (size_t)N * H * W, n = rows * C;
+    const size_t rows = (size_t)N * H * W;
     conv3_forward(a->a1, cols, x, p->W1, p->b1, N, H, W, C, C, 1);
-    bn_forward(a->r1, a->mean1, a->invstd1, a->a1, p->g1, p->be1, p->rm1, p->rv1, rows, C, train,
-               BN_EPS, BN_MOMENTUM);
-    relu_forward(a->r1, a->r1, n);
+    bn_forward_act(a->r1, a->mean1, a->invstd1, a->a1, p->g1, p->be1, p->rm1, p->rv1, rows, C,
+                   train, BN_EPS, BN_MOMENTUM, NULL, 1);
     conv3_forward(a->a2, cols, a->r1, p->W2, p->b2, N, H, W, C, C, 1);
-    bn_forward(a->y, a->mean2, a->invstd2, a->a2, p->g2, p->be2, p->rm2, p->rv2, rows, C, train,
-               BN_EPS, BN_MOMENTUM);
-    for (size_t i = 0; i < n; i++) a->y[i] += x[i];
-    relu_forward(a->y, a->y, n);
+    bn_forward_act(a->y, a->mean2, a->invstd2, a->a2, p->g2, p->be2, p->rm2, p->rv2, rows, C,
+                   train, BN_EPS, BN_MOMENTUM, x, 1);
 }
 
 void resblock_backward(float *dx, const ResGrads *g, float *dy, float *u, float *v, float *cols,
