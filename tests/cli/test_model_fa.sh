@@ -16,6 +16,9 @@ grep -q $'^meta.feature_kind\tclair3-fa$' <<<"$info" || fail "feature_kind: $inf
 "$CALLA" model "$TMP/fa55.st" | grep -q $'^meta.fa_rows\t55$' || fail "default rows"
 "$CALLA" model "$TMP/fa.st" --store f16 -o "$TMP/fa16.st" 2>/dev/null || fail "f16 copy"
 "$CALLA" model "$TMP/fa16.st" | grep -q $'^state\t2688' || fail "f16 copy lost the state"
+# fa_rows is checked on load
+"$CALLA" model "$TMP/fa.st" --meta fa_rows=abc -o "$TMP/bad.st" >/dev/null 2>&1 || fail "meta copy"
+expect_fail 1 'needs metadata "fa_rows" in \[1, 1024\], found "abc"' "$CALLA" model "$TMP/bad.st"
 expect_fail 2 'rows must be an integer in \[1, 1024\]' "$CALLA" model create --arch clair3-fa --rows 0 -o "$TMP/x.st"
 expect_fail 2 'rows applies to clair3-fa only' "$CALLA" model create --arch clair3-pileup --rows 9 -o "$TMP/x.st"
 expect_fail 2 'arch must be' "$CALLA" model create --arch resnet -o "$TMP/x.st"
