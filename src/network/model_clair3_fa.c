@@ -73,10 +73,13 @@ int clair3_fa_create(Model *m) {
         for (int j = 0; j < (is_res(s) ? 2 : 1); j++) {
             const char *pre = STAGE_NAME[s];
             char cv[40], b[40];
-            if (is_res(s))
-                snprintf(cv, sizeof cv, "%s.%s", pre, conv[j]), snprintf(b, sizeof b, "%s.%s", pre, bn[j]);
-            else
-                snprintf(cv, sizeof cv, "%s", pre), snprintf(b, sizeof b, "%s.bn", pre);
+            if (is_res(s)) {
+                snprintf(cv, sizeof cv, "%s.%s", pre, conv[j]);
+                snprintf(b, sizeof b, "%s.%s", pre, bn[j]);
+            } else {
+                snprintf(cv, sizeof cv, "%s", pre);
+                snprintf(b, sizeof b, "%s.bn", pre);
+            }
             snprintf(nm, sizeof nm, "%s.kernel", cv);
             model_add_tensor(m, nm, 1, 4, 3, 3, j == 0 ? Ci : C, C);
             snprintf(nm, sizeof nm, "%s.bias", cv);
@@ -131,7 +134,8 @@ int clair3_fa_create(Model *m) {
     ALLOC(a->h4, B * F4), ALLOC(a->d4, B * F4), ALLOC(a->m4, B * F4);
     for (int k = 0; k < 4; k++) {
         ALLOC(a->h5[k], B * F5), ALLOC(a->d5[k], B * F5), ALLOC(a->m5[k], B * F5);
-        ALLOC(a->s[k], B * HEAD_N[k]), ALLOC(a->p[k], B * HEAD_N[k]), ALLOC(a->yt[k], B * HEAD_N[k]);
+        const size_t n = B * HEAD_N[k];
+        ALLOC(a->s[k], n), ALLOC(a->p[k], n), ALLOC(a->yt[k], n);
     }
     ALLOC(a->g0, gmax), ALLOC(a->g1, gmax), ALLOC(a->u, gmax), ALLOC(a->v, gmax);
     ALLOC(a->cols, cmax), ALLOC(a->dspp, B * F3);

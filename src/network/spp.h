@@ -8,8 +8,9 @@
 // (bin row, bin column, channel) order (HWC) and concatenated 3x3, 2x2, 1x1.
 // Always n x n bins per level, so the output size depends only on C; where TensorFlow's SAME
 // pooling yields n bins (ceil(H / kh) == n: every height but 1, 2 and 4, so the 55- and
-// 89-row inputs' 7 and 12, and the width 5) the bins are Clair3's. argmax [N, SPP_CELLS * C]: flat index into x of each bin's
-// first maximum, -1 for an empty bin. Backward overwrites dx.
+// 89-row inputs' 7 and 12, and the width 5) the bins are Clair3's.
+// argmax [N, SPP_CELLS * C]: flat index into x of each bin's first maximum, -1 for an empty bin.
+// Backward overwrites dx.
 #ifndef CALLA_SPP_H
 #define CALLA_SPP_H
 

@@ -61,7 +61,9 @@ int main(void) {
     T_CHECK(t >= 0);
     T_EQ_INT(m.tensors[t].shape[0] * m.tensors[t].shape[1], 9);
     T_EQ_INT(m.tensors[t].shape[2], 128);
-    T_EQ_INT(model_find_tensor(&m, "l4.kernel") >= 0 ? m.tensors[model_find_tensor(&m, "l4.kernel")].shape[0] : 0, 3584);
+    t = model_find_tensor(&m, "l4.kernel");
+    T_CHECK(t >= 0);
+    T_EQ_INT(m.tensors[t].shape[0], 3584);
     T_CHECK(model_find_state_tensor(&m, "res3.bn2.moving_variance") >= 0);
     T_CHECK(model_find_state_tensor(&m, "conv1.bn.moving_mean") >= 0);
     model_free(&m);
@@ -88,8 +90,10 @@ int main(void) {
     const float *g = m.params + m.tensors[model_find_tensor(&m, "res1.bn2.gamma")].offset;
     const float *be = m.params + m.tensors[model_find_tensor(&m, "conv3.bn.beta")].offset;
     T_CHECK(g[0] == 1.0f && g[63] == 1.0f && be[0] == 0.0f && be[127] == 0.0f);
-    const ParamTensor *mv = &m.state_tensors[model_find_state_tensor(&m, "conv5.bn.moving_variance")];
-    const ParamTensor *mm = &m.state_tensors[model_find_state_tensor(&m, "conv5.bn.moving_mean")];
+    const ParamTensor *mv =
+        &m.state_tensors[model_find_state_tensor(&m, "conv5.bn.moving_variance")];
+    const ParamTensor *mm =
+        &m.state_tensors[model_find_state_tensor(&m, "conv5.bn.moving_mean")];
     T_CHECK(m.state[mv->offset] == 1.0f && m.state[mv->offset + 255] == 1.0f);
     T_CHECK(m.state[mm->offset] == 0.0f);
     t = model_find_tensor(&m, "conv3.kernel");
@@ -138,7 +142,10 @@ int main(void) {
     for (int i = 0; i < 90; i++) T_NEAR(m.out[i], o1[i], 1e-6, 1e-5);
     // Mean over the batch: [s0, s0, s0] has the loss of s0 alone.
     float *x3 = malloc(sizeof(float) * B * nx), l3[B * 4];
-    for (int s = 0; s < B; s++) memcpy(x3 + (size_t)s * nx, x, sizeof(float) * nx), memcpy(l3 + s * 4, lab, 16);
+    for (int s = 0; s < B; s++) {
+        memcpy(x3 + (size_t)s * nx, x, sizeof(float) * nx);
+        memcpy(l3 + s * 4, lab, 16);
+    }
     T_NEAR(model_forward(&m, x3, l3, B, 0), model_forward(&m, x, lab, 1, 0), 1e-7, 1e-5);
 
     // Training with dropout off: batch statistics, so a sample's output depends on the batch
