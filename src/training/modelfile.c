@@ -64,7 +64,8 @@ int modelfile_load_st(const StFile *f, Model *m, int batch_max, int expect) {
         char *end = NULL;
         long v = rs ? strtol(rs, &end, 10) : 0;
         if (!rs || end == rs || *end || v < 1 || v > MODEL_FA_ROWS_MAX) {
-            calla_err("\"%s\": a clair3-fa model needs metadata \"fa_rows\" in [1, %d], found %s%s%s",
+            calla_err("\"%s\": a clair3-fa model needs metadata \"fa_rows\" in [1, %d], "
+                      "found %s%s%s",
                       f->path, MODEL_FA_ROWS_MAX, rs ? "\"" : "", rs ? rs : "none",
                       rs ? "\"" : "");
             return -1;

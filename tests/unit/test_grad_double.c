@@ -591,7 +591,10 @@ static void test_bn(int train) {
         double mu = 0.0, q = 0.0;
         for (int i = 0; i < rows; i++) mu += (float)v[2 * C + i * C + c];
         mu /= rows;
-        for (int i = 0; i < rows; i++) q += ((float)v[2 * C + i * C + c] - mu) * ((float)v[2 * C + i * C + c] - mu);
+        for (int i = 0; i < rows; i++) {
+            double d = (float)v[2 * C + i * C + c] - mu;
+            q += d * d;
+        }
         double em = train ? 0.99 * (float)aux[c] + 0.01 * mu : (float)aux[c];
         double ev = train ? 0.99 * (float)aux[C + c] + 0.01 * q / (rows - 1) : (float)aux[C + c];
         T_NEAR(rm[c], em, 1e-7, 1e-6);
@@ -833,8 +836,14 @@ static double fa_ref(FaRef *r, int stage) {
             const char *ssuf[4] = {"bn1.moving_mean", "bn1.moving_variance", "bn2.moving_mean",
                                    "bn2.moving_variance"};
             const double *p[8], *rs[4];
-            for (int j = 0; j < 8; j++) snprintf(k[j], 64, "%s.%s", NM[s], suf[j]), p[j] = fa_tp(r, k[j]);
-            for (int j = 0; j < 4; j++) snprintf(k[j], 64, "%s.%s", NM[s], ssuf[j]), rs[j] = fa_sp(r, k[j]);
+            for (int j = 0; j < 8; j++) {
+                snprintf(k[j], 64, "%s.%s", NM[s], suf[j]);
+                p[j] = fa_tp(r, k[j]);
+            }
+            for (int j = 0; j < 4; j++) {
+                snprintf(k[j], 64, "%s.%s", NM[s], ssuf[j]);
+                rs[j] = fa_sp(r, k[j]);
+            }
             ref_resblock(r->out[s], in, p, rs, B, r->H[s], r->W[s], C, r->train);
         } else {
             double *t = malloc(sizeof(double) * rows * C);
@@ -896,9 +905,10 @@ static void check_fa(int rows, int B, int train, int few, uint64_t seed) {
     const int nx = m.n_pos * m.n_chan;
     float *x = malloc(sizeof(float) * B * nx), *lab = calloc((size_t)B * 4, sizeof(float));
     for (int i = 0; i < B * nx; i++) x[i] = (float)(2.0 * rng_uniform(&R) - 1.0);
-    for (int b = 0; b < B; b++)
-        lab[b * 4] = (float)rng_below(&R, 21), lab[b * 4 + 1] = (float)rng_below(&R, 3),
-                lab[b * 4 + 2] = (float)rng_below(&R, 33), lab[b * 4 + 3] = (float)rng_below(&R, 33);
+    for (int b = 0; b < B; b++) {
+        lab[b * 4] = (float)rng_below(&R, 21), lab[b * 4 + 1] = (float)rng_below(&R, 3);
+        lab[b * 4 + 2] = (float)rng_below(&R, 33), lab[b * 4 + 3] = (float)rng_below(&R, 33);
+    }
     double *S = malloc(sizeof(double) * m.n_state);
     for (size_t i = 0; i < m.n_state; i++) S[i] = m.state[i];  // before training updates it
     double Lf = model_forward(&m, x, lab, B, train);
