@@ -3,7 +3,7 @@
 //   bench_model MODEL THREADS STEPS REPEATS
 //       -> "calla MODEL train|infer THREADS samples/s RSS_MiB samples/CPU-s",
 //          "flops MODEL train_MFLOP infer_MFLOP"
-// Batch 256, dropout on for training (forward + backward, no optimizer step: PyTorch's side does
+// clair3-fa: 55 read rows (model_create's default). Batch 256, dropout on for training (forward + backward, no optimizer step: PyTorch's side does
 // the same), evaluation mode without labels for inference. Best of REPEATS runs of STEPS steps:
 // the machine is shared, and the best run is the one least disturbed by other jobs.
 #include <stdio.h>
@@ -27,6 +27,12 @@ static int bench_batch(void) {
 
 // Multiply-adds per sample of the forward pass, from the layer shapes (docs/network.md).
 static double forward_macs(ModelArch a) {
+    if (a == ARCH_CLAIR3_FA) {  // 55 rows: 28x17 -> 14x9 -> 7x5; resblocks twice a stride-1 conv
+        double conv = 28 * 17 * 9.0 * 8 * 64 + 2 * 28 * 17 * 9.0 * 64 * 64 +
+                      14 * 9 * 9.0 * 64 * 128 + 2 * 14 * 9 * 9.0 * 128 * 128 +
+                      7 * 5 * 9.0 * 128 * 256 + 2 * 7 * 5 * 9.0 * 256 * 256;
+        return conv + 3584.0 * 256 + 4 * 256.0 * 128 + 128.0 * (21 + 3 + 33 + 33);
+    }
     if (a == ARCH_CLAIR3_PILEUP) {
         double lstm = 2.0 * 33 * ((18 + 128) * 512.0) + 2.0 * 33 * ((256 + 160) * 640.0);
         return lstm + 10560.0 * 128 + 2 * 128.0 * 128 + 128.0 * 21 + 128.0 * 3;
@@ -88,10 +94,15 @@ static void bench_model(ModelArch arch, int steps, int repeats) {
     rng_seed(&r, 2);
     const int nx = m.n_pos * m.n_chan;
     float *x = xmalloc(sizeof(float) * BATCH * nx), *lab = xcalloc((size_t)BATCH * m.n_labels, 4);
-    for (int i = 0; i < BATCH * nx; i++) x[i] = (float)rng_below(&r, 20);
+    for (int i = 0; i < BATCH * nx; i++)  // full alignment: Clair3's codes / 100, in [-1, 1]
+        x[i] = arch == ARCH_CLAIR3_FA ? (float)((int)rng_below(&r, 201) - 100) / 100.0f
+                                      : (float)rng_below(&r, 20);
     for (int b = 0; b < BATCH; b++) {
         float *l = lab + (size_t)b * m.n_labels;
-        if (arch == ARCH_CLAIR3_PILEUP)
+        if (arch == ARCH_CLAIR3_FA)
+            l[0] = (float)rng_below(&r, 21), l[1] = (float)rng_below(&r, 3),
+            l[2] = (float)rng_below(&r, 33), l[3] = (float)rng_below(&r, 33);
+        else if (arch == ARCH_CLAIR3_PILEUP)
             l[0] = (float)rng_below(&r, 21), l[1] = (float)rng_below(&r, 3), l[2] = l[3] = 16;
         else
             l[rng_below(&r, 4)] = 1, l[4 + rng_below(&r, 2)] = 1, l[6 + rng_below(&r, 4)] = 1,

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# bench/train/run.sh — training and inference throughput of calla's two models against the same
+# bench/train/run.sh — training and inference throughput of calla's models against the same
 # architectures in PyTorch (bench/train/torch_models.py), batch 256, 1 and 2 threads, in one run.
 # Prints a markdown table: samples/s by wall clock and per CPU-second (process CPU time: on a
 # shared machine the wall clock also counts other jobs' time; per CPU-second is what fully used
 # cores give), the calla/PyTorch ratios, GEMM GFLOP per CPU-second as a fraction of a large
 # SGEMM's (GEMM FLOPs per sample counted from the layer shapes), peak RSS of each process.
 # Each figure is the best of ROUNDS x REPEATS runs of STEPS steps.
-#   bash bench/train/run.sh     # BUILD=build, STEPS=2, REPEATS=2, ROUNDS=4, THREADS="1 2"
+#   bash bench/train/run.sh     # BUILD=build, STEPS=2, REPEATS=2, ROUNDS=4, THREADS="1 2",
+#                               # MODELS="clair3-pileup clairvoyante clair3-fa"
 # Needs Debian's python3-torch (run with /usr/bin/python3, not a pyenv python).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,7 +17,7 @@ REPEATS=${REPEATS:-2}
 ROUNDS=${ROUNDS:-4}
 THREADS=${THREADS:-"1 2"}
 PY=${PY:-/usr/bin/python3}
-MODELS="clair3-pileup clairvoyante"
+MODELS=${MODELS:-"clair3-pileup clairvoyante clair3-fa"}
 
 make -s BUILD="$BUILD" -j1 "$BUILD/libcalla.a" >&2
 BIN="$BUILD/bench_model"

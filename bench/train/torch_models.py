@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""The two calla architectures in PyTorch, for the training-speed comparison (bench/train/run.sh).
+"""calla's architectures in PyTorch, for the training-speed comparison (bench/train/run.sh).
 
 Same layers, shapes, dropout rates, losses and batch as src/network/model_clair3.c and
-model_clairvoyante.c (docs/network.md). Parameter counts are asserted: Clairvoyante matches
-calla exactly (1,631,496); PyTorch's LSTM carries a second, redundant bias b_hh per direction,
-so Clair3 pileup has 2,074,520 = calla's 2,072,216 + 2 x (512 + 640).
+model_clairvoyante.c, model_clair3_fa.c (docs/network.md). Parameter counts are asserted:
+Clairvoyante and Clair3 full alignment (2,986,522, 55 rows, symmetric padding 1, BN eps 1e-3
+in training mode, SPP as calla's) match calla exactly; PyTorch's LSTM carries a second, redundant
+bias b_hh per direction, so Clair3 pileup has 2,074,520 = calla's 2,072,216 + 2 x (512 + 640).
 
 Usage: /usr/bin/python3 bench/train/torch_models.py MODEL THREADS [STEPS] [REPEATS]
 Prints one line per mode: "torch MODEL train|infer THREADS samples/s peak_RSS_MiB samples/CPU-s"
@@ -87,6 +88,54 @@ def clv_loss(out, y):
     return loss
 
 
+class Block(nn.Module):
+    # ResNet BasicBlock, identity shortcut: ReLU(BN(conv(ReLU(BN(conv(x))))) + x)
+    def __init__(self, c):
+        super().__init__()
+        self.c1, self.b1 = nn.Conv2d(c, c, 3, 1, 1), nn.BatchNorm2d(c, eps=1e-3)
+        self.c2, self.b2 = nn.Conv2d(c, c, 3, 1, 1), nn.BatchNorm2d(c, eps=1e-3)
+
+    def forward(self, x):
+        h = F.relu(self.b1(self.c1(x)))
+        return F.relu(self.b2(self.c2(h)) + x)
+
+
+def spp(x):
+    # 3x3, 2x2, 1x1 bins of ceil(H/n) x ceil(W/n), grid centred as TF SAME (floor(pad/2) before),
+    # zero padding (the input is post-ReLU), HWC flatten per level
+    H, W = x.shape[2], x.shape[3]
+    out = []
+    for n in (3, 2, 1):
+        kh, kw = -(-H // n), -(-W // n)
+        ph, pw = n * kh - H, n * kw - W
+        xp = F.pad(x, (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2))
+        out.append(F.max_pool2d(xp, (kh, kw), (kh, kw)).permute(0, 2, 3, 1).flatten(1))
+    return torch.cat(out, 1)
+
+
+class Clair3FA(nn.Module):
+    # x [B,55,33,8] NHWC -> NCHW; conv1 3x3 s2 8->64 BN ReLU, res1, conv3 s2 ->128, res2,
+    # conv5 s2 ->256, res3, SPP 3584, dropout 0.2, dense 256 SELU dropout 0.5, four heads
+    # (dense 128 SELU dropout 0.2 -> dense n, SELU, softmax)
+    def __init__(self):
+        super().__init__()
+        def cbr(ci, co):
+            return nn.Sequential(nn.Conv2d(ci, co, 3, 2, 1), nn.BatchNorm2d(co, eps=1e-3),
+                                 nn.ReLU())
+        self.trunk = nn.Sequential(cbr(8, 64), Block(64), cbr(64, 128), Block(128),
+                                   cbr(128, 256), Block(256))
+        self.l4 = nn.Linear(3584, 256)
+        self.l5 = nn.ModuleList(nn.Linear(256, 128) for _ in range(4))
+        self.heads = nn.ModuleList(nn.Linear(128, n) for n in (21, 3, 33, 33))
+
+    def forward(self, x):
+        h = spp(self.trunk(x.permute(0, 3, 1, 2)))
+        h = F.dropout(h, 0.2, self.training)
+        h = F.dropout(F.selu(self.l4(h)), 0.5, self.training)
+        return [F.softmax(F.selu(hd(F.dropout(F.selu(l5(h)), 0.2, self.training))), 1)
+                for l5, hd in zip(self.l5, self.heads)]
+
+
 def nparams(m):
     return sum(p.numel() for p in m.parameters())
 
@@ -101,6 +150,13 @@ def make(name):
         y = (F.one_hot(torch.randint(0, 21, (B,), generator=g), 21).float(),
              F.one_hot(torch.randint(0, 3, (B,), generator=g), 3).float())
         loss = lambda out: focal(out[0], y[0]) + focal(out[1], y[1])
+    elif name == "clair3-fa":
+        m = Clair3FA()
+        assert nparams(m) == 2986522, nparams(m)
+        x = torch.randint(-100, 101, (B, 55, 33, 8), generator=g).float() / 100
+        y = [F.one_hot(torch.randint(0, k, (B,), generator=g), k).float()
+             for k in (21, 3, 33, 33)]
+        loss = lambda out: sum(focal(p, t) for p, t in zip(out, y))
     else:
         m = Clairvoyante()
         assert nparams(m) == 1631496, nparams(m)

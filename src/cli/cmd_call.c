@@ -579,6 +579,12 @@ static int check_model_meta(const StFile *f, const char *platform_opt, Platform 
                   an ? an : "missing");
         return -1;
     }
+    if (arch == ARCH_CLAIR3_FA) {  // the pileup -> full-alignment cascade is not wired in yet
+        calla_err("model \"%s\" is a clair3-fa (full-alignment) model; calla call runs "
+                  "clair3-pileup and clairvoyante models only for now",
+                  f->path);
+        return -1;
+    }
     const char *want = feature_kind_name(model_arch_feature_kind(arch));
     if (!fk || strcmp(fk, want) != 0) {
         calla_err("model \"%s\": feature_kind \"%s\" does not match its %s architecture (needs %s)",

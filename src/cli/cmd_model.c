@@ -19,7 +19,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "\nUsage: calla model [options] MODEL\n"
             "       calla model --list\n"
-            "       calla model import-clair3 -o OUT --platform P IN   (see its --help)\n\n"
+            "       calla model import-clair3 -o OUT --platform P IN   (see its --help)\n"
+            "       calla model create --arch A [--rows N] -o OUT      (see its --help)\n\n"
             "Describes a model (a .safetensors file or a shipped model name): architecture,\n"
             "platform, parameter count, storage type and the metadata recorded by `calla train`.\n\n"
             "Options:\n"
@@ -84,6 +85,7 @@ static int list_models(void) {
 int main_model(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "import-clair3") == 0)
         return main_model_import_clair3(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "create") == 0) return main_model_create(argc - 1, argv + 1);
     calla_set_cmd("model");
     enum { OPT_LIST = 256, OPT_STORE, OPT_META };
     static const struct option lopts[] = {{"list", no_argument, NULL, OPT_LIST},
@@ -180,6 +182,12 @@ int main_model(int argc, char **argv) {
     printf("file\t%s\n", path);
     printf("architecture\t%s\n", model_arch_name(m.arch));
     printf("parameters\t%zu in %d tensors\n", m.n_params, m.n_tensors);
+    if (m.arch == ARCH_CLAIR3_FA) {
+        printf("input\t%d read rows x %d positions x %d channels\n", m.fa_rows, m.n_pos,
+               m.n_chan / m.fa_rows);
+        printf("state\t%zu batch-norm running statistics in %d tensors (not trained)\n",
+               m.n_state, m.n_state_tensors);
+    }
     printf("storage\t%s, %.2f MiB of tensor data\n", f.n ? dtype_name(f.t[0].dtype) : "-",
            bytes / 1048576.0);
     for (int i = 0; i < f.n_meta; i++) {
@@ -202,7 +210,7 @@ int main_model(int argc, char **argv) {
             if (!dup) meta[nm++] = (StMeta){extra[k], extra[k] + strlen(extra[k]) + 1};
         }
         meta[nm++] = (StMeta){"storage", dtype_name(store)};
-        int r = st_write(out, t, m.n_tensors, meta, nm);
+        int r = st_write(out, t, modelfile_n_tensors(&m), meta, nm);
         free(t);
         free(meta);
         if (r < 0) {

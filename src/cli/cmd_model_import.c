@@ -107,7 +107,7 @@ int main_model_import_clair3(int argc, char **argv) {
                          {"source", source},
                          {"storage", store_s}};
         StTensorOut *t = modelfile_tensors(&m, store);
-        int r = st_write(out, t, m.n_tensors, meta, (int)(sizeof meta / sizeof *meta));
+        int r = st_write(out, t, modelfile_n_tensors(&m), meta, (int)(sizeof meta / sizeof *meta));
         free(t);
         if (r == 0) {
             if (skipped)

@@ -13,4 +13,5 @@ int main_haplotag(int argc, char **argv);  // `calla haplotag` (phasing/phasing.
 int main_simulate(int argc, char **argv);
 int main_model(int argc, char **argv);
 int main_model_import_clair3(int argc, char **argv);  // `calla model import-clair3`
+int main_model_create(int argc, char **argv);         // `calla model create`
 #endif

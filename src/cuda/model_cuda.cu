@@ -361,6 +361,10 @@ static void clv_backward(CudaModel *cm) {
 // ---------------------------------------------------------------- cuda_backend.h
 
 CudaModel *cuda_model_new(const Model *m, int dev, int precision) {
+    if (m->arch != ARCH_CLAIR3_PILEUP && m->arch != ARCH_CLAIRVOYANTE) {
+        calla_err("the CUDA backend does not support %s yet", model_arch_name(m->arch));
+        return NULL;
+    }
     if (cuda_device_check(dev) < 0) return NULL;
     if (precision < 0 || precision > 2) {
         calla_err("unknown GPU precision %d", precision);

@@ -15,6 +15,7 @@ const char *model_arch_name(ModelArch a) {
     switch (a) {
         case ARCH_CLAIR3_PILEUP: return "clair3-pileup";
         case ARCH_CLAIRVOYANTE: return "clairvoyante";
+        case ARCH_CLAIR3_FA: return "clair3-fa";
     }
     return "unknown";
 }
@@ -23,11 +24,14 @@ int model_arch_parse(const char *s, ModelArch *a) {
     if (strcmp(s, "clair3-pileup") == 0 || strcmp(s, "clair3") == 0)
         return *a = ARCH_CLAIR3_PILEUP, 0;
     if (strcmp(s, "clairvoyante") == 0) return *a = ARCH_CLAIRVOYANTE, 0;
+    if (strcmp(s, "clair3-fa") == 0) return *a = ARCH_CLAIR3_FA, 0;
     return -1;
 }
 
 FeatureKind model_arch_feature_kind(ModelArch a) {
-    return a == ARCH_CLAIRVOYANTE ? FEAT_CLAIRVOYANTE : FEAT_CLAIR3_PILEUP;
+    return a == ARCH_CLAIRVOYANTE ? FEAT_CLAIRVOYANTE
+           : a == ARCH_CLAIR3_FA  ? FEAT_CLAIR3_FA
+                                  : FEAT_CLAIR3_PILEUP;
 }
 
 void model_add_tensor(Model *m, const char *name, int decay, int ndim, int d0, int d1, int d2,
@@ -45,18 +49,42 @@ void model_add_tensor(Model *m, const char *name, int decay, int ndim, int d0, i
     m->n_params += t->numel;
 }
 
+void model_add_state_tensor(Model *m, const char *name, int n) {
+    m->state_tensors =
+        xrealloc(m->state_tensors, sizeof(ParamTensor) * (m->n_state_tensors + 1));
+    ParamTensor *t = &m->state_tensors[m->n_state_tensors++];
+    memset(t, 0, sizeof *t);
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = 1;
+    t->shape[0] = n;
+    t->numel = (size_t)n;
+    t->offset = m->n_state;
+    m->n_state += t->numel;
+}
+
 int model_create(Model *m, ModelArch arch, int batch_max) {
+    return model_create_rows(m, arch, MODEL_FA_ROWS_DEFAULT, batch_max);
+}
+
+int model_create_rows(Model *m, ModelArch arch, int rows, int batch_max) {
     memset(m, 0, sizeof *m);
-    if (batch_max < 1 || (arch != ARCH_CLAIR3_PILEUP && arch != ARCH_CLAIRVOYANTE)) return -1;
+    if (batch_max < 1 ||
+        (arch != ARCH_CLAIR3_PILEUP && arch != ARCH_CLAIRVOYANTE && arch != ARCH_CLAIR3_FA))
+        return -1;
+    if (arch == ARCH_CLAIR3_FA && (rows < 1 || rows > MODEL_FA_ROWS_MAX)) return -1;
+    if (arch == ARCH_CLAIR3_FA) m->fa_rows = rows;
     m->arch = arch;
     m->feature_kind = model_arch_feature_kind(arch);
     m->batch_max = batch_max;
     // The engine parallelises its GEMMs itself (gemm.h): OpenBLAS must not start its own threads
     // inside calla's OpenMP regions.
     blas_set_threads(1);
-    int rc = arch == ARCH_CLAIR3_PILEUP ? clair3_create(m) : clv_create(m);
+    int rc = arch == ARCH_CLAIR3_PILEUP ? clair3_create(m)
+             : arch == ARCH_CLAIR3_FA   ? clair3_fa_create(m)
+                                        : clv_create(m);
     if (rc) return rc;
     m->params = xcalloc(m->n_params, sizeof(float));
+    m->state = xcalloc(m->n_state ? m->n_state : 1, sizeof(float));
     m->grads = xcalloc(m->n_params, sizeof(float));
     m->out = xcalloc((size_t)batch_max * m->n_out, sizeof(float));
     rng_seed(&m->rng, 1);
@@ -69,6 +97,8 @@ void model_init_params(Model *m, uint64_t seed) {
     memset(m->params, 0, sizeof(float) * m->n_params);
     if (m->arch == ARCH_CLAIR3_PILEUP)
         clair3_init(m, &r);
+    else if (m->arch == ARCH_CLAIR3_FA)
+        clair3_fa_init(m, &r);
     else
         clv_init(m, &r);
     rng_seed_stream(&m->rng, seed, 1);
@@ -78,9 +108,13 @@ void model_free(Model *m) {
     if (!m->params) return;
     if (m->arch == ARCH_CLAIR3_PILEUP)
         clair3_free(m);
+    else if (m->arch == ARCH_CLAIR3_FA)
+        clair3_fa_free(m);
     else
         clv_free(m);
     free(m->params);
+    free(m->state);
+    free(m->state_tensors);
     free(m->grads);
     free(m->out);
     free(m->tensors);
@@ -88,15 +122,20 @@ void model_free(Model *m) {
 }
 
 void model_input_from_features(const Model *m, const int16_t *features, float *x) {
-    // Neither model normalises its input (clair3.md §5.1 raw counts; clairvoyante.md §1.1 the
-    // channel subtraction is already done when the tensor file is written).
+    // The pileup models do not normalise their input (clair3.md §5.1 raw counts;
+    // clairvoyante.md §1.1 the channel subtraction is already done when the tensor file is
+    // written); the full-alignment model divides Clair3's codes by 100 (clair3.md §2.1).
     const int n = m->n_pos * m->n_chan;
-    for (int i = 0; i < n; i++) x[i] = (float)features[i];
+    if (m->arch == ARCH_CLAIR3_FA)
+        for (int i = 0; i < n; i++) x[i] = (float)features[i] / 100.0f;
+    else
+        for (int i = 0; i < n; i++) x[i] = (float)features[i];
 }
 
 double model_forward(Model *m, const float *x, const float *labels, int B, int train) {
     if (B < 1 || B > m->batch_max)
         calla_die("model_forward: batch of %d samples outside [1, %d]", B, m->batch_max);
+    if (m->arch == ARCH_CLAIR3_FA) return clair3_fa_forward(m, x, labels, B, train);
     return m->arch == ARCH_CLAIR3_PILEUP ? clair3_forward(m, x, labels, B, train)
                                          : clv_forward(m, x, labels, B, train);
 }
@@ -112,6 +151,8 @@ void model_backward(Model *m) {
     m->grads_reported = 0;
     if (m->arch == ARCH_CLAIR3_PILEUP)
         clair3_backward(m);
+    else if (m->arch == ARCH_CLAIR3_FA)
+        clair3_fa_backward(m);
     else
         clv_backward(m);
     if (m->grads_reported != m->n_params)
@@ -135,6 +176,12 @@ int model_find_tensor(const Model *m, const char *name) {
     return -1;
 }
 
+int model_find_state_tensor(const Model *m, const char *name) {
+    for (int t = 0; t < m->n_state_tensors; t++)
+        if (strcmp(m->state_tensors[t].name, name) == 0) return t;
+    return -1;
+}
+
 static int argmax(const float *v, int n) {
     int best = 0;
     for (int i = 1; i < n; i++)
@@ -143,12 +190,12 @@ static int argmax(const float *v, int n) {
 }
 
 int model_head_target(const Model *m, int h, const float *labels) {
-    if (m->arch == ARCH_CLAIR3_PILEUP) return (int)labels[h];      // class indices gt21, zygosity
+    if (m->arch != ARCH_CLAIRVOYANTE) return (int)labels[h];  // class indices (tensorfile.h)
     return argmax(labels + m->heads[h].offset, m->heads[h].size);  // same layout as the output
 }
 
 void model_decode(const Model *m, const float *v, int is_label, int *is_variant, int *genotype) {
-    if (m->arch == ARCH_CLAIR3_PILEUP) {
+    if (m->arch != ARCH_CLAIRVOYANTE) {  // both Clair3 models: gt21 then zygosity first
         int gt = is_label ? (int)v[0] : argmax(v, 21);
         int zy = is_label ? (int)v[1] : argmax(v + 21, 3);
         *is_variant = zy != 0;  // zygosity 0 = hom-ref

@@ -9,9 +9,9 @@
 #include "common/rng.h"
 #include "tensors/tensorfile.h"
 
-typedef enum { ARCH_CLAIR3_PILEUP = 1, ARCH_CLAIRVOYANTE = 2 } ModelArch;
+typedef enum { ARCH_CLAIR3_PILEUP = 1, ARCH_CLAIRVOYANTE = 2, ARCH_CLAIR3_FA = 3 } ModelArch;
 
-const char *model_arch_name(ModelArch a);          // "clair3-pileup", "clairvoyante"
+const char *model_arch_name(ModelArch a);          // "clair3-pileup", "clairvoyante", "clair3-fa"
 int model_arch_parse(const char *s, ModelArch *a);  // 0 ok, -1 unknown
 FeatureKind model_arch_feature_kind(ModelArch a);
 
@@ -61,14 +61,30 @@ typedef struct Model {
     void (*grad_ready)(void *ud, size_t lo, size_t hi);
     void *grad_ready_ud;
     size_t grads_reported;  // floats reported as final in the current backward (checked: n_params)
-    void *impl;                         // activations and scratch
+    // Non-trainable state (clair3-fa: the batch-norm running means and variances): n_state
+    // floats named by state_tensors (offsets into `state`). Not in params/grads, so optimizers
+    // and all-reduces never see it; saved in model files and checkpoints. Training forwards
+    // update it.
+    size_t n_state;
+    float *state;
+    int n_state_tensors;
+    ParamTensor *state_tensors;
+    int fa_rows;     // clair3-fa: read rows per input (n_chan = fa_rows * 8); 0 for other models
+    int no_dropout;  // tests: 1 keeps dropout off in training forwards (clair3-fa)
+    void *impl;      // activations and scratch
 } Model;
 
 // Allocates buffers for batches of up to batch_max samples; parameters are zero.
 // Returns 0, or -1 on a bad argument.
+// clair3-fa gets MODEL_FA_ROWS_DEFAULT read rows.
 int model_create(Model *m, ModelArch arch, int batch_max);
+// The same with the read rows of a clair3-fa model (1 .. MODEL_FA_ROWS_MAX; the parameters do
+// not depend on it); rows is ignored for the other models.
+int model_create_rows(Model *m, ModelArch arch, int rows, int batch_max);
+#define MODEL_FA_ROWS_DEFAULT 55
+#define MODEL_FA_ROWS_MAX 1024
 // The spec's initialisation (documented per model in docs/network.md), from `seed`; also seeds
-// rng.
+// rng and resets the state (running means 0, variances 1).
 void model_init_params(Model *m, uint64_t seed);
 void model_free(Model *m);
 
@@ -96,5 +112,7 @@ int model_head_target(const Model *m, int h, const float *labels);
 double model_l2_penalty(const Model *m);
 // Index into m->tensors of the tensor called `name`, or -1.
 int model_find_tensor(const Model *m, const char *name);
+// Index into m->state_tensors of the state tensor called `name`, or -1.
+int model_find_state_tensor(const Model *m, const char *name);
 
 #endif

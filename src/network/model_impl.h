@@ -7,6 +7,8 @@
 // Appends a tensor at the current end of the parameter layout (m->n_params grows).
 void model_add_tensor(Model *m, const char *name, int decay, int ndim, int d0, int d1, int d2,
                       int d3);
+// Appends a non-trainable state tensor (m->n_state grows).
+void model_add_state_tensor(Model *m, const char *name, int n);
 static inline float *model_param(Model *m, int t) { return m->params + m->tensors[t].offset; }
 static inline float *model_grad(Model *m, int t) { return m->grads + m->tensors[t].offset; }
 
@@ -30,5 +32,11 @@ void clv_init(Model *m, Rng *r);
 double clv_forward(Model *m, const float *x, const float *labels, int B, int train);
 void clv_backward(Model *m);
 void clv_free(Model *m);
+
+int clair3_fa_create(Model *m);
+void clair3_fa_init(Model *m, Rng *r);
+double clair3_fa_forward(Model *m, const float *x, const float *labels, int B, int train);
+void clair3_fa_backward(Model *m);
+void clair3_fa_free(Model *m);
 
 #endif

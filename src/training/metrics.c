@@ -2,7 +2,8 @@
 #include "training/metrics.h"
 
 double metrics_batch_sum(const Model *m, double loss, int B) {
-    return m->arch == ARCH_CLAIR3_PILEUP ? loss * B : loss;
+    // Clair3 (pileup and full alignment) losses are batch means, Clairvoyante's batch sums.
+    return m->arch != ARCH_CLAIRVOYANTE ? loss * B : loss;
 }
 
 static int argmax(const float *v, int n) {

@@ -134,7 +134,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < g_n_meta; i++)
             if (g_meta[i].value) md[nm++] = (StMeta){g_meta[i].key, g_meta[i].value};
         StTensorOut *t = modelfile_tensors(&m, ST_F32);
-        rc = st_write(out, t, m.n_tensors, md, nm) < 0;
+        rc = st_write(out, t, modelfile_n_tensors(&m), md, nm) < 0;
         free(t);
     }
     for (int i = 0; i < g_n_meta; i++) {

@@ -13,6 +13,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: mksynth OUT.ctf clair3-pileup|clairvoyante N_RECORDS SEED\n");
         return 2;
     }
+    if (a == ARCH_CLAIR3_FA) {
+        fprintf(stderr, "mksynth: no synthetic clair3-fa tensors (pileup kinds only)\n");
+        return 2;
+    }
     if (synth_write(argv[1], model_arch_feature_kind(a), atoi(argv[3]),
                     strtoull(argv[4], NULL, 10)) < 0) {
         fprintf(stderr, "mksynth: cannot write %s\n", argv[1]);

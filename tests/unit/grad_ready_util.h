@@ -46,7 +46,7 @@ static inline void gr_batch(const Model *m, int B, float **x, float **lab) {
     for (int i = 0; i < B * nin; i++) (*x)[i] = (float)(rng_uniform(&r) * 10 - 5);
     for (int b = 0; b < B; b++) {
         float *l = *lab + (size_t)b * m->n_labels;
-        if (m->arch == ARCH_CLAIR3_PILEUP) {
+        if (m->arch == ARCH_CLAIR3_PILEUP || m->arch == ARCH_CLAIR3_FA) {
             l[0] = (float)(b % 21), l[1] = (float)(b % 3), l[2] = l[3] = 16;
         } else {
             l[b % 4] = 1, l[4 + b % 2] = 1, l[6 + b % 4] = 1, l[10 + b % 6] = 1;

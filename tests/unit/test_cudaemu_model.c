@@ -9,5 +9,10 @@ int main(void) {
     check_model(ARCH_CLAIRVOYANTE, 6, 0, 0);
     check_model(ARCH_CLAIR3_PILEUP, 3, 0, 1);
     check_model(ARCH_CLAIRVOYANTE, 4, 0, 2);
+    // clair3-fa has no device kernels yet: refused with a message, nothing allocated
+    Model fa;
+    T_EQ_INT(model_create_rows(&fa, ARCH_CLAIR3_FA, 7, 2), 0);
+    T_CHECK(cuda_model_new(&fa, 0, 0) == NULL);
+    model_free(&fa);
     T_DONE();
 }

@@ -26,6 +26,10 @@
 #include "common/blas.h"
 #include "common/rng.h"
 #include "network/activations.h"
+#include "network/batchnorm.h"
+#include "network/conv3x3.h"
+#include "network/resblock.h"
+#include "network/spp.h"
 #include "network/conv2d.h"
 #include "network/dense.h"
 #include "network/losses.h"
@@ -456,6 +460,212 @@ static void test_loss(int kind, const char *name, int soft, double zscale) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Full-alignment layers (conv3x3.h, batchnorm.h, spp.h, resblock.h), double references.
+
+// 3x3 conv, stride s, zero padding 1 on every side. NHWC, kernel [3,3,Ci,Co].
+static void ref_conv3(double *out, const double *x, const double *W, const double *b, int N,
+                      int Hh, int Wd, int Ci, int Co, int s) {
+    int Ho = (Hh - 1) / s + 1, Wo = (Wd - 1) / s + 1;
+    for (int n = 0; n < N; n++)
+        for (int y = 0; y < Ho; y++)
+            for (int xx = 0; xx < Wo; xx++)
+                for (int o = 0; o < Co; o++) {
+                    double acc = b[o];
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++) {
+                            int iy = s * y + ky - 1, ix = s * xx + kx - 1;
+                            if (iy < 0 || iy >= Hh || ix < 0 || ix >= Wd) continue;
+                            for (int c = 0; c < Ci; c++)
+                                acc += x[(((size_t)n * Hh + iy) * Wd + ix) * Ci + c] *
+                                       W[((ky * 3 + kx) * Ci + c) * Co + o];
+                        }
+                    out[(((size_t)n * Ho + y) * Wo + xx) * Co + o] = acc;
+                }
+}
+
+// Batch norm over [rows, C]: train uses the batch mean / biased variance, else (rm, rv).
+static void ref_bn(double *y, const double *x, const double *g, const double *b,
+                   const double *rm, const double *rv, size_t rows, int C, int train) {
+    for (int c = 0; c < C; c++) {
+        double mu = 0.0, var = 0.0;
+        if (train) {
+            for (size_t r = 0; r < rows; r++) mu += x[r * C + c];
+            mu /= rows;
+            for (size_t r = 0; r < rows; r++) var += (x[r * C + c] - mu) * (x[r * C + c] - mu);
+            var /= rows;
+        } else {
+            mu = rm[c], var = rv[c];
+        }
+        for (size_t r = 0; r < rows; r++)
+            y[r * C + c] = g[c] * (x[r * C + c] - mu) / sqrt(var + 1e-3) + b[c];
+    }
+}
+
+static void relu_v(double *v, size_t n) {
+    for (size_t i = 0; i < n; i++) v[i] = v[i] > 0 ? v[i] : 0.0;
+}
+
+// Spatial pyramid max pooling, levels 3, 2, 1; bins of ceil(H/n) x ceil(W/n) cells, the grid
+// centred as TF "SAME" (floor(pad/2) before); cells outside ignored, empty bins 0.
+static void ref_spp(double *out, const double *x, int N, int Hh, int Wd, int C) {
+    const int lv[3] = {3, 2, 1};
+    size_t o = 0;
+    for (int n = 0; n < N; n++)
+        for (int l = 0; l < 3; l++) {
+            int nb = lv[l], kh = (Hh + nb - 1) / nb, kw = (Wd + nb - 1) / nb;
+            int top = (nb * kh - Hh) / 2, left = (nb * kw - Wd) / 2;
+            for (int by = 0; by < nb; by++)
+                for (int bx = 0; bx < nb; bx++)
+                    for (int c = 0; c < C; c++) {
+                        double m = -INFINITY;
+                        for (int y = by * kh - top; y < (by + 1) * kh - top; y++)
+                            for (int xx = bx * kw - left; xx < (bx + 1) * kw - left; xx++)
+                                if (y >= 0 && y < Hh && xx >= 0 && xx < Wd)
+                                    m = fmax(m, x[(((size_t)n * Hh + y) * Wd + xx) * C + c]);
+                        out[o++] = m == -INFINITY ? 0.0 : m;
+                    }
+        }
+}
+
+// BasicBlock: p = [W1 b1 g1 be1 W2 b2 g2 be2], running stats rs = [rm1 rv1 rm2 rv2].
+static void ref_resblock(double *y, const double *x, const double *const p[8],
+                         const double *const rs[4], int N, int Hh, int Wd, int C, int train) {
+    size_t n = (size_t)N * Hh * Wd * C, rows = (size_t)N * Hh * Wd;
+    double *t = malloc(sizeof(double) * n), *u = malloc(sizeof(double) * n);
+    ref_conv3(t, x, p[0], p[1], N, Hh, Wd, C, C, 1);
+    ref_bn(u, t, p[2], p[3], rs[0], rs[1], rows, C, train);
+    relu_v(u, n);
+    ref_conv3(t, u, p[4], p[5], N, Hh, Wd, C, C, 1);
+    ref_bn(y, t, p[6], p[7], rs[2], rs[3], rows, C, train);
+    for (size_t i = 0; i < n; i++) y[i] += x[i];
+    relu_v(y, n);
+    free(t), free(u);
+}
+
+// ---- conv3x3 stride s: v = [W (9*Ci*Co) | b (Co) | x (N*H*W*Ci)] ----
+static void f_conv3(const Layer *l, const double *v, double *out) {
+    int N = l->dims[0], Hh = l->dims[1], Wd = l->dims[2], Ci = l->dims[3], Co = l->dims[4],
+        s = l->dims[5], nW = 9 * Ci * Co;
+    ref_conv3(out, v + nW + Co, v, v + nW, N, Hh, Wd, Ci, Co, s);
+}
+static void test_conv3(const char *name, int N, int Hh, int Wd, int Ci, int Co, int s) {
+    int nW = 9 * Ci * Co, nx = N * Hh * Wd * Ci, nv = nW + Co + nx;
+    int Ho = conv3_out(Hh, s), Wo = conv3_out(Wd, s);
+    Layer l = {f_conv3, {N, Hh, Wd, Ci, Co, s}, N * Ho * Wo * Co, NULL};
+    double *v = malloc(sizeof(double) * nv), *r = malloc(sizeof(double) * l.nout);
+    fillv(v, nv, -1, 1), fillv(r, l.nout, -1, 1);
+    float *fv = tof(v, nv), *fr = tof(r, l.nout), *g = zf(nv), *out = zf(l.nout);
+    float *cols = zf((int)conv3_cols_floats(N, Hh, Wd, Ci, s));
+    conv3_forward(out, cols, fv + nW + Co, fv, fv + nW, N, Hh, Wd, Ci, Co, s);
+    for (int i = 0; i < nW + Co; i++) g[i] = 0.25f;
+    for (int i = nW + Co; i < nv; i++) g[i] = 7.0f;
+    conv3_backward(g + nW + Co, g, g + nW, cols, fr, fv + nW + Co, fv, N, Hh, Wd, Ci, Co, s);
+    for (int i = 0; i < nW + Co; i++) g[i] -= 0.25f;
+    check_layer(name, &l, v, nv, r, out, g);
+    free(v), free(r), free(fv), free(fr), free(g), free(out), free(cols);
+}
+
+// ---- batch norm: v = [gamma (C) | beta (C) | x (rows*C)]; aux = running mean, var ----
+static void f_bn(const Layer *l, const double *v, double *out) {
+    int rows = l->dims[0], C = l->dims[1], train = l->dims[2];
+    ref_bn(out, v + 2 * C, v, v + C, l->aux, l->aux + C, (size_t)rows, C, train);
+}
+static void test_bn(int train) {
+    int rows = 7, C = 3, nv = 2 * C + rows * C;
+    double aux[6] = {0.3, -0.2, 0.1, 0.8, 1.5, 0.6};
+    Layer l = {f_bn, {rows, C, train}, rows * C, aux};
+    double *v = malloc(sizeof(double) * nv), *r = malloc(sizeof(double) * l.nout);
+    fillv(v, nv, -1, 1), fillv(r, l.nout, -1, 1);
+    for (int i = 2 * C; i < nv; i++) v[i] = (float)(3.0 * v[i] + 0.5);  // mean 0.5, sd ~1.7
+    float *fv = tof(v, nv), *fr = tof(r, l.nout), *g = zf(nv), *out = zf(l.nout);
+    float rm[3], rv[3], mean[3], inv[3];
+    for (int c = 0; c < C; c++) rm[c] = (float)aux[c], rv[c] = (float)aux[C + c];
+    bn_forward(out, mean, inv, fv + 2 * C, fv, fv + C, rm, rv, rows, C, train, 1e-3f, 0.99f);
+    for (int i = 0; i < 2 * C; i++) g[i] = 0.25f;
+    for (int i = 2 * C; i < nv; i++) g[i] = 7.0f;
+    bn_backward(g + 2 * C, g, g + C, fr, fv + 2 * C, mean, inv, fv, rows, C, train);
+    for (int i = 0; i < 2 * C; i++) g[i] -= 0.25f;
+    check_layer(train ? "batchnorm train" : "batchnorm eval", &l, v, nv, r, out, g);
+    // running statistics: unchanged in evaluation; 0.99 r + 0.01 batch (unbiased var) in training
+    for (int c = 0; c < C; c++) {
+        double mu = 0.0, q = 0.0;
+        for (int i = 0; i < rows; i++) mu += (float)v[2 * C + i * C + c];
+        mu /= rows;
+        for (int i = 0; i < rows; i++) {
+            double d = (float)v[2 * C + i * C + c] - mu;
+            q += d * d;
+        }
+        double em = train ? 0.99 * (float)aux[c] + 0.01 * mu : (float)aux[c];
+        double ev = train ? 0.99 * (float)aux[C + c] + 0.01 * q / (rows - 1) : (float)aux[C + c];
+        T_NEAR(rm[c], em, 1e-7, 1e-6);
+        T_NEAR(rv[c], ev, 1e-7, 1e-6);
+    }
+    free(v), free(r), free(fv), free(fr), free(g), free(out);
+}
+
+// ---- SPP: v = x [N,H,W,C] (distinct values: no ties) ----
+static void f_spp(const Layer *l, const double *v, double *out) {
+    ref_spp(out, v, l->dims[0], l->dims[1], l->dims[2], l->dims[3]);
+}
+static void test_spp(const char *name, int N, int Hh, int Wd, int C) {
+    int nv = N * Hh * Wd * C;
+    Layer l = {f_spp, {N, Hh, Wd, C}, N * SPP_CELLS * C, NULL};
+    double *v = malloc(sizeof(double) * nv), *r = malloc(sizeof(double) * l.nout);
+    fillv(v, nv, 0, 1), fillv(r, l.nout, -1, 1);  // non-negative, as after ReLU
+    float *fv = tof(v, nv), *fr = tof(r, l.nout), *g = zf(nv), *out = zf(l.nout);
+    int *am = calloc((size_t)l.nout, sizeof(int));
+    spp_forward(out, am, fv, N, Hh, Wd, C);
+    for (int i = 0; i < nv; i++) g[i] = 7.0f;
+    spp_backward(g, fr, am, N, Hh, Wd, C);
+    check_layer(name, &l, v, nv, r, out, g);
+    free(v), free(r), free(fv), free(fr), free(g), free(out), free(am);
+}
+
+// ---- residual block: v = [W1 b1 g1 be1 W2 b2 g2 be2 | x]; aux = rm1 rv1 rm2 rv2 ----
+static void f_res(const Layer *l, const double *v, double *out) {
+    int N = l->dims[0], Hh = l->dims[1], Wd = l->dims[2], C = l->dims[3], train = l->dims[4];
+    int sz[8] = {9 * C * C, C, C, C, 9 * C * C, C, C, C};
+    const double *p[8], *rs[4] = {l->aux, l->aux + C, l->aux + 2 * C, l->aux + 3 * C};
+    for (int k = 0, o = 0; k < 8; o += sz[k++]) p[k] = v + o;
+    ref_resblock(out, v + 2 * (9 * C * C + 3 * C), p, rs, N, Hh, Wd, C, train);
+}
+static void test_res(int train) {
+    int N = 2, Hh = 3, Wd = 4, C = 3, np = 2 * (9 * C * C + 3 * C), nx = N * Hh * Wd * C;
+    int nv = np + nx;
+    double aux[12];
+    for (int c = 0; c < 3; c++)
+        aux[c] = 0.1 * c, aux[3 + c] = 0.7 + 0.2 * c, aux[6 + c] = -0.1 * c, aux[9 + c] = 1.2;
+    Layer l = {f_res, {N, Hh, Wd, C, train}, nx, aux};
+    double *v = malloc(sizeof(double) * nv), *r = malloc(sizeof(double) * l.nout);
+    fillv(v, nv, -1, 1), fillv(r, l.nout, -1, 1);
+    float *fv = tof(v, nv), *fr = tof(r, l.nout), *g = zf(nv);
+    float st[12], *cols = zf((int)conv3_cols_floats(N, Hh, Wd, C, 1));
+    for (int i = 0; i < 12; i++) st[i] = (float)aux[i];
+    int sz[8] = {9 * C * C, C, C, C, 9 * C * C, C, C, C};
+    float *pp[8], *gg[8];
+    for (int k = 0, o = 0; k < 8; o += sz[k++]) pp[k] = fv + o, gg[k] = g + o;
+    ResParams p = {pp[0], pp[1], pp[2], pp[3], pp[4], pp[5], pp[6], pp[7],
+                   st,    st + 3, st + 6, st + 9};
+    ResGrads gr = {gg[0], gg[1], gg[2], gg[3], gg[4], gg[5], gg[6], gg[7]};
+    ResAct a;
+    float *bufs[4];
+    for (int k = 0; k < 4; k++) bufs[k] = zf(nx);
+    a.a1 = bufs[0], a.r1 = bufs[1], a.a2 = bufs[2], a.y = bufs[3];
+    float stats[12];
+    a.mean1 = stats, a.invstd1 = stats + 3, a.mean2 = stats + 6, a.invstd2 = stats + 9;
+    resblock_forward(&a, fv + np, &p, cols, N, Hh, Wd, C, train);
+    float *dy = zf(nx), *u = zf(nx), *w = zf(nx);
+    memcpy(dy, fr, sizeof(float) * nx);
+    for (int i = 0; i < np; i++) g[i] = 0.25f;
+    for (int i = np; i < nv; i++) g[i] = 7.0f;
+    resblock_backward(g + np, &gr, dy, u, w, cols, &a, fv + np, &p, N, Hh, Wd, C, train);
+    for (int i = 0; i < np; i++) g[i] -= 0.25f;
+    check_layer(train ? "resblock train" : "resblock eval", &l, v, nv, r, a.y, g);
+    for (int k = 0; k < 4; k++) free(bufs[k]);
+    free(v), free(r), free(fv), free(fr), free(g), free(cols), free(dy), free(u), free(w);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Full models end to end. The double compositions below follow src/network/model_clair3.c and
 // model_clairvoyante.c layer by layer, built from the references above; they read the model's
 // own parameter buffer (converted to double). Dropout is off (model_forward with train = 0,
@@ -581,6 +791,188 @@ static int clair3_stage(const char *name) {
 }
 static int clv_stage(const char *name) { return strncmp(name, "conv", 4) == 0 ? 0 : 1; }
 
+// Clair3 full-alignment (model_clair3_fa.c): stages 0-5 are the trunk (conv1, res1, conv3,
+// res2, conv5, res3), each recomputed from its cached input; stage 6 is the head part only.
+// Batch norm in training mode (batch statistics) or evaluation mode (the model's running
+// statistics, read from m->state); dropout is off in both (m->no_dropout in training).
+typedef struct {
+    Model *m;
+    const double *P, *S;  // params, state as double
+    const double *x, *lab;
+    int B, train;
+    int H[7], W[7];
+    double *xin, *out[6];
+} FaRef;
+
+static const double *fa_tp(const FaRef *r, const char *name) {
+    int t = model_find_tensor(r->m, name);
+    if (t < 0) {
+        fprintf(stderr, "no tensor %s\n", name);
+        exit(1);
+    }
+    return r->P + r->m->tensors[t].offset;
+}
+static const double *fa_sp(const FaRef *r, const char *name) {
+    int t = model_find_state_tensor(r->m, name);
+    if (t < 0) {
+        fprintf(stderr, "no state tensor %s\n", name);
+        exit(1);
+    }
+    return r->S + r->m->state_tensors[t].offset;
+}
+
+static double fa_ref(FaRef *r, int stage) {
+    static const int CO[6] = {64, 64, 128, 128, 256, 256};
+    static const char *NM[6] = {"conv1", "res1", "conv3", "res2", "conv5", "res3"};
+    const int B = r->B;
+    char k[8][64];
+    for (int s = stage; s < 6; s++) {
+        const double *in = s == 0 ? r->xin : r->out[s - 1];
+        const int C = CO[s], Ci = s == 0 ? 8 : CO[s - 1];
+        const size_t rows = (size_t)B * r->H[s + 1] * r->W[s + 1];
+        if (s & 1) {
+            const char *suf[8] = {"conv1.kernel", "conv1.bias", "bn1.gamma", "bn1.beta",
+                                  "conv2.kernel", "conv2.bias", "bn2.gamma", "bn2.beta"};
+            const char *ssuf[4] = {"bn1.moving_mean", "bn1.moving_variance", "bn2.moving_mean",
+                                   "bn2.moving_variance"};
+            const double *p[8], *rs[4];
+            for (int j = 0; j < 8; j++) {
+                snprintf(k[j], 64, "%s.%s", NM[s], suf[j]);
+                p[j] = fa_tp(r, k[j]);
+            }
+            for (int j = 0; j < 4; j++) {
+                snprintf(k[j], 64, "%s.%s", NM[s], ssuf[j]);
+                rs[j] = fa_sp(r, k[j]);
+            }
+            ref_resblock(r->out[s], in, p, rs, B, r->H[s], r->W[s], C, r->train);
+        } else {
+            double *t = malloc(sizeof(double) * rows * C);
+            snprintf(k[0], 64, "%s.kernel", NM[s]), snprintf(k[1], 64, "%s.bias", NM[s]);
+            snprintf(k[2], 64, "%s.bn.gamma", NM[s]), snprintf(k[3], 64, "%s.bn.beta", NM[s]);
+            snprintf(k[4], 64, "%s.bn.moving_mean", NM[s]);
+            snprintf(k[5], 64, "%s.bn.moving_variance", NM[s]);
+            ref_conv3(t, in, fa_tp(r, k[0]), fa_tp(r, k[1]), B, r->H[s], r->W[s], Ci, C, 2);
+            ref_bn(r->out[s], t, fa_tp(r, k[2]), fa_tp(r, k[3]), fa_sp(r, k[4]), fa_sp(r, k[5]),
+                   rows, C, r->train);
+            relu_v(r->out[s], rows * C);
+            free(t);
+        }
+    }
+    enum { F3 = 14 * 256, F4 = 256, F5 = 128 };
+    double *spp = malloc(sizeof(double) * B * F3), *h4 = malloc(sizeof(double) * B * F4);
+    double *h5 = malloc(sizeof(double) * B * F5), s[3 * 33], y[3 * 33], L = 0.0;
+    ref_spp(spp, r->out[5], B, r->H[6], r->W[6], 256);
+    ref_dense(h4, spp, fa_tp(r, "l4.kernel"), fa_tp(r, "l4.bias"), B, F3, F4);
+    selu_v(h4, (size_t)B * F4);
+    const char *head[4] = {"gt21", "zygosity", "indel_length1", "indel_length2"};
+    const int nh[4] = {21, 3, 33, 33};
+    for (int h = 0; h < 4; h++) {
+        snprintf(k[0], 64, "l5_%d.kernel", h + 1), snprintf(k[1], 64, "l5_%d.bias", h + 1);
+        ref_dense(h5, h4, fa_tp(r, k[0]), fa_tp(r, k[1]), B, F4, F5);
+        selu_v(h5, (size_t)B * F5);
+        snprintf(k[0], 64, "%s.kernel", head[h]), snprintf(k[1], 64, "%s.bias", head[h]);
+        ref_dense(s, h5, fa_tp(r, k[0]), fa_tp(r, k[1]), B, F5, nh[h]);
+        selu_v(s, (size_t)B * nh[h]);
+        for (int b = 0; b < B; b++)
+            for (int c = 0; c < nh[h]; c++) y[b * nh[h] + c] = c == (int)r->lab[b * 4 + h];
+        L += ref_focal(s, y, B, nh[h], 2.0) / B;
+    }
+    free(spp), free(h4), free(h5);
+    return L;
+}
+
+static int fa_stage(const char *name) {
+    static const char *NM[6] = {"conv1", "res1", "conv3", "res2", "conv5", "res3"};
+    for (int s = 0; s < 6; s++)
+        if (strncmp(name, NM[s], strlen(NM[s])) == 0 && name[strlen(NM[s])] == '.') return s;
+    return 6;
+}
+
+// rows 7 (33 x 7 -> 17 x 4 -> 9 x 2 -> 5 x 1, so the 3x3 pyramid level has empty bins) and
+// 9 (-> 5 -> 3 -> 2), B = 2; `few` entries of every trunk tensor, 6 of the others.
+static void check_fa(int rows, int B, int train, int few, uint64_t seed) {
+    Model m;
+    T_EQ_INT(model_create_rows(&m, ARCH_CLAIR3_FA, rows, B), 0);
+    model_init_params(&m, seed);
+    for (int t = 0; t < m.n_tensors; t++)
+        if (!m.tensors[t].decay)
+            for (size_t i = 0; i < m.tensors[t].numel; i++)
+                m.params[m.tensors[t].offset + i] += (float)(0.2 * (rng_uniform(&R) - 0.5));
+    for (size_t i = 0; i < m.n_state; i++)  // running statistics away from (0, 1)
+        m.state[i] = m.state[i] == 0.0f ? (float)(0.2 * (rng_uniform(&R) - 0.5))
+                                        : (float)(0.5 + rng_uniform(&R));
+    m.no_dropout = 1;
+    const int nx = m.n_pos * m.n_chan;
+    float *x = malloc(sizeof(float) * B * nx), *lab = calloc((size_t)B * 4, sizeof(float));
+    for (int i = 0; i < B * nx; i++) x[i] = (float)(2.0 * rng_uniform(&R) - 1.0);
+    for (int b = 0; b < B; b++) {
+        lab[b * 4] = (float)rng_below(&R, 21), lab[b * 4 + 1] = (float)rng_below(&R, 3);
+        lab[b * 4 + 2] = (float)rng_below(&R, 33), lab[b * 4 + 3] = (float)rng_below(&R, 33);
+    }
+    double *S = malloc(sizeof(double) * m.n_state);
+    for (size_t i = 0; i < m.n_state; i++) S[i] = m.state[i];  // before training updates it
+    double Lf = model_forward(&m, x, lab, B, train);
+    model_backward(&m);
+    double *P = malloc(sizeof(double) * m.n_params), *xd = malloc(sizeof(double) * B * nx);
+    double *ld = malloc(sizeof(double) * B * 4);
+    for (size_t i = 0; i < m.n_params; i++) P[i] = m.params[i];
+    for (int i = 0; i < B * 4; i++) ld[i] = lab[i];
+    FaRef r = {&m, P, S, xd, ld, B, train, {0}, {0}, NULL, {NULL}};
+    r.H[0] = rows, r.W[0] = 33;
+    for (int s = 0; s < 6; s++) {
+        int st = s & 1 ? 1 : 2;
+        r.H[s + 1] = (r.H[s] - 1) / st + 1, r.W[s + 1] = (r.W[s] - 1) / st + 1;
+        r.out[s] = malloc(sizeof(double) * B * r.H[s + 1] * r.W[s + 1] * 256);
+    }
+    // the input, position-major [B][33][rows][8], transposed to [B][rows][33][8]
+    r.xin = malloc(sizeof(double) * B * nx);
+    for (int b = 0; b < B; b++)
+        for (int p = 0; p < 33; p++)
+            for (int q = 0; q < rows; q++)
+                for (int c = 0; c < 8; c++)
+                    r.xin[(((size_t)b * rows + q) * 33 + p) * 8 + c] =
+                        x[(((size_t)b * 33 + p) * rows + q) * 8 + c];
+    double L0 = fa_ref(&r, 0);
+    char what[64];
+    snprintf(what, sizeof what, "clair3-fa rows %d %s", rows, train ? "train" : "eval");
+    fprintf(stderr, "%s: loss float %.9g, double %.9g\n", what, Lf, L0);
+    T_NEAR(Lf, L0, 1e-6, 1e-5);
+    int bad = 0;
+    for (int t = 0; t < m.n_tensors; t++) {
+        const ParamTensor *pt = &m.tensors[t];
+        const float *g = m.grads + pt->offset;
+        double gmax = 0.0, worst = 0.0;
+        for (size_t i = 0; i < pt->numel; i++) gmax = fmax(gmax, fabs(g[i]));
+        int st = fa_stage(pt->name), tb = 0, ne = st < 6 ? few : 6;
+        for (int j = 0; j < ne && j < (int)pt->numel; j++) {
+            size_t i = pt->numel <= (size_t)ne ? (size_t)j : rng_below(&R, pt->numel);
+            double *w = P + pt->offset + i, w0 = *w;
+            *w = w0 + FD_H;
+            double lp = fa_ref(&r, st);
+            *w = w0 - FD_H;
+            double lm = fa_ref(&r, st);
+            *w = w0;
+            double fd = (lp - lm) / (2 * FD_H), e = fabs(g[i] - fd);
+            worst = fmax(worst, e / (gmax + 1e-30));
+            // 1e-5 absolute: a conv bias feeding a training-mode BN has gradient exactly 0, which
+            // float sums of ~1e3 terms of O(1e-2) reach only to ~1e-6.
+            if (!(e <= 1e-4 * fabs(fd) + 1e-4 * gmax + 1e-5)) {
+                fprintf(stderr, "%s %s[%zu]: grad %.9g, double FD %.9g\n", what, pt->name, i,
+                        g[i], fd);
+                tb++;
+            }
+        }
+        fa_ref(&r, st);  // restore the cached stages
+        fprintf(stderr, "%s %-22s gmax %.3e, max err/gmax %.2e %s\n", what, pt->name, gmax,
+                worst, tb ? "FAIL" : "ok");
+        bad += tb;
+    }
+    T_CHECK(bad == 0);
+    for (int s = 0; s < 6; s++) free(r.out[s]);
+    free(r.xin), free(P), free(S), free(xd), free(ld), free(x), free(lab);
+    model_free(&m);
+}
+
 static void check_model(ModelArch arch, const char *what, double (*ref)(Ref *, int),
                         int (*stage_of)(const char *), int last_stage, int few, int B,
                         uint64_t seed) {
@@ -663,6 +1055,17 @@ int main(void) {
     test_conv("conv (3,4) full-width", 1, 5, 4, 2, 2, 3, 4, 1);
     test_conv("conv (1,4) full-width", 2, 4, 4, 3, 2, 1, 4, 1);
     test_pool();
+    // full-alignment layers: odd and even sizes for both strides (even: no bottom padding)
+    test_conv3("conv3x3 s1", 2, 4, 5, 3, 2, 1);
+    test_conv3("conv3x3 s2 odd", 2, 5, 7, 2, 3, 2);
+    test_conv3("conv3x3 s2 even", 1, 6, 4, 3, 2, 2);
+    test_bn(1);
+    test_bn(0);
+    test_spp("spp 7x5 (55 rows)", 2, 7, 5, 3);
+    test_spp("spp 12x5 (89 rows)", 1, 12, 5, 2);
+    test_spp("spp 1x5 (empty bins)", 1, 1, 5, 2);
+    test_res(1);
+    test_res(0);
     test_act(A_SELU, "selu");
     test_act(A_RELU, "relu");
     test_act(A_SIGMOID, "sigmoid");
@@ -684,5 +1087,8 @@ int main(void) {
     // (its losses are summed over the batch), 6 entries everywhere.
     check_model(ARCH_CLAIR3_PILEUP, "clair3", clair3_ref, clair3_stage, 2, 3, 1, 5);
     check_model(ARCH_CLAIRVOYANTE, "clairvoyante", clv_ref, clv_stage, 1, 6, 2, 6);
+    // Clair3 full-alignment: training batch norm (the path training takes) and evaluation.
+    check_fa(7, 2, 1, 3, 7);
+    check_fa(9, 2, 0, 2, 8);
     T_DONE();
 }

@@ -24,7 +24,7 @@
 #include "testlib.h"
 
 // The tests run on one thread: the machine is shared, and tiny batches gain nothing from more.
-static void single_thread(void) {
+static inline void single_thread(void) {
 #ifdef _OPENMP
     extern void omp_set_num_threads(int);
     omp_set_num_threads(1);
@@ -34,7 +34,7 @@ static void single_thread(void) {
 
 // x, labels: one batch. train: dropout on (with m->rng restored before every forward, so the
 // masks are the same in every evaluation) or off. Returns the number of failing tensors.
-static int model_grad_check(Model *m, const float *x, const float *labels, int B, int train,
+static inline int model_grad_check(Model *m, const float *x, const float *labels, int B, int train,
                             Rng *pick, const char *loose_prefix) {
     Rng saved = m->rng;
     double L0 = model_forward(m, x, labels, B, train);
@@ -77,7 +77,7 @@ static int model_grad_check(Model *m, const float *x, const float *labels, int B
     return bad;
 }
 
-static void check_tensor_table(const Model *m, size_t expect) {
+static inline void check_tensor_table(const Model *m, size_t expect) {
     T_EQ_INT(m->n_params, expect);
     size_t off = 0;
     for (int t = 0; t < m->n_tensors; t++) {
@@ -93,7 +93,7 @@ static void check_tensor_table(const Model *m, size_t expect) {
     T_EQ_INT(off, expect);
 }
 
-static void check_probs(const Model *m, int B) {
+static inline void check_probs(const Model *m, int B) {
     for (int b = 0; b < B; b++)
         for (int h = 0; h < m->n_heads; h++) {
             const float *p = m->out + (size_t)b * m->n_out + m->heads[h].offset;

@@ -21,5 +21,6 @@ static void check(ModelArch arch, int B) {
 int main(void) {
     check(ARCH_CLAIR3_PILEUP, 4);
     check(ARCH_CLAIRVOYANTE, 4);
+    check(ARCH_CLAIR3_FA, 4);  // 55 rows
     T_DONE();
 }

@@ -8,7 +8,7 @@
 // a 128-row sgemm of the same rows, measured with OpenBLAS 0.3.21 on Zen), so the check there is
 // a tolerance: per tensor, max |g_k - g_1| <= 1e-3 max |g_1| (float rounding through ~10 layers
 // at K up to 10560, ~1e-5 expected; a wrong slice or a missing sum gives O(1)).
-// Checked for both models with dropout on (same masks: m->rng restored), at a batch large
+// Checked for the three models with dropout on (same masks: m->rng restored), at a batch large
 // enough that every parallel path runs (the GEMM threshold in gemm.c is 2^20 multiply-adds),
 // for 1, 2 and 3 threads (3: uneven slices). Also checks gemm() and gemm_part() with every
 // transpose combination against a triple loop in double.
@@ -32,7 +32,9 @@ static void run(Model *m, const float *x, const float *lab, int B, Rng rng, int 
 static void check_arch(ModelArch arch) {
     const int B = 40;
     Model m;
-    T_CHECK(model_create(&m, arch, B) == 0);
+    // clair3-fa with 15 read rows (15x33 -> 8x17 -> 4x9 -> 2x5): every layer, a quarter of the
+    // 55-row cost
+    T_CHECK(model_create_rows(&m, arch, 15, B) == 0);
     model_init_params(&m, 7);
     Rng r;
     rng_seed(&r, 3);
@@ -41,8 +43,9 @@ static void check_arch(ModelArch arch) {
     for (int i = 0; i < B * nx; i++) x[i] = (float)(rng_uniform(&r) * 10.0);
     for (int b = 0; b < B; b++) {
         float *l = lab + (size_t)b * m.n_labels;
-        if (arch == ARCH_CLAIR3_PILEUP)
-            l[0] = (float)rng_below(&r, 21), l[1] = (float)rng_below(&r, 3);
+        if (arch == ARCH_CLAIR3_PILEUP || arch == ARCH_CLAIR3_FA)
+            l[0] = (float)rng_below(&r, 21), l[1] = (float)rng_below(&r, 3),
+            l[2] = (float)rng_below(&r, 33), l[3] = (float)rng_below(&r, 33);
         else
             l[rng_below(&r, 4)] = 1, l[4 + rng_below(&r, 2)] = 1, l[6 + rng_below(&r, 4)] = 1,
                             l[10 + rng_below(&r, 6)] = 1;
@@ -141,5 +144,6 @@ int main(void) {
     check_gemm();
     check_arch(ARCH_CLAIR3_PILEUP);
     check_arch(ARCH_CLAIRVOYANTE);
+    check_arch(ARCH_CLAIR3_FA);
     T_DONE();
 }
