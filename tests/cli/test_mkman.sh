@@ -7,10 +7,13 @@ MK=$(dirname "$0")/../../scripts/mkman.sh
 bash "$MK" "$CALLA" "$TMP/man" 2>"$TMP/mk.err" || fail "mkman.sh: $(cat "$TMP/mk.err")"
 cmds=$("$CALLA" --help | awk '/^Commands:/ { on = 1; next } on && NF == 0 { on = 0 } on { print $1 }')
 grep -qx merge-shards <<<"$cmds" || fail "merge-shards not in calla --help"
-want=$(( $(wc -w <<<"$cmds") + 2 ))  # calla.1, the commands, model import-clair3
+# calla.1, the commands, and each subcommand page (model import-clair3, model create, ...)
+nsub=$("$CALLA" model --help 2>&1 | grep -c '(see its --help)')
+[[ $nsub -ge 2 ]] || fail "calla model --help names $nsub subcommands, want import-clair3 and create"
+want=$(( $(wc -w <<<"$cmds") + 1 + nsub ))
 [[ $(ls "$TMP/man" | wc -l) -eq $want ]] || fail "want $want pages: $(ls "$TMP/man" | tr '\n' ' ')"
 grep -q "mkman.sh: $want pages" "$TMP/mk.err" || fail "page count message: $(cat "$TMP/mk.err")"
-for c in $cmds model-import-clair3; do [[ -s $TMP/man/calla-$c.1 ]] || fail "no calla-$c.1"; done
+for c in $cmds model-import-clair3 model-create; do [[ -s $TMP/man/calla-$c.1 ]] || fail "no calla-$c.1"; done
 f=$TMP/man/calla-model-import-clair3.1
 head -n 1 "$f" | grep -q '^\.TH CALLA-MODEL-IMPORT-CLAIR3 1 ' || fail "import-clair3: .TH"
 grep -A1 '^\.SH NAME' "$f" | grep -q '^calla\\-model\\-import\\-clair3 \\- Converts a Clair3 pileup model' || fail "import-clair3: NAME"
