@@ -8,8 +8,11 @@
 #     the pileup-only VCF (--ref-calls) by the documented rule: per 40-kb chunk, the QUAL of the
 #     last of the lowest floor(0.3 n) variant calls (resp. reference calls), strictly below;
 # (c) the model's outputs at those sites equal tests/tools/predict run on `calla tensors
-#     --features clair3-fa --no-phasing` at the same sites (no phasing in both);
+#     --features clair3-fa --no-phasing` at the same sites (no phasing in both); (c2) with phasing,
+#     the same from tensors of a BAM tagged chunk by chunk by `calla haplotag -r CHUNK`;
 # (d) -@ 1 and -@ 2 give identical VCFs and site lists; 3 shards merged = the one-process records;
+#     --gvcf keeps the VCF and carries the same GT/PS; a shipped <platform>-fa model is picked up
+#     (CALLA_MODELS) unless --pileup-only or -m names a file;
 # (e) phased calls at true het sites agree with the simulated phase up to block orientation
 #     (switch errors <= 1 over >= 40 compared pairs), and phased records carry PS;
 # (f) bad inputs: a pileup model as --fa-model, an FA model as -m, an FA model of another platform,
@@ -77,6 +80,31 @@ read -r n_c bad_c <cmp.txt
 [[ $n_c -eq $(grep -vc '^#' sites0.txt) && $n_c -ge 30 ]] || fail "(c) compared $n_c of $(grep -vc '^#' sites0.txt) sites"
 [[ $bad_c -eq 0 ]] || fail "(c) $bad_c sites whose outputs differ from tensors + predict"
 
+# (c2) with phasing: the cascade phases each chunk from the chunk's pileup het SNPs, so tagging each
+# chunk alone with `calla haplotag -r CHUNK -v pileup.vcf` (same library, same defaults) and making
+# the tensors from those HP tags must give the same model outputs
+awk -v c=$CH '{ for (b = 0; b < $2; b += c) { e = b + c; if (e > $2) e = $2; print $1 "\t" b "\t" e } }' \
+    sim/ref.fa.fai >chunks.bed
+grep -v '^#' sites.txt | awk -F'\t' '{ print $1 "\t" $2 - 1 "\t" $2 }' >sites.bed
+: >predp.txt
+while read -r ctg b e; do
+    awk -v c="$ctg" -v b="$b" -v e="$e" '$1 == c && $2 >= b && $2 < e' sites.bed >k.bed
+    [[ -s k.bed ]] || continue
+    "$CALLA" haplotag -f sim/ref.fa -v po.vcf -r "$ctg:$((b + 1))-$e" -o hk.bam --write-index \
+        --quiet sim/reads.bam 2>log || fail "(c2) haplotag $ctg:$b: $(cat log)"
+    "$CALLA" tensors -b hk.bam -f sim/ref.fa --platform hifi --features clair3-fa --chunk-size $CH \
+        -R k.bed -o tk.ctf 2>log || fail "(c2) tensors $ctg:$b: $(cat log)"
+    "$CALLA_TOOLS/predict" fa.st tk.ctf >>predp.txt || fail "(c2) predict"
+done <chunks.bed
+join -t $'\t' <(grep -v '^#' sites.txt | awk -F'\t' '{ print $1 ":" $2 "\t" $11 }' | sort) \
+    <(awk -F'\t' '{ print $1 ":" $2 "\t" $3 }' predp.txt | sort) | awk -F'\t' '
+    { n++; split($2, a, ","); split($3, b, ",")
+      for (i = 1; i <= 90; i++) { d = a[i] - b[i]; if (d < 0) d = -d; if (d > 1e-4 + 1e-4 * b[i]) { bad++; break } } }
+    END { print n + 0, bad + 0 }' >cmp2.txt
+read -r n_c2 bad_c2 <cmp2.txt
+[[ $n_c2 -eq $(grep -vc '^#' sites.txt) ]] || fail "(c2) compared $n_c2 of $(grep -vc '^#' sites.txt) sites"
+[[ $bad_c2 -eq 0 ]] || fail "(c2) $bad_c2 phased sites whose outputs differ from haplotag + tensors + predict"
+
 # (d) threads and shards
 "$CALLA" call "${IN[@]}" --fa-model fa.st --fa-sites sites2.txt -@ 2 -o fa2.vcf 2>log || fail "-@ 2"
 cmp -s <(grep -v '^##calla_command' fa.vcf) <(grep -v '^##calla_command' fa2.vcf) || fail "(d) -@ 2 VCF differs"
@@ -86,6 +114,23 @@ for i in 1 2 3; do
 done
 "$CALLA" merge-shards -o merged.vcf.gz s1.vcf.gz s2.vcf.gz s3.vcf.gz 2>log || fail "merge: $(cat log)"
 cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H merged.vcf.gz) || fail "(d) 3 shards merged differ"
+
+# gVCF: its variant records carry the same phase as the VCF's
+"$CALLA" call "${IN[@]}" --fa-model fa.st --gvcf g.g.vcf.gz -o gv.vcf 2>log || fail "gvcf: $(cat log)"
+cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H gv.vcf) || fail "--gvcf changed the VCF"
+cmp -s <(bcftools query -i 'FMT/PS!="."' -f '%CHROM %POS [%GT %PS]\n' fa.vcf) \
+    <(bcftools query -i 'FMT/PS!="."' -f '%CHROM %POS [%GT %PS]\n' g.g.vcf.gz) || fail "gVCF phase differs"
+
+# the shipped full-alignment model of the platform is used when the pileup model is shipped
+mkdir -p mdl && cp "$CALLA_ROOT/models/hifi.safetensors" mdl/ && cp fa.st mdl/hifi-fa.safetensors
+CALLA_MODELS=$TMP/mdl "$CALLA" call "${IN[@]}" -o ship.vcf 2>log || fail "shipped FA: $(cat log)"
+cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H ship.vcf) || fail "shipped FA model not used"
+grep -q '^##calla_model=.*full-alignment model file=.*hifi-fa.safetensors' ship.vcf || fail "header: no FA model"
+CALLA_MODELS=$TMP/mdl "$CALLA" call "${IN[@]}" --pileup-only -o ship0.vcf 2>log || fail "shipped --pileup-only"
+cmp -s <(bcftools view -H po.vcf) <(bcftools view -H ship0.vcf) || fail "--pileup-only used the shipped FA model"
+CALLA_MODELS=$TMP/mdl "$CALLA" call -b sim/reads.bam -f sim/ref.fa -m mdl/hifi.safetensors \
+    --chunk-size $CH --quiet -o path.vcf 2>log || fail "-m path"
+cmp -s <(bcftools view -H po.vcf) <(bcftools view -H path.vcf) || fail "-m FILE picked up a shipped FA model"
 
 # (e) phase against the simulated truth (phased), at het SNPs and indels called with the truth alleles
 bcftools query -i 'GT="het"' -f '%CHROM\t%POS\t%REF\t%ALT\t[%GT]\n' sim/truth.vcf.gz | sort >truth.het
