@@ -11,7 +11,7 @@
 #     --features clair3-fa --no-phasing` at the same sites (no phasing in both); (c2) with phasing,
 #     the same from tensors of a BAM tagged chunk by chunk by `calla haplotag -r CHUNK`;
 # (d) -@ 1 and -@ 2 give identical VCFs and site lists; 3 shards merged = the one-process records;
-#     --gvcf keeps the VCF and carries the same GT/PS; a shipped <platform>-fa model is picked up
+#     2 MPI ranks (when mpirun runs) = one process; --gvcf keeps the VCF and carries the same GT/PS; a shipped <platform>-fa model is picked up
 #     (CALLA_MODELS) unless --pileup-only or -m names a file;
 # (e) phased calls at true het sites agree with the simulated phase up to block orientation
 #     (switch errors <= 1 over >= 40 compared pairs), and phased records carry PS;
@@ -114,6 +114,13 @@ for i in 1 2 3; do
 done
 "$CALLA" merge-shards -o merged.vcf.gz s1.vcf.gz s2.vcf.gz s3.vcf.gz 2>log || fail "merge: $(cat log)"
 cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H merged.vcf.gz) || fail "(d) 3 shards merged differ"
+
+# MPI ranks (when mpirun works here): the same records
+if command -v mpirun >/dev/null 2>&1 && mpirun --oversubscribe --allow-run-as-root -np 2 true >/dev/null 2>&1; then
+    mpirun --oversubscribe --allow-run-as-root -np 2 "$CALLA" call "${IN[@]}" --fa-model fa.st \
+        -o mpi.vcf 2>log || fail "mpirun -np 2: $(tail -2 log)"
+    cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H mpi.vcf) || fail "(d) 2 MPI ranks differ"
+fi
 
 # gVCF: its variant records carry the same phase as the VCF's
 "$CALLA" call "${IN[@]}" --fa-model fa.st --gvcf g.g.vcf.gz -o gv.vcf 2>log || fail "gvcf: $(cat log)"
