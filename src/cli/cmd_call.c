@@ -1182,8 +1182,10 @@ int main_call(int argc, char **argv) {
             }
             has_fa_gqcal = 1;
         }
+        // the full-alignment model runs on the CPU: a CPU-sized batch even with --device cuda
+        const int fa_batch = device >= 0 && batch > DEFAULT_BATCH ? DEFAULT_BATCH : (int)batch;
         for (long t = 0; t < threads; t++) {
-            if (modelfile_load_st(&st, &ws[t].fa, (int)batch, 0) < 0) goto out;
+            if (modelfile_load_st(&st, &ws[t].fa, fa_batch, 0) < 0) goto out;
             ws[t].fa_loaded = 1;
         }
         st_close(&st);
@@ -1196,7 +1198,7 @@ int main_call(int argc, char **argv) {
                        platform_name(platform), want, ws[0].fa.fa_rows);
         FaParams fp;
         fa_params_default(&fp, ws[0].fa.fa_rows);
-        for (long t = 0; t < threads; t++) ws[t].cw = cascade_worker_new(&ws[t].fa, (int)batch, &fp);
+        for (long t = 0; t < threads; t++) ws[t].cw = cascade_worker_new(&ws[t].fa, fa_batch, &fp);
         kstring_t d = {0, 0, NULL};
         ksprintf(&d, "%s; full-alignment model file=%s,fa_rows=%d%s", desc, fa_file,
                  ws[0].fa.fa_rows, has_fa_gqcal ? ", GQ calibrated" : "");
