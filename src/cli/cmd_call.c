@@ -125,7 +125,7 @@ static void usage(FILE *fp) {
             "  --fa-sites FILE           write the sites sent to the full-alignment model, with its\n"
             "                            outputs (tab-separated text; not with MPI)\n"
             "Debugging:\n"
-            "  --chunk-size N            positions per work chunk [%d]\n"
+            "  --chunk-size N            positions per work chunk [%d] (the cascade works per chunk)\n"
             "  --progress-interval S     seconds between progress lines [10; 1 on a terminal]\n"
             "  -h, --help                this help\n",
             DEFAULT_BATCH, DEFAULT_BATCH_CUDA, DEFAULT_CHUNK);
