@@ -293,8 +293,8 @@ int cascade_chunk(CascadeWorker *cw, const CascadeParams *p, const CascadeChunk 
     double *qv = xmalloc((cc->n ? cc->n : 1) * sizeof *qv), *qr = xmalloc((cc->n ? cc->n : 1) * sizeof *qr);
     size_t nv = 0, nr = 0;
     for (size_t i = 0; i < cc->n; i++) {
-        if (cc->calls[i].n_alt > 0) qv[nv++] = cc->calls[i].qual;
-        else qr[nr++] = cc->calls[i].qual;
+        if (cascade_is_ref(&cc->calls[i])) qr[nr++] = cc->calls[i].qual;
+        else qv[nv++] = cc->calls[i].qual;
     }
     st->qv = cascade_cutoff(qv, nv, p->var_pct);
     st->qr = cascade_cutoff(qr, nr, p->ref_pct);

@@ -33,9 +33,10 @@ void cascade_params_default(CascadeParams *p, Platform platform);
 double cascade_cutoff(double *q, size_t n, double pct);
 
 // 1 when the call goes to the full-alignment model: a variant call with QUAL < qv or a reference
-// call with QUAL < qr.
+// call (FILTER RefCall: no ALT, or a haploid call of REF) with QUAL < qr.
+static inline int cascade_is_ref(const Call *c) { return c->filter == FILTER_REFCALL; }
 static inline int cascade_picked(const Call *c, double qv, double qr) {
-    return c->n_alt > 0 ? c->qual < qv : c->qual < qr;
+    return cascade_is_ref(c) ? c->qual < qr : c->qual < qv;
 }
 
 // A read's allele at a call: the index (0 REF, 1.. ALT) of the allele whose first base and

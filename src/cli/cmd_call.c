@@ -390,7 +390,7 @@ static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
     if (run->sites) {
         kstring_t *ks = &o->sites;
         ksprintf(ks, "%s\t%lld\t%s\t%.2f\t%s\t%s\t%s\t", scan_inputs_contig_name(w->in, c->tid),
-                 (long long)c->pos + 1, old->n_alt ? "var" : "ref", old->qual, call.ref,
+                 (long long)c->pos + 1, cascade_is_ref(old) ? "ref" : "var", old->qual, call.ref,
                  call.n_alt ? call.alt[0] : ".", call.n_alt > 1 ? call.alt[1] : ".");
         if (call.haploid) ksprintf(ks, "%d", call.gt[0]);
         else ksprintf(ks, "%d/%d", call.gt[0], call.gt[1]);

@@ -123,7 +123,7 @@ int main(void) {
     T_NEAR(cascade_cutoff(q, 0, 0.7), 0.0, 0, 0);
     memcpy(q, q0, sizeof q);
     T_NEAR(cascade_cutoff(q, 5, 0.6), 3.0, 0, 0);  // 0.6 * 5 = 3 exactly
-    Call cv = {.n_alt = 1, .qual = 2.5}, cr = {.n_alt = 0, .qual = 2.5};
+    Call cv = {.n_alt = 1, .qual = 2.5}, cr = {.n_alt = 0, .qual = 2.5, .filter = FILTER_REFCALL};
     T_CHECK(cascade_picked(&cv, 3, 0) && !cascade_picked(&cv, 2.5, 9));
     T_CHECK(cascade_picked(&cr, 0, 3) && !cascade_picked(&cr, 9, 2.5));
 
