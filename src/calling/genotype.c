@@ -96,6 +96,11 @@ typedef struct {
 
 // Builds REF/ALTs for an outcome. Returns 0, or -1 if the reads do not support it.
 static int realise(const Outcome *o, const Candidate *c, const char *ref_seq, Call *out) {
+    return genotype_realise(o->cls, o->zyg, c, ref_seq, out);
+}
+
+int genotype_realise(int cls, int zyg, const Candidate *c, const char *ref_seq, Call *out) {
+    const Outcome oo = {cls, zyg, 0}, *o = &oo;
     char a = GT21[o->cls][0], b = GT21[o->cls][1];
     char r = c->ref;
     size_t reflen = strlen(ref_seq);
@@ -234,6 +239,10 @@ static int realise(const Outcome *o, const Candidate *c, const char *ref_seq, Ca
 }
 
 static void finish(Call *out, double p, double min_qual, const Candidate *c) {
+    genotype_finish(out, p, min_qual, c);
+}
+
+void genotype_finish(Call *out, double p, double min_qual, const Candidate *c) {
     out->qual = call_qual(p);
     out->gq_phred = call_gq_phred(p);
     out->gq = call_gq(out->gq_phred);

@@ -23,13 +23,15 @@ typedef struct {
     int ad[3];      // REF, ALT1, ALT2 read counts
     double af[2];   // per ALT, capped at 1
     CallFilter filter;
-    char source;    // 'P' pileup model
+    char source;    // 'P' pileup model, 'F' full-alignment model (the cascade), 'V' Clairvoyante
     int haploid;    // 1: GT is the single allele gt[0] (--haploid-contigs)
     int n_pl;       // PL values for REF + ALTs (VCF Number=G order); 0: not computed
     int pl[6];
     int n_pl_star;  // the same with the gVCF allele <*> appended (calling/genotype_pl.h)
     int pl_star[10];
     int vcf_skip;   // a reference call kept only for the gVCF (not written to the VCF)
+    int phased;     // 1: GT written gt[0]|gt[1] (haplotype 1 first; gt[0] > gt[1] allowed), PS ps
+    int32_t ps;     // phase set (1-based position of its first SNP) when phased
 } Call;
 
 void call_free(Call *c);
@@ -47,6 +49,14 @@ int call_gq(double phred);
 // realised from the reads (treated as a reference call by the caller).
 int genotype_clair3(const float *probs, const Candidate *c, const char *ref_seq, double min_qual,
                     Call *out);
+
+// The building blocks of the decision, shared with the full-alignment decision (genotype_fa.h):
+// REF/ALT of the outcome (gt21 class cls, zygosity zyg: 0 hom-ref, 1 hom-alt, 2 het) realised from
+// the candidate's read evidence (its indel alleles: the most frequent of each kind first); returns
+// 0, or -1 when the reads do not support it (out is then to be freed). genotype_finish sets QUAL,
+// GQ, AF and FILTER from the outcome's joint probability p (source 'P').
+int genotype_realise(int cls, int zyg, const Candidate *c, const char *ref_seq, Call *out);
+void genotype_finish(Call *out, double p, double min_qual, const Candidate *c);
 
 // The gt21 class index of an unordered pair of partial labels (bases 'A','C','G','T', 'I' for an
 // insertion, 'D' for a deletion); -1 if invalid. Shared with the label code's table.

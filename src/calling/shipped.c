@@ -80,3 +80,14 @@ char *shipped_model_resolve(const char *spec, const char *platform) {
     }
     return p;
 }
+
+char *shipped_fa_model_find(const char *platform) {
+    char dir[PATH_MAX + 128];
+    if (!platform || shipped_models_dir(dir, sizeof dir) < 0) return NULL;
+    size_t n = strlen(dir) + strlen(platform) + 32;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s-fa.safetensors", dir, platform);
+    if (is_file(p)) return p;
+    free(p);
+    return NULL;
+}

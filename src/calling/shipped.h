@@ -18,4 +18,9 @@ int shipped_models_dir(char *buf, size_t n);
 // Returns a malloc'd path, or NULL after a one-line error naming what was looked for.
 char *shipped_model_resolve(const char *spec, const char *platform);
 
+// The shipped full-alignment model of a platform (<models dir>/<platform>-fa.safetensors, e.g.
+// hifi-fa), used by `calla call`'s cascade when the pileup model is a shipped one. Returns a
+// malloc'd path, or NULL (silently) when there is none.
+char *shipped_fa_model_find(const char *platform);
+
 #endif

@@ -56,6 +56,8 @@ VcfWriter *vcfwriter_open_extra(const char *path, char type, int gvcf, const cha
                                 const char *extra_line) {
     VcfWriter *w = xcalloc(1, sizeof *w);
     w->last_contig = -1;
+    const int cascade = (gvcf & VCFW_CASCADE) != 0;
+    gvcf &= VCFW_GVCF;
     w->type = type;
     w->gvcf = gvcf;
     const char *mode = type == 'z' ? "wz" : type == 'b' ? "wb" : type == 'u' ? "wbu" : "w";
@@ -76,12 +78,16 @@ VcfWriter *vcfwriter_open_extra(const char *path, char type, int gvcf, const cha
     rc |= hdr_line(w->hdr, "##FILTER=<ID=RefCall,Description=\"Reference call (genotype 0/0)\">");
     rc |= hdr_line(w->hdr, "##FILTER=<ID=LowQual,Description=\"QUAL below the --qual threshold\">");
     rc |= hdr_line(w->hdr, "##INFO=<ID=P,Number=0,Type=Flag,Description=\"Called by the pileup model\">");
+    if (cascade)
+        rc |= hdr_line(w->hdr, "##INFO=<ID=F,Number=0,Type=Flag,Description=\"Called by the full-alignment model\">");
     rc |= hdr_line(w->hdr, "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">");
     rc |= hdr_line(w->hdr, "##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"Genotype quality\">");
     rc |= hdr_line(w->hdr, "##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Read depth\">");
     rc |= hdr_line(w->hdr, "##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"Read depth for each allele\">");
     rc |= hdr_line(w->hdr, "##FORMAT=<ID=AF,Number=A,Type=Float,Description=\"Observed allele frequency in reads, for each ALT allele\">");
     rc |= hdr_line(w->hdr, "##FORMAT=<ID=PL,Number=G,Type=Integer,Description=\"Phred-scaled genotype likelihoods from the model's genotype probabilities, best 0, capped at 999\">");
+    if (cascade)
+        rc |= hdr_line(w->hdr, "##FORMAT=<ID=PS,Number=1,Type=Integer,Description=\"Phase set: 1-based position of the first SNP of the phase block\">");
     if (gvcf) {
         rc |= hdr_line(w->hdr, "##ALT=<ID=*,Description=\"Any allele not named in ALT (gVCF)\">");
         rc |= hdr_line(w->hdr, "##INFO=<ID=END,Number=1,Type=Integer,Description=\"End position of the reference block\">");
@@ -141,7 +147,9 @@ int vcfwriter_write(VcfWriter *w, int contig, const Call *c) {
     int fid = bcf_hdr_id2int(w->hdr, BCF_DT_ID, fname);
     rc |= bcf_update_filter(w->hdr, r, &fid, 1);
     if (c->source == 'P') rc |= bcf_update_info_flag(w->hdr, r, "P", NULL, 1);
-    int32_t gt[2] = {bcf_gt_unphased(c->gt[0]), bcf_gt_unphased(c->gt[1])};
+    if (c->source == 'F') rc |= bcf_update_info_flag(w->hdr, r, "F", NULL, 1);
+    int32_t gt[2] = {bcf_gt_unphased(c->gt[0]),
+                     c->phased ? bcf_gt_phased(c->gt[1]) : bcf_gt_unphased(c->gt[1])};
     rc |= bcf_update_genotypes(w->hdr, r, gt, c->haploid ? 1 : 2);
     int32_t gq = c->gq, dp = c->dp;
     rc |= bcf_update_format_int32(w->hdr, r, "GQ", &gq, 1);
@@ -160,6 +168,10 @@ int vcfwriter_write(VcfWriter *w, int contig, const Call *c) {
         int32_t v[10];
         for (int i = 0; i < n_pl && i < 10; i++) v[i] = pl[i];
         rc |= bcf_update_format_int32(w->hdr, r, "PL", v, n_pl);
+    }
+    if (c->phased) {
+        int32_t ps = c->ps;
+        rc |= bcf_update_format_int32(w->hdr, r, "PS", &ps, 1);
     }
     if (rc < 0 || bcf_write(w->fp, w->hdr, r) != 0) {
         calla_err("failed to write a VCF record to \"%s\": %s", w->out.path, strerror(errno));

@@ -14,8 +14,12 @@ typedef struct VcfWriter VcfWriter;
 // Returns 0, or -1 for any other name.
 int vcf_type_from_name(const char *path, char *type);
 
+// Flags for the `gvcf` argument of the open functions (0/1 keep their old meaning):
+#define VCFW_GVCF 1     // <*> on variant records, reference blocks, the gVCF header lines
+#define VCFW_CASCADE 2  // header lines of the full-alignment cascade: INFO/F, FORMAT/PS
+
 // contigs/lens: the reference's contigs in order. type: v, z, b or u (z and b files are indexed).
-// gvcf: <*> on variant records, reference blocks, the gVCF header lines. Prints a one-line error
+// gvcf: VCFW_* flags (1: a gVCF). Prints a one-line error
 // and returns NULL on failure (e.g. unwritable path).
 VcfWriter *vcfwriter_open_ex(const char *path, char type, int gvcf, const char *sample,
                              int n_contigs, char *const *contigs, const int64_t *lens,

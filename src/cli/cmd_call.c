@@ -22,6 +22,12 @@
 // merge-shards rejoins): each chunk also gets the reference confidence of every position
 // (calling/refconf.h, a second pileup pass); the sink feeds variants, the model's reference calls
 // and those positions, in order, to the block writer (calling/gvcf.h).
+//
+// The cascade (--fa-model, or a shipped <platform>-fa model; calling/cascade.h, docs/calling.md
+// "The cascade"): the chunk's reads are also buffered during its scan, every candidate keeps its
+// call (reference calls included) and its read evidence until the chunk's pileup calls are done;
+// then the chunk's low-quality share goes through the full-alignment model, whose decisions
+// replace those calls, and the het calls are phased. All of it inside call_work, per chunk.
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -33,7 +39,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "calling/cascade.h"
 #include "calling/genotype.h"
+#include "calling/genotype_fa.h"
 #include "calling/gq_calib.h"
 #include "calling/genotype_clairvoyante.h"
 #include "calling/genotype_pl.h"
@@ -105,8 +113,19 @@ static void usage(FILE *fp) {
             "  --min-mapq N              drop reads with MAPQ below N [5]\n"
             "  --compat MODE             tensors and read filters as `calla tensors --compat`\n"
             "                            [the model's metadata pileup_compat, else calla]\n"
+            "Full-alignment cascade (docs/calling.md \"The cascade\"):\n"
+            "  --fa-model FILE           a clair3-fa model: the pileup calls of low QUAL are called again\n"
+            "                            by it [the shipped <platform>-fa model when the pileup model is a\n"
+            "                            shipped one and it exists; else none: pileup only]\n"
+            "  --pileup-only             no cascade, even with a shipped full-alignment model\n"
+            "  --var-pct-full F          share of each chunk's variant calls (lowest QUAL) sent to the\n"
+            "                            full-alignment model [ont 0.7, hifi/ilmn 0.3]\n"
+            "  --ref-pct-full F          the same for its reference calls [ont 0.1, hifi/ilmn 0.3]\n"
+            "  --no-phasing-for-fa       no read phasing: haplotype channel unknown, no phased GTs\n"
+            "  --fa-sites FILE           write the sites sent to the full-alignment model, with its\n"
+            "                            outputs (tab-separated text; not with MPI)\n"
             "Debugging:\n"
-            "  --chunk-size N            positions per work chunk [%d]\n"
+            "  --chunk-size N            positions per work chunk [%d] (the cascade works per chunk)\n"
             "  --progress-interval S     seconds between progress lines [10; 1 on a terminal]\n"
             "  -h, --help                this help\n",
             DEFAULT_BATCH, DEFAULT_BATCH_CUDA, DEFAULT_CHUNK);
@@ -123,6 +142,10 @@ typedef struct {
     long n_cand;
     RefConf *rc;  // --gvcf: reference confidence of every position of the chunk
     size_t rc_cap;
+    Candidate *cand;  // the cascade: the candidate of each call (cand[i] for calls[i])
+    size_t cand_cap;
+    kstring_t sites;  // --fa-sites lines of the chunk
+    long n_fa, n_fa_changed, n_phased;  // the cascade: calls sent, calls changed, calls phased
 } ChunkCalls;
 
 typedef struct {
@@ -142,9 +165,13 @@ typedef struct {
     int slot, inflight, n_inflight;
     // the current chunk
     ChunkCalls *out;
-    const char *ref;  // chunk reference from chunk beg, upper case
+    const char *ref;  // chunk reference from chunk beg, upper case (cascade: from beg - 32)
     int64_t ref_beg, ref_len;
     int err;
+    // the cascade
+    Model fa;
+    int fa_loaded;
+    CascadeWorker *cw;
 } Worker;
 
 typedef struct {
@@ -172,6 +199,12 @@ typedef struct {
     int prog_shown;  // a progress line was written (a terminal needs its final newline)
     int64_t done_pos, total_pos;
     long n_cand, n_written, n_pass;
+    // the cascade (fa != 0)
+    int fa;
+    CascadeParams cp;
+    const GqCalib *fa_gqcal;  // the full-alignment model's gq_calibration, else NULL
+    FILE *sites;              // --fa-sites
+    long n_fa, n_fa_changed, n_phased;
 } CallRun;
 
 static void pending_free(Pending *p) {
@@ -187,6 +220,35 @@ static void push_call(ChunkCalls *o, Call *c) {
     }
     o->calls[o->n++] = *c;
     memset(c, 0, sizeof *c);
+}
+
+// The cascade: the candidate of the call just pushed (taken over from p).
+static void push_cand(ChunkCalls *o, Pending *p) {
+    if (o->cand_cap < o->cap) {
+        o->cand_cap = o->cap;
+        o->cand = xrealloc(o->cand, o->cand_cap * sizeof *o->cand);
+    }
+    o->cand[o->n - 1] = p->c;
+    memset(p, 0, sizeof *p);
+}
+
+static void cands_free(ChunkCalls *o, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        Pending p = {o->cand[i]};
+        pending_free(&p);
+    }
+}
+
+// A reference call at the candidate (no outcome of the model could be realised from the reads).
+static void ref_call(Call *call, const Candidate *c, char source) {
+    memset(call, 0, sizeof *call);
+    call->pos = c->pos;
+    call->ref = xmalloc(2);
+    call->ref[0] = c->ref, call->ref[1] = 0;
+    call->dp = c->depth;
+    call->ad[0] = c->ref_count;
+    call->filter = FILTER_REFCALL;
+    call->source = source;
 }
 
 // Decides the genotypes of n candidates from the model's outputs (n x n_out probabilities) and
@@ -209,15 +271,8 @@ static void genotype_batch(CallRun *run, Worker *w, const float *out, Pending *p
         if (rc < 0) {
             // No outcome the reads support: a reference call.
             call_free(&call);
-            if ((!run->ref_calls && !run->gvcf) || base_code(c->ref) < 0) continue;
-            memset(&call, 0, sizeof call);
-            call.pos = c->pos;
-            call.ref = xmalloc(2);
-            call.ref[0] = c->ref, call.ref[1] = 0;
-            call.dp = c->depth;
-            call.ad[0] = c->ref_count;
-            call.filter = FILTER_REFCALL;
-            call.source = m->arch == ARCH_CLAIR3_PILEUP ? 'P' : 'V';
+            if ((!run->ref_calls && !run->gvcf && !run->fa) || base_code(c->ref) < 0) continue;
+            ref_call(&call, c, m->arch == ARCH_CLAIR3_PILEUP ? 'P' : 'V');
         }
         HaploidMode hm = run->haploid[c->tid] ? run->haploid_mode : HAPLOID_OFF;
         if (base_code(c->ref) >= 0)
@@ -225,13 +280,14 @@ static void genotype_batch(CallRun *run, Worker *w, const float *out, Pending *p
                                  p, c->ref, hm, run->min_qual);
         if (run->gqcal) call.gq = call_gq(gq_calib_apply(run->gqcal, call.gq_phred));
         if (call.filter == FILTER_REFCALL && !run->ref_calls) {
-            if (!run->gvcf) {
+            if (!run->gvcf && !run->fa) {
                 call_free(&call);
                 continue;
             }
-            call.vcf_skip = 1;  // kept for the gVCF only
+            call.vcf_skip = 1;  // kept for the gVCF (and the cascade) only
         }
         push_call(w->out, &call);
+        if (run->fa) push_cand(w->out, &pend[k]);
     }
     free(rbuf);
     for (int k = 0; k < n; k++) pending_free(&pend[k]);
@@ -299,30 +355,106 @@ static int emit(const Candidate *c, void *ud) {
     return 0;
 }
 
+// ---- the cascade ----
+
+typedef struct {
+    CallRun *run;
+    Worker *w;
+    const Chunk *ch;
+} DecideCtx;
+
+// The full-alignment model's decision for call i of the chunk (CascadeDecideFn).
+static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
+    DecideCtx *d = ud;
+    CallRun *run = d->run;
+    Worker *w = d->w;
+    ChunkCalls *o = w->out;
+    const Candidate *c = &o->cand[i];
+    char *rbuf = xmalloc((size_t)run->max_ctx + 1);
+    int64_t off = c->pos - w->ref_beg, avail = w->ref_len - off;
+    if (avail > run->max_ctx) avail = run->max_ctx;
+    if (avail < 0) avail = 0;
+    memcpy(rbuf, w->ref + off, (size_t)avail);
+    rbuf[avail] = 0;
+    Call call;
+    if (genotype_clair3_fa(p, c, rbuf, run->min_qual, &call) < 0) {
+        call_free(&call);
+        ref_call(&call, c, 'F');
+    }
+    free(rbuf);
+    HaploidMode hm = run->haploid[c->tid] ? run->haploid_mode : HAPLOID_OFF;
+    call_set_likelihoods(&call, GL_CLAIR3, p, c->ref, hm, run->min_qual);  // gt21 x zygosity
+    if (run->fa_gqcal) call.gq = call_gq(gq_calib_apply(run->fa_gqcal, call.gq_phred));
+    if (call.filter == FILTER_REFCALL && !run->ref_calls) call.vcf_skip = 1;  // the site goes
+    Call *old = &o->calls[i];
+    if (run->sites) {
+        kstring_t *ks = &o->sites;
+        ksprintf(ks, "%s\t%lld\t%s\t%.2f\t%s\t%s\t%s\t", scan_inputs_contig_name(w->in, c->tid),
+                 (long long)c->pos + 1, cascade_is_ref(old) ? "ref" : "var", old->qual, call.ref,
+                 call.n_alt ? call.alt[0] : ".", call.n_alt > 1 ? call.alt[1] : ".");
+        if (call.haploid) ksprintf(ks, "%d", call.gt[0]);
+        else ksprintf(ks, "%d/%d", call.gt[0], call.gt[1]);
+        ksprintf(ks, "\t%.2f\t%d\t", call.qual, n_reads);
+        for (int k = 0; k < w->fa.n_out; k++) ksprintf(ks, k ? ",%.6g" : "%.6g", p[k]);
+        kputc('\n', ks);
+    }
+    int same = old->n_alt == call.n_alt && old->gt[0] == call.gt[0] && old->gt[1] == call.gt[1] &&
+               !strcmp(old->ref, call.ref);
+    for (int a = 0; same && a < call.n_alt; a++) same = !strcmp(old->alt[a], call.alt[a]);
+    if (!same) o->n_fa_changed++;
+    o->n_fa++;
+    call_free(old);
+    *old = call;
+}
+
+// The cascade on the chunk just called by the pileup model.
+static int cascade_run_chunk(CallRun *run, Worker *w, const Chunk *ch) {
+    ChunkCalls *o = w->out;
+    DecideCtx d = {run, w, ch};
+    CascadeChunk cc = {ch->tid, ch->beg, ch->end, w->ref, w->ref_beg, w->ref_len, o->calls, o->n,
+                       fa_decide, &d};
+    CascadeStats st;
+    int rc = cascade_chunk(w->cw, &run->cp, &cc, &st);
+    o->n_phased = st.n_phased_calls;
+    return rc;
+}
+
 static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
     CallRun *run = ud;
     Worker *w = &run->w[thread];
     ChunkCalls *o = slot;
     o->n = 0;
     o->n_cand = 0;
+    o->n_fa = o->n_fa_changed = o->n_phased = 0;
+    o->sites.l = 0;
     w->out = o;
     const char *name = scan_inputs_contig_name(w->in, ch->tid);
     int64_t clen = scan_inputs_contig_len(w->in, ch->tid);
     int64_t rend = ch->end + run->max_ctx;
     if (rend > clen) rend = clen;
+    // the cascade: 32 more bases before the chunk (phasing windows, full-alignment windows)
+    int64_t rbeg = run->fa ? (ch->beg > 32 ? ch->beg - 32 : 0) : ch->beg;
+    if (run->fa && rend < ch->end + 32) rend = ch->end + 32 > clen ? clen : ch->end + 32;
     hts_pos_t len = 0;
-    char *ref = faidx_fetch_seq64(w->fai, name, ch->beg, rend - 1, &len);
-    if (!ref || len != rend - ch->beg) {
+    char *ref = faidx_fetch_seq64(w->fai, name, rbeg, rend - 1, &len);
+    if (!ref || len != rend - rbeg) {
         calla_err("failed to read %s:%lld-%lld from reference \"%s\"", name,
-                  (long long)ch->beg + 1, (long long)rend, scan_inputs_ref_path(w->in));
+                  (long long)rbeg + 1, (long long)rend, scan_inputs_ref_path(w->in));
         free(ref);
         return -1;
     }
     for (hts_pos_t i = 0; i < len; i++)
         if (ref[i] >= 'a' && ref[i] <= 'z') ref[i] = (char)(ref[i] - 'a' + 'A');
-    w->ref = ref, w->ref_beg = ch->beg, w->ref_len = len;
+    w->ref = ref, w->ref_beg = rbeg, w->ref_len = len;
     EmitCtx e = {run, w};
-    int rc = scan_region(w->in, &run->prm, ch->tid, ch->beg, ch->end, NULL, 0, emit, &e);
+    int rc;
+    if (run->fa) {  // the reads reaching the full-alignment windows of the chunk's positions
+        cascade_reads_reset(w->cw, ch->beg - 16, ch->end + 17);
+        rc = scan_region_reads(w->in, &run->prm, ch->tid, ch->beg, ch->end, NULL, 0, emit, &e,
+                               cascade_reads_add, w->cw);
+    } else {
+        rc = scan_region(w->in, &run->prm, ch->tid, ch->beg, ch->end, NULL, 0, emit, &e);
+    }
     if (rc == 0 && w->rcr) {
         size_t n = (size_t)(ch->end - ch->beg);
         if (o->rc_cap < n) {
@@ -333,6 +465,11 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
                             run->haploid[ch->tid], o->rc);
     }
     if (rc == 0) flush(run, w, 1);
+    if (rc == 0 && run->fa) rc = cascade_run_chunk(run, w, ch);
+    if (run->fa) {
+        cands_free(o, o->n);
+        cascade_reads_reset(w->cw, 0, 0);
+    }
     if (w->cm && w->inflight >= 0) {  // after an error: let the device finish, drop its batch
         cuda_infer_wait(w->cm, w->inflight);
         for (int k = 0; k < w->n_inflight; k++) pending_free(&w->pendv[w->inflight][k]);
@@ -471,7 +608,12 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
     CallRun *run = ud;
     ChunkCalls *o = slot;
     int rc = 0;
-    if (run->gvcf) rc = gvcf_chunk(run, ch, o);
+    if (run->sites && o->sites.l && fwrite(o->sites.s, 1, o->sites.l, run->sites) != o->sites.l) {
+        calla_err("failed to write --fa-sites: %s", strerror(errno));
+        rc = -1;
+    }
+    run->n_fa += o->n_fa, run->n_fa_changed += o->n_fa_changed, run->n_phased += o->n_phased;
+    if (rc == 0 && run->gvcf) rc = gvcf_chunk(run, ch, o);
     for (size_t i = 0; i < o->n; i++) {
         if (o->calls[i].vcf_skip) {
             call_free(&o->calls[i]);
@@ -579,10 +721,9 @@ static int check_model_meta(const StFile *f, const char *platform_opt, Platform 
                   an ? an : "missing");
         return -1;
     }
-    if (arch == ARCH_CLAIR3_FA) {  // the pileup -> full-alignment cascade is not wired in yet
-        calla_err("model \"%s\" is a clair3-fa (full-alignment) model; calla call runs "
-                  "clair3-pileup and clairvoyante models only for now",
-                  f->path);
+    if (arch == ARCH_CLAIR3_FA) {  // the second stage of the cascade, not a first one
+        calla_err("model \"%s\" is a clair3-fa (full-alignment) model: give it with --fa-model, "
+                  "and a pileup model with -m or --platform", f->path);
         return -1;
     }
     const char *want = feature_kind_name(model_arch_feature_kind(arch));
@@ -617,6 +758,29 @@ static int check_model_meta(const StFile *f, const char *platform_opt, Platform 
     ksprintf(&s, "file=%s,architecture=%s,feature_kind=%s,platform=%s,calla_version=%s", f->path,
              an, fk, platform_name(*platform), ver ? ver : "unknown");
     *desc = s.s;
+    return 0;
+}
+
+// Checks the --fa-model file against the pileup model's platform. Returns 0 or -1 (error printed).
+static int check_fa_meta(const StFile *f, Platform platform, const char *pileup_file) {
+    const char *an = st_meta(f, "architecture"), *pl = st_meta(f, "platform");
+    ModelArch arch;
+    if (!an || model_arch_parse(an, &arch) < 0) {
+        calla_err("\"%s\" is not a calla model: metadata \"architecture\" is %s", f->path,
+                  an ? an : "missing");
+        return -1;
+    }
+    if (arch != ARCH_CLAIR3_FA) {
+        calla_err("--fa-model \"%s\" is a %s model, not a full-alignment (clair3-fa) one", f->path,
+                  an);
+        return -1;
+    }
+    Platform p;
+    if (pl && *pl && (platform_parse(pl, &p) < 0 || p != platform)) {
+        calla_err("full-alignment model \"%s\" is for platform \"%s\", the pileup model \"%s\" "
+                  "for %s", f->path, pl, pileup_file, platform_name(platform));
+        return -1;
+    }
     return 0;
 }
 
@@ -672,6 +836,9 @@ enum {
 enum { OPT_DEVICE = 1100, OPT_PRECISION };  // --device, --precision (docs/cuda.md)
 enum { OPT_COMPAT = 1200 };                  // --compat (docs/tensors.md "Clair3 parity")
 enum { OPT_SHARD = 1300 };                   // --shard I/N (calling/shard.h)
+enum {                                       // the cascade (calling/cascade.h)
+    OPT_FA_MODEL = 1400, OPT_PILEUP_ONLY, OPT_VAR_PCT, OPT_REF_PCT, OPT_NO_PHASING_FA, OPT_FA_SITES
+};
 
 int main_call(int argc, char **argv) {
     calla_set_cmd("call");
@@ -706,6 +873,12 @@ int main_call(int argc, char **argv) {
         {"precision", required_argument, NULL, OPT_PRECISION},
         {"compat", required_argument, NULL, OPT_COMPAT},
         {"shard", required_argument, NULL, OPT_SHARD},
+        {"fa-model", required_argument, NULL, OPT_FA_MODEL},
+        {"pileup-only", no_argument, NULL, OPT_PILEUP_ONLY},
+        {"var-pct-full", required_argument, NULL, OPT_VAR_PCT},
+        {"ref-pct-full", required_argument, NULL, OPT_REF_PCT},
+        {"no-phasing-for-fa", no_argument, NULL, OPT_NO_PHASING_FA},
+        {"fa-sites", required_argument, NULL, OPT_FA_SITES},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
     const char *bed_path = NULL, *sample_opt = NULL, *platform_s = NULL, *gvcf_path = NULL;
@@ -723,6 +896,9 @@ int main_call(int argc, char **argv) {
     const char *compat_s = NULL;  // --compat, else the model's metadata pileup_compat
     char compat_m[16] = "calla";
     int shard_i = 0, shard_n = 0;  // --shard I/N; 0: the whole run
+    const char *fa_model_path = NULL, *fa_sites_path = NULL;
+    int pileup_only = 0, no_phasing_fa = 0;
+    double var_pct = -1, ref_pct = -1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:f:m:o:O:r:R:@:h", lopts, NULL)) != -1) {
         long v;
@@ -812,8 +988,24 @@ int main_call(int argc, char **argv) {
                 bad = 1;
             }
             break;
+        case OPT_FA_MODEL: fa_model_path = optarg; break;
+        case OPT_PILEUP_ONLY: pileup_only = 1; break;
+        case OPT_NO_PHASING_FA: no_phasing_fa = 1; break;
+        case OPT_FA_SITES: fa_sites_path = optarg; break;
+        case OPT_VAR_PCT: case OPT_REF_PCT:
+            if (parse_double(optarg, &d) < 0 || !(d >= 0 && d <= 1)) {
+                calla_err("bad value \"%s\" for --%s (a share in [0, 1])", optarg,
+                          c == OPT_VAR_PCT ? "var-pct-full" : "ref-pct-full");
+                bad = 1;
+            } else if (c == OPT_VAR_PCT) var_pct = d;
+            else ref_pct = d;
+            break;
         default: bad = 1; break;
         }
+    }
+    if (!bad && pileup_only && fa_model_path) {
+        calla_err("--pileup-only and --fa-model exclude each other");
+        bad = 1;
     }
     if (!bad && precision == 1 && device < 0) {
         calla_err("--precision tf32 applies to --device cuda only (CPU: fp32, bf16 or auto)");
@@ -891,8 +1083,11 @@ int main_call(int argc, char **argv) {
     StFile st;
     int st_ok = 0;
     char *desc = NULL, *sample = NULL, *cmdline = NULL, *model_file = NULL;
-    GqCalib gqcal;
-    int has_gqcal = 0;
+    GqCalib gqcal, fa_gqcal;
+    int has_gqcal = 0, has_fa_gqcal = 0;
+    char *fa_file = NULL;
+    AtomicOut sites_out = {NULL, NULL};
+    int sites_open = 0;
     CallRun run;
     memset(&run, 0, sizeof run);
     Worker *ws = xcalloc(threads, sizeof *ws);
@@ -958,8 +1153,65 @@ int main_call(int argc, char **argv) {
     }
     st_close(&st);
     st_ok = 0;
+    // The cascade's full-alignment model: --fa-model, else the shipped one of the platform when
+    // the pileup model is a shipped one (no -m, or -m naming a shipped model).
+    if (!pileup_only) {
+        if (fa_model_path) fa_file = xstrdup(fa_model_path);
+        else if (!model_path || !(strchr(model_path, '/') || access(model_path, F_OK) == 0))
+            fa_file = shipped_fa_model_find(platform_name(platform));
+    }
+    if (fa_sites_path && !fa_file) {
+        calla_err("--fa-sites needs the cascade (a full-alignment model: --fa-model)");
+        ret = CALLA_EXIT_USAGE;
+        goto out;
+    }
+    if (fa_sites_path && W > 1) {
+        if (R == 0) calla_err("--fa-sites is not supported with MPI (run one process)");
+        ret = CALLA_EXIT_USAGE;
+        goto out;
+    }
+    if (fa_file) {
+        if (st_open(&st, fa_file) < 0) goto out;
+        st_ok = 1;
+        if (check_fa_meta(&st, platform, model_file) < 0) goto out;
+        if (st_meta(&st, "gq_calibration") && *st_meta(&st, "gq_calibration")) {
+            char why[160];
+            if (gq_calib_parse(st_meta(&st, "gq_calibration"), &fa_gqcal, why, sizeof why) < 0) {
+                calla_err("model \"%s\": bad gq_calibration metadata: %s", fa_file, why);
+                goto out;
+            }
+            has_fa_gqcal = 1;
+        }
+        // the full-alignment model runs on the CPU: a CPU-sized batch even with --device cuda
+        const int fa_batch = device >= 0 && batch > DEFAULT_BATCH ? DEFAULT_BATCH : (int)batch;
+        for (long t = 0; t < threads; t++) {
+            if (modelfile_load_st(&st, &ws[t].fa, fa_batch, 0) < 0) goto out;
+            ws[t].fa_loaded = 1;
+        }
+        st_close(&st);
+        st_ok = 0;
+        const int want = platform == PLATFORM_ONT ? TF_FA_ROWS_ONT
+                         : platform == PLATFORM_HIFI ? TF_FA_ROWS_HIFI : TF_FA_ROWS_ILMN;
+        if (ws[0].fa.fa_rows != want && R == 0)
+            calla_warn("full-alignment model \"%s\" takes %d read rows, Clair3's %s depth is %d: "
+                       "its tensors get %d rows", fa_file, ws[0].fa.fa_rows,
+                       platform_name(platform), want, ws[0].fa.fa_rows);
+        FaParams fp;
+        fa_params_default(&fp, ws[0].fa.fa_rows);
+        for (long t = 0; t < threads; t++) ws[t].cw = cascade_worker_new(&ws[t].fa, fa_batch, &fp);
+        kstring_t d = {0, 0, NULL};
+        ksprintf(&d, "%s; full-alignment model file=%s,fa_rows=%d%s", desc, fa_file,
+                 ws[0].fa.fa_rows, has_fa_gqcal ? ", GQ calibrated" : "");
+        free(desc);
+        desc = d.s;
+    }
     ModelArch arch = ws[0].model.arch;
     FeatureKind kind = ws[0].model.feature_kind;
+    if (fa_file && arch != ARCH_CLAIR3_PILEUP) {
+        calla_err("the cascade (--fa-model) follows a clair3-pileup model; \"%s\" is %s",
+                  model_file, model_arch_name(arch));
+        goto out;
+    }
 
     ScanParams prm;
     scan_params_default(&prm, platform, kind);
@@ -1059,15 +1311,27 @@ int main_call(int argc, char **argv) {
             calla_info("shard %d/%d: chunks [%zu, %zu) of %zu (%lld positions)", shard_i, shard_n,
                        s_lo, s_hi, n_chunks, (long long)total_pos);
     }
+    if (R == 0 && fa_sites_path) {
+        if (atomic_begin(&sites_out, fa_sites_path) < 0) goto out;
+        sites_open = 1;
+        if (!(run.sites = fopen(sites_out.tmp, "w"))) {
+            calla_err("cannot write --fa-sites \"%s\": %s", fa_sites_path, strerror(errno));
+            goto out;
+        }
+        fprintf(run.sites, "#chrom\tpos\tpileup\tpileup_qual\tref\talt1\talt2\tgt\tqual\treads\t"
+                           "probs(gt21,zygosity,indel_length1,indel_length2)\n");
+    }
     if (R == 0) {
-        vcf = vcfwriter_open_extra(out_path, out_type, 0, sample, rc_.n, rc_.names, rc_.lens,
+        const int vflags = fa_file ? VCFW_CASCADE : 0;
+        vcf = vcfwriter_open_extra(out_path, out_type, vflags, sample, rc_.n, rc_.names, rc_.lens,
                                    cmdline, desc, shard_line);
         if (!vcf) {
             free(shard_line);
             goto out;
         }
         if (gvcf_path) {
-            gvcf = vcfwriter_open_extra(gvcf_path, gvcf_type, 1, sample, rc_.n, rc_.names,
+            gvcf = vcfwriter_open_extra(gvcf_path, gvcf_type, VCFW_GVCF | vflags, sample, rc_.n,
+                                        rc_.names,
                                         rc_.lens, cmdline, desc, shard_line);
             if (!gvcf) {
                 free(shard_line);
@@ -1113,6 +1377,19 @@ int main_call(int argc, char **argv) {
         run.fine_tid = chunks[s_lo].tid, run.fine_end = chunks[s_lo].beg + run.max_ctx;
     run.quiet = quiet;
     run.total_pos = total_pos;
+    if (fa_file) {
+        run.fa = 1;
+        cascade_params_default(&run.cp, platform);
+        if (var_pct >= 0) run.cp.var_pct = var_pct;
+        if (ref_pct >= 0) run.cp.ref_pct = ref_pct;
+        run.cp.phasing = !no_phasing_fa;
+        run.fa_gqcal = has_fa_gqcal ? &fa_gqcal : NULL;
+        if (R == 0 && !quiet)
+            calla_info("cascade: full-alignment model \"%s\" (%d rows%s) on the %.2f / %.2f "
+                       "lowest-QUAL share of each chunk's variant / reference calls%s", fa_file,
+                       ws[0].fa.fa_rows, device >= 0 ? ", on the CPU" : "", run.cp.var_pct,
+                       run.cp.ref_pct, run.cp.phasing ? ", reads phased" : ", no phasing");
+    }
     {
         const char *fa = getenv("CALLA_TEST_FAIL_AT_CHUNK");  // tests only: an injected failure
         long v = 0;
@@ -1179,11 +1456,27 @@ int main_call(int argc, char **argv) {
     if (!quiet) calla_info("done: %lld positions in %.2f s, %ld candidates, %ld records (%ld PASS) written to "
                "\"%s\"",
                (long long)total_pos, dt, run.n_cand, run.n_written, run.n_pass, out_path);
+    if (!quiet && run.fa)
+        calla_info("cascade: %ld calls through the full-alignment model (%ld changed), %ld het "
+                   "calls phased", run.n_fa, run.n_fa_changed, run.n_phased);
+    if (run.sites) {
+        int bad_close = fclose(run.sites) != 0;
+        run.sites = NULL;
+        if (bad_close) {
+            calla_err("failed to write --fa-sites \"%s\"", fa_sites_path);
+            goto out;
+        }
+        sites_open = 0;
+        if (atomic_commit(&sites_out) < 0) goto out;
+    }
     ret = 0;
 out:
     if (ret != 0 && W > 1) dist_abort("stopping the whole job after the error above");
     dist_finalize();
     free(run.shard.s);
+    if (run.sites) fclose(run.sites);
+    if (sites_open) atomic_abort(&sites_out);
+    free(fa_file);
     if (vcf) vcfwriter_abort(vcf);
     if (gvcf) vcfwriter_abort(gvcf);
     free(haploid);
@@ -1193,12 +1486,16 @@ out:
             for (size_t k = 0; k < slots[i].n; k++) call_free(&slots[i].calls[k]);
             free(slots[i].calls);
             free(slots[i].rc);
+            free(slots[i].cand);
+            free(slots[i].sites.s);
         }
         free(slots);
     }
     for (long t = 0; t < threads; t++) {
         cuda_model_free(ws[t].cm);
         if (ws[t].loaded) model_free(&ws[t].model);
+        cascade_worker_free(ws[t].cw);
+        if (ws[t].fa_loaded) model_free(&ws[t].fa);
         if (ws[t].in) scan_inputs_close(ws[t].in);
         refconf_close(ws[t].rcr);
         if (ws[t].fai) fai_destroy(ws[t].fai);

@@ -1,0 +1,22 @@
+// genotype_fa.h — the genotype decision of the Clair3 full-alignment model (clair3.md §7.2 with
+// the two indel-length heads; docs/calling.md "The cascade").
+#ifndef CALLA_GENOTYPE_FA_H
+#define CALLA_GENOTYPE_FA_H
+#include "calling/genotype.h"
+
+// Length-head classes: len(alt) - len(ref) clipped to [-16, 16], class = value + 16.
+#define FA_LEN_CLASSES 33
+// Outputs of a clair3-fa model: gt21[21], zygosity[3], indel_length1[33], indel_length2[33].
+#define FA_N_OUT (21 + 3 + 2 * FA_LEN_CLASSES)
+
+// The decision from the four heads. Every outcome's joint score multiplies the gt21 and zygosity
+// probabilities with the two length heads' probabilities of its (sorted) allele lengths: 0 for a
+// reference or SNP allele, +i for an insertion of i bases, -i for a deletion (|i| clipped at 16).
+// An indel outcome of length i < 16 is realised with the candidate's most frequent read allele of
+// exactly that length, length 16 with the most frequent one of 16 bases or more; an outcome no read
+// supports falls through to the next best. QUAL/GQ from the winning joint score as the pileup
+// decision; source 'F'. Returns 0 and fills *out, or -1 (no outcome realisable: a reference call).
+int genotype_clair3_fa(const float *probs, const Candidate *c, const char *ref_seq,
+                       double min_qual, Call *out);
+
+#endif

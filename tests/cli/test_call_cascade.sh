@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# The pileup -> full-alignment cascade of `calla call` (calling/cascade.h, docs/calling.md "The
+# cascade") on simulated HiFi reads (2 contigs, 200 kb, 6 chunks of 40 kb), with the shipped HiFi
+# pileup model and an untrained clair3-fa model (the mechanics, not the accuracy):
+# (a) --var-pct-full 0 --ref-pct-full 0 --no-phasing-for-fa gives the records of --pileup-only;
+#     with phasing, the same records once GT phase and PS are removed;
+# (b) the sites sent to the full-alignment model (--fa-sites) are those computed here in awk from
+#     the pileup-only VCF (--ref-calls) by the documented rule: per 40-kb chunk, the QUAL of the
+#     last of the lowest floor(0.3 n) variant calls (resp. reference calls), strictly below;
+# (c) the model's outputs at those sites equal tests/tools/predict run on `calla tensors
+#     --features clair3-fa --no-phasing` at the same sites (no phasing in both); (c2) with phasing,
+#     the same from tensors of a BAM tagged chunk by chunk by `calla haplotag -r CHUNK`;
+# (d) -@ 1 and -@ 2 give identical VCFs and site lists; 3 shards merged = the one-process records;
+#     2 MPI ranks (when mpirun runs) = one process; --gvcf keeps the VCF and carries the same GT/PS; a shipped <platform>-fa model is picked up
+#     (CALLA_MODELS) unless --pileup-only or -m names a file;
+# (e) phased calls at true het sites agree with the simulated phase up to block orientation
+#     (switch errors <= 1 over >= 40 compared pairs), and phased records carry PS;
+# (f) bad inputs: a pileup model as --fa-model, an FA model as -m, an FA model of another platform,
+#     --pileup-only with --fa-model; an FA model with other rows (warning) and far fewer rows than
+#     the depth (4) runs; HP tags already in the BAM change nothing.
+source "$(dirname "$0")/lib.sh"
+need bcftools
+need samtools
+need minimap2
+[[ -x $CALLA_TOOLS/predict ]] || { fail "no $CALLA_TOOLS/predict (make builds it)"; done_test; }
+cd "$TMP" || fail "cd"
+"$CALLA" simulate -o sim --genome-size 200k --platform hifi --depth 20 --snp-rate 0.002 \
+    --indel-rate 0.0003 --seed 11 2>log || { fail "simulate: $(tail -1 log)"; done_test; }
+"$CALLA" model create --arch clair3-fa --platform hifi --seed 1 -o fa.st 2>/dev/null || fail "create"
+CH=40000
+IN=(-b sim/reads.bam -f sim/ref.fa --platform hifi --chunk-size $CH --quiet)
+"$CALLA" call "${IN[@]}" --pileup-only -o po.vcf 2>log || { fail "pileup-only: $(cat log)"; done_test; }
+"$CALLA" call "${IN[@]}" --pileup-only --ref-calls -o poref.vcf 2>log || fail "pileup-only --ref-calls"
+"$CALLA" call "${IN[@]}" -o auto.vcf 2>log || fail "no FA model"
+cmp -s <(grep -v '^##calla_command' po.vcf) <(grep -v '^##calla_command' auto.vcf) \
+    || fail "without an FA model the output is not the pileup-only output"
+grep -q 'ID=PS' po.vcf && fail "pileup-only header has PS"
+
+# (a)
+"$CALLA" call "${IN[@]}" --fa-model fa.st --var-pct-full 0 --ref-pct-full 0 --no-phasing-for-fa \
+    -o a0.vcf 2>log || fail "pct 0: $(cat log)"
+cmp -s <(bcftools view -H po.vcf) <(bcftools view -H a0.vcf) || fail "(a) pct 0 records differ from --pileup-only"
+"$CALLA" call "${IN[@]}" --fa-model fa.st --var-pct-full 0 --ref-pct-full 0 -o a1.vcf 2>log || fail "pct 0 phased"
+unphase() { bcftools annotate -x FORMAT/PS "$1" | bcftools view -H | sed 's/\([0-9]\)|\([0-9]\)/\1\/\2/' \
+    | awk -F'\t' -v OFS='\t' '{ split($10, v, ":"); if (v[1] == "1/0") sub(/^1\/0/, "0/1", $10); print }'; }
+cmp -s <(bcftools view -H po.vcf) <(unphase a1.vcf) || fail "(a) phased pct 0 records differ once unphased"
+grep -q '^##FORMAT=<ID=PS' a1.vcf || fail "no PS header line"
+
+# (b)
+"$CALLA" call "${IN[@]}" --fa-model fa.st --fa-sites sites.txt -o fa.vcf 2>log || { fail "cascade: $(cat log)"; done_test; }
+bcftools query -f '%CHROM\t%POS\t%QUAL\t%FILTER\n' poref.vcf | awk -F'\t' -v c=$CH '
+    { k = $1 ":" int(($2 - 1) / c); t = ($4 == "RefCall") ? "r" : "v"; n[k t]++; q[k t, n[k t]] = $3 + 0
+      key[NR] = k; typ[NR] = t; line[NR] = $1 "\t" $2; qual[NR] = $3 + 0; keys[k] = 1 }
+    END { for (k in keys) for (ti = 0; ti < 2; ti++) { t = ti ? "r" : "v"; m = n[k t] + 0
+              for (i = 1; i <= m; i++) a[i] = q[k t, i]
+              for (i = 2; i <= m; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+              kk = int(0.3 * m + 1e-9); cut[k t] = kk > 0 ? a[kk] : 0 }
+          for (i = 1; i <= NR; i++) if (qual[i] < cut[key[i] typ[i]]) print line[i] }' | sort >want.sites
+grep -v '^#' sites.txt | cut -f1,2 | sort >got.sites
+n_sites=$(wc -l <want.sites)
+[[ $n_sites -ge 30 ]] || fail "(b) only $n_sites sites expected"
+cmp -s want.sites got.sites || fail "(b) FA sites differ from the rule: $(diff want.sites got.sites | head -5)"
+# every site's record (when one is written) is the full-alignment model's (INFO/F)
+bcftools query -i 'INFO/F=1' -f '%CHROM\t%POS\n' fa.vcf | sort >f.pos
+[[ -z $(comm -23 f.pos got.sites) ]] || fail "(b) records marked F outside the FA sites"
+[[ -s f.pos ]] || fail "(b) no record from the full-alignment model"
+
+# (c) the model's outputs at the sites: the caller's batched inference vs tensors + predict
+"$CALLA" call "${IN[@]}" --fa-model fa.st --no-phasing-for-fa --fa-sites sites0.txt -o c.vcf 2>log || fail "(c) call"
+grep -v '^#' sites0.txt | awk -F'\t' '{ print $1 "\t" $2 - 1 "\t" $2 }' >sites0.bed
+"$CALLA" tensors -b sim/reads.bam -f sim/ref.fa --platform hifi --features clair3-fa --no-phasing \
+    --chunk-size $CH -R sites0.bed -o t.ctf 2>log || fail "(c) tensors: $(cat log)"
+"$CALLA_TOOLS/predict" fa.st t.ctf >pred.txt || fail "(c) predict"
+join -t $'\t' <(grep -v '^#' sites0.txt | awk -F'\t' '{ print $1 ":" $2 "\t" $11 }' | sort) \
+    <(awk -F'\t' '{ print $1 ":" $2 "\t" $3 }' pred.txt | sort) | awk -F'\t' '
+    { n++; split($2, a, ","); split($3, b, ","); if (length(a) != 90 || length(b) != 90) bad++
+      for (i = 1; i <= 90; i++) { d = a[i] - b[i]; if (d < 0) d = -d; if (d > 1e-4 + 1e-4 * b[i]) { bad++; break } } }
+    END { print n + 0, bad + 0 }' >cmp.txt
+read -r n_c bad_c <cmp.txt
+[[ $n_c -eq $(grep -vc '^#' sites0.txt) && $n_c -ge 30 ]] || fail "(c) compared $n_c of $(grep -vc '^#' sites0.txt) sites"
+[[ $bad_c -eq 0 ]] || fail "(c) $bad_c sites whose outputs differ from tensors + predict"
+
+# (c2) with phasing: the cascade phases each chunk from the chunk's pileup het SNPs, so tagging each
+# chunk alone with `calla haplotag -r CHUNK -v pileup.vcf` (same library, same defaults) and making
+# the tensors from those HP tags must give the same model outputs
+awk -v c=$CH '{ for (b = 0; b < $2; b += c) { e = b + c; if (e > $2) e = $2; print $1 "\t" b "\t" e } }' \
+    sim/ref.fa.fai >chunks.bed
+grep -v '^#' sites.txt | awk -F'\t' '{ print $1 "\t" $2 - 1 "\t" $2 }' >sites.bed
+: >predp.txt
+while read -r ctg b e; do
+    awk -v c="$ctg" -v b="$b" -v e="$e" '$1 == c && $2 >= b && $2 < e' sites.bed >k.bed
+    [[ -s k.bed ]] || continue
+    "$CALLA" haplotag -f sim/ref.fa -v po.vcf -r "$ctg:$((b + 1))-$e" -o hk.bam --write-index \
+        --quiet sim/reads.bam 2>log || fail "(c2) haplotag $ctg:$b: $(cat log)"
+    "$CALLA" tensors -b hk.bam -f sim/ref.fa --platform hifi --features clair3-fa --chunk-size $CH \
+        -R k.bed -o tk.ctf 2>log || fail "(c2) tensors $ctg:$b: $(cat log)"
+    "$CALLA_TOOLS/predict" fa.st tk.ctf >>predp.txt || fail "(c2) predict"
+done <chunks.bed
+join -t $'\t' <(grep -v '^#' sites.txt | awk -F'\t' '{ print $1 ":" $2 "\t" $11 }' | sort) \
+    <(awk -F'\t' '{ print $1 ":" $2 "\t" $3 }' predp.txt | sort) | awk -F'\t' '
+    { n++; split($2, a, ","); split($3, b, ",")
+      for (i = 1; i <= 90; i++) { d = a[i] - b[i]; if (d < 0) d = -d; if (d > 1e-4 + 1e-4 * b[i]) { bad++; break } } }
+    END { print n + 0, bad + 0 }' >cmp2.txt
+read -r n_c2 bad_c2 <cmp2.txt
+[[ $n_c2 -eq $(grep -vc '^#' sites.txt) ]] || fail "(c2) compared $n_c2 of $(grep -vc '^#' sites.txt) sites"
+[[ $bad_c2 -eq 0 ]] || fail "(c2) $bad_c2 phased sites whose outputs differ from haplotag + tensors + predict"
+
+# (d) threads and shards
+"$CALLA" call "${IN[@]}" --fa-model fa.st --fa-sites sites2.txt -@ 2 -o fa2.vcf 2>log || fail "-@ 2"
+cmp -s <(grep -v '^##calla_command' fa.vcf) <(grep -v '^##calla_command' fa2.vcf) || fail "(d) -@ 2 VCF differs"
+cmp -s sites.txt sites2.txt || fail "(d) -@ 2 site list differs"
+for i in 1 2 3; do
+    "$CALLA" call "${IN[@]}" --fa-model fa.st --shard $i/3 -o s$i.vcf.gz 2>log || fail "shard $i: $(cat log)"
+done
+"$CALLA" merge-shards -o merged.vcf.gz s1.vcf.gz s2.vcf.gz s3.vcf.gz 2>log || fail "merge: $(cat log)"
+cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H merged.vcf.gz) || fail "(d) 3 shards merged differ"
+
+# MPI ranks (when mpirun works here): the same records
+if command -v mpirun >/dev/null 2>&1 && mpirun --oversubscribe --allow-run-as-root -np 2 true >/dev/null 2>&1; then
+    mpirun --oversubscribe --allow-run-as-root -np 2 "$CALLA" call "${IN[@]}" --fa-model fa.st \
+        -o mpi.vcf 2>log || fail "mpirun -np 2: $(tail -2 log)"
+    cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H mpi.vcf) || fail "(d) 2 MPI ranks differ"
+fi
+
+# gVCF: its variant records carry the same phase as the VCF's
+"$CALLA" call "${IN[@]}" --fa-model fa.st --gvcf g.g.vcf.gz -o gv.vcf 2>log || fail "gvcf: $(cat log)"
+cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H gv.vcf) || fail "--gvcf changed the VCF"
+cmp -s <(bcftools query -i 'FMT/PS!="."' -f '%CHROM %POS [%GT %PS]\n' fa.vcf) \
+    <(bcftools query -i 'FMT/PS!="."' -f '%CHROM %POS [%GT %PS]\n' g.g.vcf.gz) || fail "gVCF phase differs"
+
+# the shipped full-alignment model of the platform is used when the pileup model is shipped
+mkdir -p mdl && cp "$CALLA_ROOT/models/hifi.safetensors" mdl/ && cp fa.st mdl/hifi-fa.safetensors
+CALLA_MODELS=$TMP/mdl "$CALLA" call "${IN[@]}" -o ship.vcf 2>log || fail "shipped FA: $(cat log)"
+cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H ship.vcf) || fail "shipped FA model not used"
+grep -q '^##calla_model=.*full-alignment model file=.*hifi-fa.safetensors' ship.vcf || fail "header: no FA model"
+CALLA_MODELS=$TMP/mdl "$CALLA" call "${IN[@]}" --pileup-only -o ship0.vcf 2>log || fail "shipped --pileup-only"
+cmp -s <(bcftools view -H po.vcf) <(bcftools view -H ship0.vcf) || fail "--pileup-only used the shipped FA model"
+CALLA_MODELS=$TMP/mdl "$CALLA" call -b sim/reads.bam -f sim/ref.fa -m mdl/hifi.safetensors \
+    --chunk-size $CH --quiet -o path.vcf 2>log || fail "-m path"
+cmp -s <(bcftools view -H po.vcf) <(bcftools view -H path.vcf) || fail "-m FILE picked up a shipped FA model"
+
+# (e) phase against the simulated truth (phased), at het SNPs and indels called with the truth alleles
+bcftools query -i 'GT="het"' -f '%CHROM\t%POS\t%REF\t%ALT\t[%GT]\n' sim/truth.vcf.gz | sort >truth.het
+bcftools query -i 'FMT/PS!="."' -f '%CHROM\t%POS\t%REF\t%ALT\t[%GT\t%PS]\n' a1.vcf | sort >called.ph
+[[ -s called.ph ]] || fail "(e) no phased record"
+join -t $'\t' <(awk -F'\t' -v OFS='\t' '{ print $1 ":" $2 ":" $3 ":" $4, $5 }' truth.het) \
+    <(awk -F'\t' -v OFS='\t' '{ print $1 ":" $2 ":" $3 ":" $4, $5, $6 }' called.ph) \
+    | sort -t: -k1,1 -k2,2n | awk -F'\t' '
+    { split($1, k, ":"); o = ($2 == $3) ? 1 : 0; b = k[1] ":" $4
+      if (b == pb) { n++; if (o != po) sw++ }; pb = b; po = o; m++ }
+    END { print m + 0, n + 0, sw + 0 }' >phase.txt
+read -r n_ph n_pairs n_sw <phase.txt
+[[ $n_ph -ge 60 && $n_pairs -ge 40 ]] || fail "(e) only $n_ph phased truth hets ($n_pairs pairs)"
+[[ $n_sw -le 1 ]] || fail "(e) $n_sw switch errors over $n_pairs pairs"
+echo "phased truth hets $n_ph, pairs $n_pairs, switch errors $n_sw"
+
+# (f) bad inputs
+expect_fail 1 'fa-model .* is a clair3-pileup model, not a full-alignment' \
+    "$CALLA" call "${IN[@]}" --fa-model "$CALLA_ROOT/models/hifi.safetensors" -o x.vcf
+expect_fail 1 'is a clair3-fa \(full-alignment\) model: give it with --fa-model' \
+    "$CALLA" call "${IN[@]}" -m fa.st -o x.vcf
+"$CALLA" model create --arch clair3-fa --platform ont --rows 89 -o fa_ont.st 2>/dev/null || fail "create ont"
+expect_fail 1 'full-alignment model .* is for platform "ont"' "$CALLA" call "${IN[@]}" --fa-model fa_ont.st -o x.vcf
+usage_fail() {  # PATTERN cmd...: exit 2, the error line matches (then the --help pointer)
+    local pat=$1 err; shift
+    err=$("$@" 2>&1 >/dev/null); [[ $? -eq 2 ]] || fail "expected exit 2: $*"
+    head -1 <<<"$err" | grep -Eq -- "$pat" || fail "error '$err' does not match /$pat/"
+}
+usage_fail 'pileup-only and --fa-model' "$CALLA" call "${IN[@]}" --pileup-only --fa-model fa.st -o x.vcf
+expect_fail 2 'fa-sites needs the cascade' "$CALLA" call "${IN[@]}" --pileup-only --fa-sites s.txt -o x.vcf
+usage_fail 'bad value "1.5" for --var-pct-full' "$CALLA" call "${IN[@]}" --fa-model fa.st --var-pct-full 1.5 -o x.vcf
+[[ ! -e x.vcf && ! -e s.txt ]] || fail "a refused call left output"
+"$CALLA" model create --arch clair3-fa --platform hifi --rows 4 -o fa4.st 2>/dev/null || fail "create rows 4"
+"$CALLA" call -b sim/reads.bam -f sim/ref.fa --platform hifi --chunk-size $CH --fa-model fa4.st \
+    -o r4.vcf 2>log || fail "rows 4: $(cat log)"
+grep -q 'takes 4 read rows, Clair3.s hifi depth is 55' log || fail "no rows warning: $(cat log)"
+bcftools view -H r4.vcf >/dev/null || fail "rows 4 VCF unreadable"
+# reads already tagged HP/PS (by calla haplotag from the truth): the cascade recomputes them
+"$CALLA" haplotag -f sim/ref.fa -v sim/truth.vcf.gz -o tagged.bam --write-index sim/reads.bam 2>log \
+    || fail "haplotag: $(cat log)"
+[[ $(samtools view tagged.bam | grep -c 'HP:i:') -gt 100 ]] || fail "haplotag tagged few reads"
+"$CALLA" call -b tagged.bam -f sim/ref.fa --platform hifi --chunk-size $CH --quiet --fa-model fa.st \
+    -o tag.vcf 2>log || fail "tagged: $(cat log)"
+cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H tag.vcf) || fail "(f) HP tags in the BAM changed the calls"
+done_test
