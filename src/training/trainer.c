@@ -470,6 +470,9 @@ int train_run(TrainConfig *c) {
              "(rank 0: [%zu, %zu)), parameters all-gathered",
              zero_shard_size(m.n_params, W, ZERO_ALIGN), z_lo, z_hi);
 
+    // tests: CALLA_TEST_NO_BN_SYNC keeps each rank's batch-norm statistics (the identity check
+    // must then stop the job)
+    const int no_bn_sync = getenv("CALLA_TEST_NO_BN_SYNC") != NULL;
     const char *nan_env = getenv("CALLA_TEST_NAN_AT_STEP");  // tests: inject a NaN loss
     const int64_t nan_at = nan_env ? atoll(nan_env) : -1;
     cleanup_set_graceful(1);
@@ -545,7 +548,7 @@ int train_run(TrainConfig *c) {
             else if (W > 1)
                 cuda_optim_step(cm, &o, lr, s.scale);
             if (red && c->zero) dist_reducer_gather_params(red, cm ? cuda_model_params_dev(cm) : m.params);
-            sync_state(&m, state_all);
+            if (!no_bn_sync) sync_state(&m, state_all);
             st.step++;
             st.batch_in_epoch = b + 1;
             slot ^= 1;
