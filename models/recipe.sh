@@ -47,7 +47,7 @@
 #   RESUME=1: continue the last training from its checkpoint up to EPOCHS (exact resume: the same
 #   result as training EPOCHS from the start), then evaluate and install.
 #   FA stage only: FA_FRAC=F: the share of the training regions that make FA tensors (the first
-#   F of each part's intervals by length; 1 = all, the way to scale up on a GPU host) [1],
+#   F of each part's intervals by length; 1 = all, the way to scale up on a bigger host) [0.25],
 #   FA_ROWS (--fa-rows) [the platform's], NOPHASE=0|1 (the unphased copy) [1],
 #   MPI_NP=N: train on N MPI ranks (mpirun -np N; THREADS per rank).
 set -euo pipefail
@@ -141,7 +141,7 @@ awk 'FNR == NR {s += $3 - $2; next} {e += $3 - $2} END {printf "training regions
 
 # --- FA stage (NAME = PLATFORM-fa): 3a-7, then exit
 fa_stage() {
-    local NOPHASE=${NOPHASE:-1} FA_FRAC=${FA_FRAC:-1} RATIO=${FA_NONVARIANT_RATIO:-1}
+    local NOPHASE=${NOPHASE:-1} FA_FRAC=${FA_FRAC:-0.25} RATIO=${FA_NONVARIANT_RATIO:-1}
     local rows_opt=() nophase_opt=() launch=()
     [[ -n ${FA_ROWS:-} ]] && rows_opt=(--fa-rows "$FA_ROWS")
     [[ $NOPHASE == 1 ]] && nophase_opt=(--add-no-phasing-copy)
