@@ -124,7 +124,7 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-.PHONY: all test unit-tests seed-sweep clean demo man install uninstall models model-ilmn model-hifi model-ont model-clairvoyante model-clairvoyante-ilmn
+.PHONY: all test unit-tests seed-sweep clean demo man install uninstall models model-ilmn model-hifi model-ont model-clairvoyante model-clairvoyante-ilmn model-ilmn-fa model-hifi-fa model-ont-fa
 all: $(BUILD)/calla
 
 $(BUILD)/calla: $(BUILD)/obj/cli/main.o $(LIB)
@@ -213,6 +213,9 @@ demo:
 # The shipped models (models/recipe.sh: simulate HG002 chr20 reads, tensors, train on CPU,
 # evaluate on the held-out windows, install into models/). Hours on 2 cores; see docs/models.md.
 model-ilmn model-hifi model-ont model-clairvoyante-ilmn: model-%: $(BUILD)/calla
+	CALLA=$(abspath $(BUILD)/calla) bash models/recipe.sh $*
+# Full-alignment models (the FA stage of models/recipe.sh; evalctf scores the held-out candidates)
+model-ilmn-fa model-hifi-fa model-ont-fa: model-%: $(BUILD)/calla $(BUILD)/tools/evalctf
 	CALLA=$(abspath $(BUILD)/calla) bash models/recipe.sh $*
 model-clairvoyante: model-clairvoyante-ilmn
 models: model-ilmn model-hifi model-ont model-clairvoyante-ilmn

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # models/recipe.sh — how the models shipped in models/ were made (run by `make model-ilmn`,
-# `make model-hifi`, `make model-ont`, `make model-clairvoyante`).
+# `make model-hifi`, `make model-ont`, `make model-clairvoyante`; the full-alignment models by
+# `make model-ilmn-fa`, `model-hifi-fa`, `model-ont-fa`: the FA stage below).
 #
 #   1. simulate HG002's two haplotypes of GRCh38 chr20:1-10,000,000 (real sequence, real GIAB
 #      v4.2.1 truth) and reads for the platform                       calla simulate --truth
@@ -17,8 +18,24 @@
 #   7. install: models/<name>.safetensors (fp16 storage) + models/<name>.json (metadata)
 #   8. GQ calibration map fitted on held-out chr21 data (models/calibrate.sh; CALIBRATE=0 skips)
 #
+# FA stage (NAME = PLATFORM-fa, Clair3's full-alignment model, clair3.md §6.1):
+#   1-2 as above (the pileup recipe's simulated reads are reused when model-work/PLATFORM/sim
+#      exists)
+#   3a. haplotag the reads from the truth's het SNPs, as Clair3 trains on reads phased from the
+#      truth                                                           calla haplotag
+#   3b. labelled clair3-fa tensors of the tagged reads (non-variant : variant 1 : 1), and of the
+#      evaluation windows both clair3-fa and clair3-pileup tensors of the same candidates
+#                                                                      calla tensors
+#   4. train clair3-fa on CPU (AdamW 1e-3, wd 1e-7, warm-up; each record also as its unphased
+#      copy, Clair3's --add_no_phasing_data_training; NOPHASE=0 turns it off)    calla train
+#   6. held-out comparison: the FA model on the windows' FA tensors and the shipped pileup
+#      model on the same candidates' pileup tensors, per stratum    build/tools/evalctf
+#      (`calla call` runs the cascade elsewhere; this stage scores the candidates)
+#   7. install models/PLATFORM-fa.safetensors (fp16), curves, log and evaluation
+#
 # Usage: bash models/recipe.sh NAME [WORKDIR]
-#   NAME: ilmn | hifi | ont (Clair3 pileup model) | clairvoyante-ilmn (Clairvoyante, Illumina)
+#   NAME: ilmn | hifi | ont (Clair3 pileup model) | clairvoyante-ilmn (Clairvoyante, Illumina) |
+#         ilmn-fa | hifi-fa | ont-fa (Clair3 full-alignment model)
 #   WORKDIR: where the simulated data and logs go [model-work/NAME]
 # Environment: CALLA (binary) [build/calla], SHARED [../shared], THREADS [2],
 #   EPOCHS, LR, BATCH, DEPTH, SEED, SCHED (--schedule), EARLY_STOP: override the recipe
@@ -29,9 +46,13 @@
 #   INSTALL=0: leave models/ alone (train into WORKDIR only),
 #   RESUME=1: continue the last training from its checkpoint up to EPOCHS (exact resume: the same
 #   result as training EPOCHS from the start), then evaluate and install.
+#   FA stage only: FA_FRAC=F: the share of the training regions that make FA tensors (the first
+#   F of each part's intervals by length; 1 = all, the way to scale up on a bigger host) [0.25],
+#   FA_ROWS (--fa-rows) [the platform's], NOPHASE=0|1 (the unphased copy) [1],
+#   MPI_NP=N: train on N MPI ranks (mpirun -np N; THREADS per rank).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-NAME=${1:?usage: bash models/recipe.sh ilmn|hifi|ont|clairvoyante-ilmn [WORKDIR]}
+NAME=${1:?usage: bash models/recipe.sh ilmn|hifi|ont|clairvoyante-ilmn|ilmn-fa|hifi-fa|ont-fa [WORKDIR]}
 W=${2:-$root/model-work/$NAME}
 CALLA=${CALLA:-$root/build/calla}
 SHARED=${SHARED:-$root/../shared}
@@ -58,7 +79,16 @@ ont) DEPTH=${DEPTH:-50} FRAC=0.6 EPOCHS=${EPOCHS:-12} LR=${LR:-1e-3} BATCH=${BAT
 clairvoyante-ilmn)
     ARCH=clairvoyante FEAT=clairvoyante PLAT=ilmn
     DEPTH=${DEPTH:-50} FRAC=0.5 EPOCHS=${EPOCHS:-30} LR=${LR:-1e-3} BATCH=${BATCH:-500} ;;
-*) die "unknown model \"$NAME\" (ilmn, hifi, ont, clairvoyante-ilmn)" ;;
+# Full alignment (sizes for a 2-core box: docs/models.md "Full-alignment models"): depths and
+# down-sampling as the pileup model of the platform; warm-up then a constant lr (calla train's
+# clair3-fa default); batch 100 in chunks of 50.
+ilmn-fa|hifi-fa|ont-fa)
+    ARCH=clair3-fa FEAT=clair3-fa PLAT=${NAME%-fa}
+    case $PLAT in ilmn) DEPTH=${DEPTH:-50} FRAC=0.5 ;; hifi) DEPTH=${DEPTH:-30} FRAC=0.6 ;;
+        ont) DEPTH=${DEPTH:-50} FRAC=0.6 ;; esac
+    EPOCHS=${EPOCHS:-8} LR=${LR:-1e-3} BATCH=${BATCH:-100} SCHED=${SCHED:-warmup-linear}
+    EARLY=${EARLY_STOP:-0} ;;
+*) die "unknown model \"$NAME\" (ilmn, hifi, ont, clairvoyante-ilmn, ilmn-fa, hifi-fa, ont-fa)" ;;
 esac
 SPLIT=5300000
 UNIFY_OPT=()
@@ -73,6 +103,8 @@ W=$(cd "$W" && pwd)
 # --- 1. reads. The Clairvoyante model reuses the Illumina simulation when it exists.
 SIM=$W/sim
 [[ $NAME == clairvoyante-ilmn && -s $root/model-work/ilmn/sim/reads.bam ]] && SIM=$root/model-work/ilmn/sim
+[[ $ARCH == clair3-fa && ! -s $SIM/reads.bam && -s $root/model-work/$PLAT/sim/reads.bam ]] &&
+    SIM=$root/model-work/$PLAT/sim  # the pileup recipe's reads
 if [[ ! -s $SIM/reads.bam ]]; then
     say "simulate HG002 $SIM_REGION, $PLAT, ${DEPTH}x"
     "$CALLA" simulate -o "$SIM" -f "$FA" --truth "$TRUTH" --sample HG002 -r "$SIM_REGION" \
@@ -106,6 +138,101 @@ awk 'FNR == NR {s += $3 - $2; next} {e += $3 - $2} END {printf "training regions
 # the split must not cut a training interval in two (SPLIT lies in the excluded padding)
 [[ $(($(wc -l <"$W/train_a.bed") + $(wc -l <"$W/train_b.bed"))) -eq $(wc -l <"$W/train.bed") ]] ||
     die "split $SPLIT cuts a training interval"
+
+# --- FA stage (NAME = PLATFORM-fa): 3a-7, then exit
+fa_stage() {
+    local NOPHASE=${NOPHASE:-1} FA_FRAC=${FA_FRAC:-0.25} RATIO=${FA_NONVARIANT_RATIO:-1}
+    local rows_opt=() nophase_opt=() launch=()
+    [[ -n ${FA_ROWS:-} ]] && rows_opt=(--fa-rows "$FA_ROWS")
+    [[ $NOPHASE == 1 ]] && nophase_opt=(--add-no-phasing-copy)
+    [[ -n ${MPI_NP:-} ]] && launch=(mpirun -np "$MPI_NP")
+    # 3a. reads phased from the truth's het SNPs (both depths)
+    for b in reads reads.ds; do
+        if [[ ! -s $SIM/$b.hp.bam ]]; then
+            say "haplotag $b.bam from the truth's het SNPs"
+            "$CALLA" haplotag -f "$SIM/ref.fa" -v "$SIM/truth.vcf.gz" --write-index -@ "$THREADS" \
+                --quiet -o "$SIM/$b.hp.bam" "$SIM/$b.bam"
+        fi
+    done
+    # 3b. FA tensors of the first FA_FRAC of each training part
+    for part in train_a train_b; do
+        awk -v f="$FA_FRAC" -v OFS='\t' 'NR == FNR { L += $3 - $2; next }
+            FNR == 1 { left = f * L } left > 0 { e = $2 + left; if (e > $3) e = $3
+            print $1, $2, int(e); left -= e - $2 }' "$W/$part.bed" "$W/$part.bed" >"$W/fa_$part.bed"
+    done
+    say "labelled clair3-fa tensors (non-variant ratio $RATIO, FA_FRAC $FA_FRAC)"
+    "$CALLA" tensors -b "$SIM/reads.hp.bam" -f "$SIM/ref.fa" --platform "$PLAT" --features clair3-fa \
+        "${rows_opt[@]}" -R "$W/fa_train_a.bed" --truth "$SIM/truth.vcf.gz" --confident "$W/fa_train_a.bed" \
+        --nonvariant-ratio "$RATIO" --seed "$SEED" "${UNIFY_OPT[@]}" -@ "$THREADS" -o "$W/train_a.ctf"
+    "$CALLA" tensors -b "$SIM/reads.ds.hp.bam" -f "$SIM/ref.fa" --platform "$PLAT" --features clair3-fa \
+        "${rows_opt[@]}" -R "$W/fa_train_b.bed" --truth "$SIM/truth.vcf.gz" --confident "$W/fa_train_b.bed" \
+        --nonvariant-ratio "$RATIO" --seed "$SEED" "${UNIFY_OPT[@]}" -@ "$THREADS" -o "$W/train_b.ctf"
+    for f in train_a train_b; do
+        n=$("$CALLA" view "$W/$f.ctf" | awk -F'\t' '$2 > 4800000 && $2 <= 5300000 || $2 > 8800000 && $2 <= 9300000' | wc -l)
+        [[ $n -eq 0 ]] || die "$n tensors of $f.ctf lie within the excluded windows"
+    done
+    # the held-out candidates: FA and pileup tensors of the same records (same options and seed)
+    say "held-out tensors of the evaluation windows (clair3-fa and clair3-pileup)"
+    for k in clair3-fa clair3-pileup; do
+        "$CALLA" tensors -b "$SIM/reads.hp.bam" -f "$SIM/ref.fa" --platform "$PLAT" --features $k \
+            $([[ $k == clair3-fa ]] && echo "${rows_opt[@]}") -R "$W/eval.bed" --truth "$SIM/truth.vcf.gz" \
+            --confident "$W/eval.bed" --nonvariant-ratio "$RATIO" --seed "$SEED" "${UNIFY_OPT[@]}" \
+            -@ "$THREADS" -o "$W/eval_$k.ctf"
+    done
+    cmp -s <("$CALLA" view "$W/eval_clair3-fa.ctf" | cut -f1-4) <("$CALLA" view "$W/eval_clair3-pileup.ctf" | cut -f1-4) ||
+        die "the held-out FA and pileup tensors are not the same candidates"
+    echo "FA tensors: $("$CALLA" view -H "$W/train_a.ctf" | awk '/^records:/{print $2}') (full depth) +" \
+        "$("$CALLA" view -H "$W/train_b.ctf" | awk '/^records:/{print $2}') (down-sampled);" \
+        "held out: $("$CALLA" view -H "$W/eval_clair3-fa.ctf" | awk '/^records:/{print $2}')" >&2
+    # 4. training
+    if [[ ${RESUME:-0} == 1 && -s $W/model.safetensors.ckpt ]]; then
+        say "resume training up to $EPOCHS epochs"
+        "${launch[@]}" "$CALLA" train -i "$W/train_a.ctf" "$W/train_b.ctf" --resume "$W/model.safetensors.ckpt" \
+            --epochs "$EPOCHS" -@ "$THREADS" --log "$W/train.jsonl" -o "$W/model.safetensors"
+    else
+        say "train clair3-fa on CPU: $EPOCHS epochs, batch $BATCH, lr $LR, $THREADS threads${MPI_NP:+ x $MPI_NP ranks}"
+        rm -f "$W/train.jsonl" "$W/model.safetensors.ckpt"
+        "${launch[@]}" "$CALLA" train -i "$W/train_a.ctf" "$W/train_b.ctf" --arch clair3-fa --platform "$PLAT" \
+            --epochs "$EPOCHS" --batch "$BATCH" --chunk 50 --lr "$LR" --seed "$SEED" --early-stop "$EARLY" \
+            --schedule "$SCHED" "${nophase_opt[@]}" -@ "$THREADS" --log "$W/train.jsonl" -o "$W/model.safetensors"
+    fi
+    "$CALLA" plot "$W/train.jsonl" -o "$W/curves.svg" --title "calla $NAME model (clair3-fa)"
+    # 6. held-out comparison with the shipped pileup model
+    say "held-out candidates: FA model vs the pileup model"
+    local ev=$root/build/tools/evalctf
+    [[ -x $ev ]] || make -C "$root" build/tools/evalctf >/dev/null
+    { echo "# held-out candidates of the evaluation windows (calla tensors -R eval.bed, truth labels)"
+      "$ev" "$W/model.safetensors" "$W/eval_clair3-fa.ctf"
+      "$ev" "$root/models/$PLAT.safetensors" "$W/eval_clair3-pileup.ctf"; } | tee "$W/eval.txt" >&2
+    # 7. install
+    if [[ $INSTALL == 1 ]]; then
+        say "install into models/"
+        local commit fa_sum
+        commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+        fa_sum=$(awk '/arch=clair3-fa/ {on = 1; next} /^model=/ {on = 0} on && /^stratum/ {printf "%s%s", n++ ? "; " : "", $0}' "$W/eval.txt")
+        "$CALLA" model --store f16 -o "$root/models/$NAME.safetensors" \
+            --meta recipe="models/recipe.sh $NAME (calla commit $commit)" \
+            --meta training.data="calla simulate: GRCh38 $SIM_REGION + HG002 GIAB v4.2.1, $PLAT ${DEPTH}x (second part down-sampled to $FRAC), reads haplotagged from the truth's het SNPs; FA_FRAC $FA_FRAC of the training regions; evaluation windows chr20:4.9-5.2 Mb and 8.9-9.2 Mb +-100 kb excluded" \
+            --meta training.inputs="train_a.ctf train_b.ctf" \
+            --meta training.recipe="clair3-fa, epochs $EPOCHS, batch $BATCH, lr $LR $SCHED, seed $SEED, early stop $EARLY, no-phasing copy $NOPHASE" \
+            --meta eval.heldout_candidates="$fa_sum" \
+            "$W/model.safetensors" >/dev/null
+        cp "$W/curves.svg" "$root/models/$NAME.curves.svg"
+        cp "$W/train.jsonl" "$root/models/$NAME.train.jsonl"
+        cp "$W/eval.txt" "$root/models/$NAME.eval.txt"
+    fi
+    say "done in $(($(date +%s) - T0)) s"
+}
+if [[ $ARCH == clair3-fa ]]; then
+    if [[ ! -s $SIM/reads.ds.bam ]]; then
+        say "down-sample to $FRAC for the second training part"
+        samtools view -@ "$THREADS" -b -s "$SEED$(printf '%s' "$FRAC" | sed 's/^0//')" -o "$SIM/reads.ds.bam.tmp" "$SIM/reads.bam"
+        mv "$SIM/reads.ds.bam.tmp" "$SIM/reads.ds.bam"
+        samtools index "$SIM/reads.ds.bam"
+    fi
+    fa_stage
+    exit 0
+fi
 
 # --- 3. tensors
 if [[ ! -s $SIM/reads.ds.bam ]]; then

@@ -8,34 +8,41 @@
 #include "cli/commands.h"
 #include "common/util.h"
 #include "cuda/cuda_backend.h"
+#include "tensors/tensorfile.h"
 #include "training/dist.h"
 #include "training/trainer.h"
 
 static void usage(FILE *out) {
     fprintf(
         out,
-        "\nUsage: calla train -i FILE [FILE...] --model clair3-pileup|clairvoyante -o "
+        "\nUsage: calla train -i FILE [FILE...] [--model clair3-pileup|clairvoyante|clair3-fa] -o "
         "OUT.safetensors [options]\n\n"
         "Input:\n"
         "  -i, --input FILE       training tensor file (repeat, or list several)\n"
         "  --val FILE             validation tensor file (repeatable); default: chunked split\n"
         "  --val-fraction F       held-out fraction of each input's rows, at its end [0.1]\n"
-        "  --chunk N              rows per contiguous chunk [250]\n"
+        "  --chunk N              rows per contiguous chunk [250; clair3-fa 200]\n"
+        "  --add-no-phasing-copy  clair3-fa: also train on an unphased copy of every record\n"
+        "                         (HP channel 60, rows re-sorted; Clair3's\n"
+        "                         --add_no_phasing_data_training)\n"
         "Model and recipe:\n"
-        "  --model ARCH           clair3-pileup | clairvoyante (required unless --resume)\n"
+        "  --model, --arch ARCH   clair3-pileup | clairvoyante | clair3-fa [from the first\n"
+        "                         input's tensor kind; on --resume: the checkpoint's]\n"
         "  --batch N              samples per batch, a multiple of --chunk [2000; clairvoyante "
         "10000]\n"
         "  --epochs N             maximum epochs [30; on --resume: as saved]\n"
         "  --optimizer NAME       adamw | adam | radam-lookahead [clair3: adamw; clairvoyante: "
         "adam]\n"
         "  --lr X                 base learning rate [1e-3]\n"
-        "  --weight-decay X       adamw: decoupled decay [1e-4]; adam: L2 lambda [1e-3];\n"
+        "  --weight-decay X       adamw: decoupled decay [1e-4; clair3-fa 1e-7]; adam: L2 lambda\n"
+        "                         [1e-3];\n"
         "                         radam-lookahead: L2 lambda [1e-7]\n"
         "  --schedule NAME        constant | warmup-linear | warmup-cosine | plateau\n"
-        "                         [adamw: constant; adam: plateau; radam-lookahead: "
-        "warmup-linear]\n"
+        "                         [adamw: constant (clair3-fa: warmup-linear to a constant\n"
+        "                         lr); adam: plateau; radam-lookahead: warmup-linear]\n"
         "  --warmup-steps N       warm-up updates [10%% of all updates]\n"
-        "  --min-lr-ratio X       end of the linear/cosine decay, times lr [radam: 0.75, else 0]\n"
+        "  --min-lr-ratio X       end of the linear/cosine decay, times lr [radam: 0.75;\n"
+        "                         clair3-fa adamw: 1 (no decay); else 0]\n"
         "  --early-stop N         stop after N epochs without a better validation loss [10; 0 off; "
         "on --resume: as saved]\n"
         "  --seed S               seed of initialisation, dropout and data order [1]\n"
@@ -95,10 +102,23 @@ enum {
     O_NODROP,
     O_BUCKET,
     O_MPITO,
-    O_ZERO
+    O_ZERO,
+    O_NOPHASE
 };
 
 enum { O_DEVICE = 400, O_PRECISION, O_CUDA_GRAPHS };  // --device, --precision (docs/cuda.md)
+
+// The model that reads the tensors of `path` (one architecture per feature kind).
+static int arch_from_input(const char *path, ModelArch *a) {
+    TensorFile tf;
+    if (tensorfile_open(&tf, path) < 0) return -1;
+    FeatureKind k = tf.meta.kind;
+    tensorfile_close(&tf);
+    *a = k == FEAT_CLAIRVOYANTE ? ARCH_CLAIRVOYANTE
+         : k == FEAT_CLAIR3_FA  ? ARCH_CLAIR3_FA
+                                : ARCH_CLAIR3_PILEUP;
+    return 0;
+}
 
 static int bad_value(const char *opt, const char *v) {
     calla_err("invalid value for %s: \"%s\"", opt, v);
@@ -112,6 +132,8 @@ int main_train(int argc, char **argv) {
                                        {"threads", required_argument, 0, '@'},
                                        {"help", no_argument, 0, 'h'},
                                        {"model", required_argument, 0, O_MODEL},
+                                       {"arch", required_argument, 0, O_MODEL},
+                                       {"add-no-phasing-copy", no_argument, 0, O_NOPHASE},
                                        {"val", required_argument, 0, O_VAL},
                                        {"val-fraction", required_argument, 0, O_VALF},
                                        {"chunk", required_argument, 0, O_CHUNK},
@@ -147,6 +169,7 @@ int main_train(int argc, char **argv) {
     memset(&c, 0, sizeof c);
     char **inputs = xcalloc(argc + 1, sizeof(char *)), **val = xcalloc(argc + 1, sizeof(char *));
     int ni = 0, nv = 0, have_model = 0, have_opt = 0, have_sched = 0, batch = 0, per_rank = 0;
+    int have_chunk = 0;
     double mpi_timeout = 0;
     int device = -1, precision = 0;  // --device, --precision
     double wd = NAN, minlr = NAN;
@@ -198,6 +221,7 @@ int main_train(int argc, char **argv) {
                     goto out;
                 }
                 c.chunk = (int)l;
+                have_chunk = 1;
                 break;
             case O_BATCH:
             case O_GBATCH:
@@ -310,6 +334,7 @@ int main_train(int argc, char **argv) {
                 c.lr_scale_warmup = l;
                 break;
             case O_NODROP: c.no_dropout = 1; break;
+            case O_NOPHASE: c.no_phasing_copy = 1; break;
             case O_BUCKET:
                 if (parse_int(optarg, &l) < 0 || l < 1) {
                     rc = bad_value("--bucket-size", optarg);
@@ -349,12 +374,17 @@ int main_train(int argc, char **argv) {
         }
     }
     while (optind < argc) inputs[ni++] = argv[optind++];
-    if (ni == 0 || !c.out || (!have_model && !c.resume)) {
-        calla_err("%s", ni == 0  ? "no input tensor file (-i)"
-                        : !c.out ? "no output model (-o)"
-                                 : "no --model given");
+    if (ni == 0 || !c.out) {
+        calla_err("%s", ni == 0 ? "no input tensor file (-i)" : "no output model (-o)");
         usage(stderr);
         goto out;
+    }
+    if (!have_model && !c.resume) {  // the architecture that reads the first input's tensors
+        if (arch_from_input(inputs[0], &c.arch) < 0) {
+            rc = CALLA_EXIT_RUNTIME;
+            goto out;
+        }
+        have_model = 1;
     }
     if (strcmp(c.out, "-") == 0 || (c.ckpt && strcmp(c.ckpt, "-") == 0)) {
         calla_err("-o/--checkpoint: a model file cannot be written to standard output (it is "
@@ -384,14 +414,33 @@ int main_train(int argc, char **argv) {
     // Recipes (docs/training.md): Clair3 v2 = AdamW 1e-3, wd 1e-4, batch 2000, constant lr;
     // Clairvoyante = Adam 1e-3, L2 1e-3, batch 10000, plateau decay; Clair3 v1 = RAdam+Lookahead.
     if (!have_opt) c.opt = have_model && c.arch == ARCH_CLAIRVOYANTE ? OPT_ADAM : OPT_ADAMW;
-    if (!have_sched)
+    // clair3-fa: a linear warm-up, then constant (Clair3's README: "with warm-up"); without it
+    // the first updates can leave a head's SELU logits all at SELU's floor, where no gradient
+    // brings them back (docs/training.md)
+    const int fa = have_model && c.arch == ARCH_CLAIR3_FA;
+    if (!have_sched && fa && c.opt == OPT_ADAMW)
+        c.sched = SCHED_WARMUP_LINEAR;
+    else if (!have_sched)
         c.sched = c.opt == OPT_ADAM              ? SCHED_PLATEAU
                   : c.opt == OPT_RADAM_LOOKAHEAD ? SCHED_WARMUP_LINEAR
                                                  : SCHED_CONSTANT;
-    c.weight_decay = !isnan(wd) ? wd : c.opt == OPT_ADAMW ? 1e-4 : c.opt == OPT_ADAM ? 1e-3 : 1e-7;
-    c.min_lr_ratio = !isnan(minlr) ? minlr : c.opt == OPT_RADAM_LOOKAHEAD ? 0.75 : 0.0;
+    // Clair3's full-alignment recipe: weight decay 1e-7 (param_f), chunks of 200 (clair3.md §6)
+    c.weight_decay = !isnan(wd)                  ? wd
+                     : c.opt == OPT_ADAMW && !fa ? 1e-4
+                     : c.opt == OPT_ADAM         ? 1e-3
+                                                 : 1e-7;
+    if (fa && !have_chunk) c.chunk = 200;
+    c.min_lr_ratio = !isnan(minlr)                   ? minlr
+                     : c.opt == OPT_RADAM_LOOKAHEAD  ? 0.75
+                     : fa && c.opt == OPT_ADAMW      ? 1.0  // the warm-up, then constant
+                                                     : 0.0;
     c.batch = batch ? batch : have_model && c.arch == ARCH_CLAIRVOYANTE ? 10000 : 2000;
     if (c.batch < c.chunk) c.chunk = c.batch;  // small batches: one chunk per batch
+    if (!have_chunk && c.batch % c.chunk) {   // the default chunk: the largest that divides
+        int a = c.batch, b = c.chunk;
+        while (b) { int t = a % b; a = b; b = t; }
+        c.chunk = a;
+    }
     if (!c.ckpt) {
         size_t n = strlen(c.out) + 6;
         ckpt_default = xmalloc(n);

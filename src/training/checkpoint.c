@@ -97,6 +97,7 @@ int checkpoint_save(const char *path, const TrainConfig *c, const Model *m, cons
     put(&b, "ckpt.sched_scale", "%a", s->scale);
     put(&b, "ckpt.sched_switch", "%d", s->n_switch);
     put(&b, "ckpt.sched_hist", "%s", hist);
+    put(&b, "ckpt.no_phasing_copy", "%d", c->no_phasing_copy);
     put(&b, "platform", "%s", c->platform ? c->platform : "");
     char inputs[4096];
     join_inputs(c, inputs, sizeof inputs);
@@ -214,6 +215,8 @@ int checkpoint_load(const char *path, TrainConfig *c, Model *m, Optimizer *o, Sc
         if (end == p) break;
         p = *end == ',' ? end + 1 : end;
     }
+    const char *npc = st_meta(&f, "ckpt.no_phasing_copy");  // absent in older checkpoints
+    c->no_phasing_copy = npc && atoi(npc) == 1;
     const char *saved_inputs = st_meta(&f, "ckpt.inputs");
     char now[4096];
     join_inputs(c, now, sizeof now);

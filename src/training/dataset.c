@@ -52,7 +52,22 @@ static int64_t file_min_rows(int chunk, double val_fraction) {
 int dataset_open(Dataset *d, char *const *train_paths, int n_train, char *const *val_paths,
                  int n_val, double val_fraction, int batch, int chunk, FeatureKind expect,
                  const char *model_name) {
+    return dataset_open_opts(d, train_paths, n_train, val_paths, n_val, val_fraction, batch, chunk,
+                             expect, model_name, NULL);
+}
+
+int dataset_open_opts(Dataset *d, char *const *train_paths, int n_train, char *const *val_paths,
+                      int n_val, double val_fraction, int batch, int chunk, FeatureKind expect,
+                      const char *model_name, const DatasetOpts *opts) {
     memset(d, 0, sizeof *d);
+    d->dup = 1;
+    if (opts && opts->no_phasing_copy) {
+        if (expect != FEAT_CLAIR3_FA) {
+            calla_err("the no-phasing copy applies to clair3-fa (full-alignment) tensors only");
+            return -1;
+        }
+        d->dup = 2;
+    }
     if (chunk < 1 || batch < chunk || batch % chunk) {
         calla_err("the batch size (%d) must be a positive multiple of the chunk size (%d)", batch,
                   chunk);
@@ -68,11 +83,21 @@ int dataset_open(Dataset *d, char *const *train_paths, int n_train, char *const 
         if (tensorfile_open(&d->files[i], p) < 0) goto fail;
         d->n_files++;
         if (check_file(d, &d->files[i], expect, model_name) < 0) goto fail;
+        if (expect == FEAT_CLAIR3_FA) {
+            int rows = d->files[i].meta.n_chan / TF_FA_CHAN_PER_ROW;
+            if (i == 0) d->fa_rows = rows;
+            if (rows != d->fa_rows) {
+                calla_err("\"%s\" holds full-alignment tensors of %d read rows but \"%s\" has %d; "
+                          "all inputs of one run need the same rows (calla tensors --fa-rows)",
+                          p, rows, train_paths[0], d->fa_rows);
+                goto fail;
+            }
+        }
     }
     int64_t cap_t = 0, cap_v = 0;
     for (int i = 0; i < n_train + n_val; i++) {
         const TensorFile *tf = &d->files[i];
-        int64_t N = (int64_t)tf->n_records;
+        int64_t N = (int64_t)tf->n_records * d->dup;  // rows (record r: rows r*dup ..)
         if (i >= n_train) {  // separate validation file: every row
             if (d->n_val + N > cap_v) {
                 cap_v = (d->n_val + N) * 2;
@@ -144,6 +169,44 @@ void dataset_batch_rows(const Dataset *d, const int64_t *perm, int offset, int64
     }
 }
 
+// The stable order of the non-empty rows by their first non-zero column (insertion sort: at most
+// a few hundred rows, mostly in order already).
+void dataset_fa_unphase(int16_t *f, int rows) {
+    const int C = TF_FA_CHAN_PER_ROW, nc = rows * C;
+    int *first = xmalloc((size_t)rows * sizeof *first), *ord = xmalloc((size_t)rows * sizeof *ord);
+    int n = 0;
+    for (int r = 0; r < rows; r++) {
+        first[r] = -1;
+        for (int p = 0; p < TF_NPOS && first[r] < 0; p++)
+            for (int c = 0; c < C; c++)
+                if (f[p * nc + r * C + c]) {
+                    first[r] = p;
+                    break;
+                }
+        for (int p = 0; p < TF_NPOS; p++)
+            if (f[p * nc + r * C + 7]) f[p * nc + r * C + 7] = 60;
+        if (first[r] >= 0) ord[n++] = r;
+    }
+    for (int i = 1; i < n; i++) {  // stable: equal keys keep their order
+        int v = ord[i], j = i - 1;
+        while (j >= 0 && first[ord[j]] > first[v]) ord[j + 1] = ord[j], j--;
+        ord[j + 1] = v;
+    }
+    int16_t *tmp = xmalloc((size_t)TF_NPOS * nc * sizeof *tmp);
+    memcpy(tmp, f, (size_t)TF_NPOS * nc * sizeof *tmp);
+    // the k-th non-empty slot (in row order) receives the k-th row of the sorted order
+    for (int r = 0, k = 0; r < rows; r++) {
+        if (first[r] < 0) continue;
+        int src = ord[k++];
+        if (src != r)
+            for (int p = 0; p < TF_NPOS; p++)
+                memcpy(f + p * nc + r * C, tmp + p * nc + src * C, C * sizeof *f);
+    }
+    free(tmp);
+    free(first);
+    free(ord);
+}
+
 void dataset_fill(const Dataset *d, const Model *m, const RowRef *rows, int B, float *x,
                   float *labels) {
     const size_t in = (size_t)m->n_pos * m->n_chan;
@@ -151,8 +214,17 @@ void dataset_fill(const Dataset *d, const Model *m, const RowRef *rows, int B, f
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < B; i++) {
         const TensorFile *tf = &d->files[rows[i].file];
-        const uint8_t *rec = tensorfile_record(tf, (uint64_t)rows[i].row);
-        model_input_from_features(m, tf_features(rec, tf->meta.n_labels), x + i * in);
+        const uint8_t *rec = tensorfile_record(tf, (uint64_t)(rows[i].row / d->dup));
+        const int16_t *feat = tf_features(rec, tf->meta.n_labels);
+        if (d->dup > 1 && rows[i].row % d->dup) {  // the unphased copy
+            int16_t *cp = xmalloc(in * sizeof *cp);
+            memcpy(cp, feat, in * sizeof *cp);
+            dataset_fa_unphase(cp, d->fa_rows);
+            model_input_from_features(m, cp, x + i * in);
+            free(cp);
+        } else {
+            model_input_from_features(m, feat, x + i * in);
+        }
         memcpy(labels + (size_t)i * nl, tf_labels(rec), nl * sizeof(float));
     }
 }

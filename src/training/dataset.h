@@ -11,6 +11,10 @@
 //     about batch + 2 chunks trains nothing; calla needs 2 chunks.)
 //   * with separate validation files every chunk of the training files trains and every row of the
 //     validation files validates;
+//   * clair3-fa with the no-phasing copy (DatasetOpts.no_phasing_copy, Clair3's
+//     --add_no_phasing_data_training): every record r of every file is two rows, 2r (as stored)
+//     and 2r + 1 (its unphased copy, dataset_fa_unphase), so a file of N records is a file of 2N
+//     rows to the split above (copies sit next to their original, as Clair3 writes them);
 //   * each epoch shuffles the training chunk list (Fisher–Yates from the data RNG), draws one row
 //     offset shared by all chunks, and cuts the list into batches of cpb chunks, dropping the rest.
 #ifndef CALLA_DATASET_H
@@ -36,7 +40,13 @@ typedef struct {
     int64_t n_val;
     RowRef *val_rows;
     int64_t n_train_rows_total;  // rows in the training files (for messages)
+    int fa_rows;                 // clair3-fa: read rows of every file (n_chan / 8); else 0
+    int dup;                     // rows per record: 2 with the no-phasing copy, else 1
 } Dataset;
+
+typedef struct {
+    int no_phasing_copy;  // clair3-fa: add an unphased copy of every record (see above)
+} DatasetOpts;
 
 // Opens the files (tensorfile_open) and builds the split. `expect` is the model's feature kind.
 // batch must be a multiple of chunk. Returns 0, or -1 after a one-line error (unreadable file,
@@ -44,6 +54,17 @@ typedef struct {
 int dataset_open(Dataset *d, char *const *train_paths, int n_train, char *const *val_paths,
                  int n_val, double val_fraction, int batch, int chunk, FeatureKind expect,
                  const char *model_name);
+// The same with options (NULL: none). clair3-fa inputs must all have the same read rows (else a
+// one-line error naming the first file that differs).
+int dataset_open_opts(Dataset *d, char *const *train_paths, int n_train, char *const *val_paths,
+                      int n_val, double val_fraction, int batch, int chunk, FeatureKind expect,
+                      const char *model_name, const DatasetOpts *opts);
+// The unphased copy of one clair3-fa record of `rows` read rows, in place: channel 7 (haplotype)
+// becomes 60 (unknown) wherever it is set (every cell where the read has a base), and the
+// non-empty rows are re-sorted by the column of their first non-zero cell (stable), the order
+// `calla tensors --no-phasing` gives by read start, approximated (docs/training.md); the empty
+// (padding) rows stay where they are.
+void dataset_fa_unphase(int16_t *f, int rows);
 void dataset_close(Dataset *d);
 // The split of one training file of N rows: T (training chunks) and the first validation row
 // (N when nothing validates). val_fraction 0 means no validation rows from this file.

@@ -112,7 +112,7 @@ typedef struct {
 
 static void grads_ready(void *ud, size_t lo, size_t hi) {
     GradReady *g = ud;
-    if (g->m->arch == ARCH_CLAIR3_PILEUP)
+    if (g->m->arch != ARCH_CLAIRVOYANTE)  // clair3-pileup and clair3-fa: batch-mean losses
         for (size_t i = lo; i < hi; i++) g->m->grads[i] *= g->share;
     dist_reducer_ready(g->red, lo, hi);
 }
@@ -126,7 +126,7 @@ typedef struct {
 
 static void dev_grads_ready(void *ud, size_t lo, size_t hi) {
     DevGradReady *d = ud;
-    if (d->g.m->arch == ARCH_CLAIR3_PILEUP) cuda_model_scale_grads(d->cm, lo, hi, d->g.share);
+    if (d->g.m->arch != ARCH_CLAIRVOYANTE) cuda_model_scale_grads(d->cm, lo, hi, d->g.share);
     dist_reducer_ready(d->g.red, lo, hi);
 }
 
@@ -146,12 +146,31 @@ static void device_fill(const Dataset *d, Model *m, CudaModel *cm, const int64_t
     slot_fill(d, m, cm, rows + lo_row, b_local, k);
 }
 
-// FNV-1a over the parameter bytes: every rank must hold the same model after each update.
+// FNV-1a over the parameter bytes, then the state's (clair3-fa's batch-norm running
+// statistics): every rank must hold the same model after each update.
 static uint64_t params_hash(const Model *m) {
     uint64_t h = 1469598103934665603ULL;
     const unsigned char *p = (const unsigned char *)m->params;
     for (size_t i = 0; i < m->n_params * sizeof(float); i++) h = (h ^ p[i]) * 1099511628211ULL;
+    p = (const unsigned char *)m->state;
+    for (size_t i = 0; i < m->n_state * sizeof(float); i++) h = (h ^ p[i]) * 1099511628211ULL;
     return h;
+}
+
+// Data parallelism with batch norm (clair3-fa): each rank's training forward normalises with the
+// statistics of its own rows and moves its own running means and variances. After every update
+// the ranks replace them by their average over the ranks, summed in rank order from an all-gather
+// so that every rank computes the same floats (docs/distributed.md).
+static void sync_state(Model *m, float *all) {
+    const int W = dist_world();
+    const size_t n = m->n_state;
+    if (W == 1 || n == 0) return;
+    dist_allgather(m->state, n * sizeof(float), all, "batch-norm statistics all-gather");
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (int r = 0; r < W; r++) s += all[(size_t)r * n + i];
+        m->state[i] = (float)(s / W);
+    }
 }
 
 static void check_same_params(const Model *m, int epoch) {
@@ -186,6 +205,8 @@ static int test_fail(int64_t step) {
 static int params_finite(const Model *m) {
     for (size_t i = 0; i < m->n_params; i++)
         if (!isfinite(m->params[i])) return 0;
+    for (size_t i = 0; i < m->n_state; i++)  // batch-norm running statistics
+        if (!isfinite(m->state[i])) return 0;
     return 1;
 }
 
@@ -282,7 +303,7 @@ int train_run(TrainConfig *c) {
     memset(&o, 0, sizeof o);
     memset(&st, 0, sizeof st);
     FILE *lf = NULL;
-    float *x = NULL, *labels = NULL;
+    float *x = NULL, *labels = NULL, *state_all = NULL;
     int64_t *perm = NULL;
     RowRef *rows = NULL;
     uint8_t *mask = NULL;
@@ -303,14 +324,27 @@ int train_run(TrainConfig *c) {
         if (checkpoint_load(c->resume, c, &m, &o, &s, &st) < 0) return CALLA_EXIT_RUNTIME;
         have_model = 1;
     }
-    if (c->arch == ARCH_CLAIR3_FA) {  // model_clair3_fa.c exists; the trainer does not drive it yet
-        calla_err("training clair3-fa (full-alignment) models is not supported yet");
+    if (c->arch == ARCH_CLAIR3_FA && calla_device_get() >= 0) {  // (docs/cuda.md)
+        calla_err("training clair3-fa (full-alignment) models on --device cuda is not supported "
+                  "yet; train on the CPU (--device cpu)");
         goto done;
     }
-    if (dataset_open(&d, c->inputs, c->n_inputs, c->val, c->n_val, c->val_fraction, c->batch,
-                     c->chunk, model_arch_feature_kind(c->arch), model_arch_name(c->arch)) < 0)
+    if (c->no_phasing_copy && c->arch != ARCH_CLAIR3_FA) {
+        calla_err("--add-no-phasing-copy applies to clair3-fa (full-alignment) training only");
+        goto done;
+    }
+    DatasetOpts dop = {.no_phasing_copy = c->no_phasing_copy};
+    if (dataset_open_opts(&d, c->inputs, c->n_inputs, c->val, c->n_val, c->val_fraction, c->batch,
+                          c->chunk, model_arch_feature_kind(c->arch), model_arch_name(c->arch),
+                          &dop) < 0)
         goto done;
     have_data = 1;
+    if (c->arch == ARCH_CLAIR3_FA && c->resume && m.fa_rows != d.fa_rows) {
+        calla_err("\"%s\" holds full-alignment tensors of %d read rows but checkpoint \"%s\" is "
+                  "a model of %d rows",
+                  c->inputs[0], d.fa_rows, c->resume, m.fa_rows);
+        goto done;
+    }
     if (!c->platform && d.files[0].meta.platform && d.files[0].meta.platform[0])
         c->platform = d.files[0].meta.platform;  // recorded in the model file
     const int64_t spe = dataset_steps_per_epoch(&d);
@@ -323,7 +357,7 @@ int train_run(TrainConfig *c) {
     const int lo_row = (int)((int64_t)c->batch * R / W), hi_row = (int)((int64_t)c->batch * (R + 1) / W);
     const int b_local = hi_row - lo_row, b_max = (c->batch + W - 1) / W;
     if (!c->resume) {
-        if (model_create(&m, c->arch, b_max) < 0) {
+        if (model_create_rows(&m, c->arch, d.fa_rows, b_max) < 0) {
             calla_err("cannot create a %s model with batch %d", model_arch_name(c->arch), c->batch);
             goto done;
         }
@@ -405,6 +439,7 @@ int train_run(TrainConfig *c) {
             red = dist_reducer_open(m.grads, g_shard, m.n_params, &ro);
         }
     }
+    if (W > 1 && m.n_state) state_all = xmalloc((size_t)W * m.n_state * sizeof *state_all);
     perm = xmalloc((size_t)d.n_train_chunks * sizeof *perm);
     rows = xmalloc((size_t)c->batch * sizeof *rows);
     if (!cm) blas_check_buffer(c->threads);  // under ulimit -v: an error now, not a hang at a GEMM
@@ -421,6 +456,9 @@ int train_run(TrainConfig *c) {
          model_arch_name(c->arch), m.n_params, d.n_train_chunks * d.chunk, d.n_train_chunks,
          d.chunk, spe, c->batch, spe * c->batch, d.n_val, optim_kind_name(c->opt), c->lr,
          schedule_kind_name(c->sched));
+    if (m.arch == ARCH_CLAIR3_FA)
+        INFO("full-alignment tensors of %d read rows%s", d.fa_rows,
+             d.dup > 1 ? "; every record also trains as its unphased copy (2 rows per record)" : "");
     if (lf && !c->resume) log_header(lf, c, &m, &d, spe);
     if (W > 1)
         INFO("%d ranks x %d rows of each global batch of %d; gradient all-reduce in %d bucket(s)%s%s%s",
@@ -432,6 +470,9 @@ int train_run(TrainConfig *c) {
              "(rank 0: [%zu, %zu)), parameters all-gathered",
              zero_shard_size(m.n_params, W, ZERO_ALIGN), z_lo, z_hi);
 
+    // tests: CALLA_TEST_NO_BN_SYNC keeps each rank's batch-norm statistics (the identity check
+    // must then stop the job)
+    const int no_bn_sync = getenv("CALLA_TEST_NO_BN_SYNC") != NULL;
     const char *nan_env = getenv("CALLA_TEST_NAN_AT_STEP");  // tests: inject a NaN loss
     const int64_t nan_at = nan_env ? atoll(nan_env) : -1;
     cleanup_set_graceful(1);
@@ -472,6 +513,9 @@ int train_run(TrainConfig *c) {
                 if (have_next)
                     device_fill(&d, &m, cm, perm, offset, b + 1, rows, lo_row, b_local, slot ^ 1);
                 loss = cuda_train_wait(cm, &m);
+            } else if (m.arch == ARCH_CLAIR3_FA) {  // batch norm trains even without dropout
+                m.no_dropout = c->no_dropout;
+                loss = model_forward(&m, x, labels, b_local, 1);
             } else {
                 loss = model_forward(&m, x, labels, b_local, !c->no_dropout);
             }
@@ -504,6 +548,7 @@ int train_run(TrainConfig *c) {
             else if (W > 1)
                 cuda_optim_step(cm, &o, lr, s.scale);
             if (red && c->zero) dist_reducer_gather_params(red, cm ? cuda_model_params_dev(cm) : m.params);
+            if (!no_bn_sync) sync_state(&m, state_all);
             st.step++;
             st.batch_in_epoch = b + 1;
             slot ^= 1;
@@ -628,6 +673,7 @@ done:
     }
     free(x);
     free(labels);
+    free(state_all);
     free(perm);
     free(rows);
     free(mask);

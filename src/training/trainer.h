@@ -26,6 +26,7 @@ typedef struct {
     uint64_t seed;
     int64_t max_steps;  // stop (with a checkpoint) after this many updates; 0 = no limit
     const char *platform, *out, *ckpt, *resume, *log, *cmdline;
+    int no_phasing_copy;  // clair3-fa: train on every record and its unphased copy (dataset.h)
     // Data parallelism (docs/distributed.md); none of these is saved in checkpoints.
     int no_dropout;           // 1: forward in inference mode (exact rank-count equivalence tests)
     int lr_scaling;           // 1: Goyal et al. linear scaling, lr x batch / lr_base_batch

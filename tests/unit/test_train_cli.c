@@ -81,7 +81,21 @@ int main(void) {
     T_EQ_INT(run(NULL, "--help", NULL), 0);
     T_EQ_INT(run(NULL, "-i cv.ctf --model clairvoyante -o m.st --batch abc", NULL), 2);
     T_EQ_INT(run(NULL, "-i cv.ctf --model resnet -o m.st", NULL), 2);
-    T_EQ_INT(run(NULL, "-i cv.ctf -o m.st", NULL), 2);
+    // without --model: the architecture that reads the first input (here Clairvoyante's
+    // defaults, batch 10000, so a runtime error about the rows), or an error naming the file
+    T_EQ_INT(run(NULL, "-i cv.ctf -o m.st", NULL), 1);
+    T_EQ_INT(run(NULL, "-i nothere.ctf -o m.st", NULL), 1);
+    {
+        Model dm;
+        snprintf(a, sizeof a, "-i cv.ctf -o det.st --max-steps 1 %s", common);
+        T_EQ_INT(run(NULL, a, NULL), 0);
+        T_EQ_INT(modelfile_load(tu_path("det.st.ckpt"), &dm, 4, ARCH_CLAIRVOYANTE), 0);
+        model_free(&dm);
+        snprintf(a, sizeof a, "-i c3.ctf -o det3.st --max-steps 1 %s", common);
+        T_EQ_INT(run(NULL, a, NULL), 0);
+        T_EQ_INT(modelfile_load(tu_path("det3.st.ckpt"), &dm, 4, ARCH_CLAIR3_PILEUP), 0);
+        model_free(&dm);
+    }
     T_EQ_INT(run(NULL, "--model clairvoyante -o m.st", NULL), 2);
     T_EQ_INT(run(NULL, "-i cv.ctf --model clairvoyante -o m.st --optimizer sgd", NULL), 2);
     // Runtime errors: one line, exit 1.
