@@ -5,9 +5,10 @@
 //        "calla MODEL train-graph PRECISION BATCH samples/s ms/step"
 //        "calla MODEL infer PRECISION BATCH samples/s ms/step"
 // train: cuda_train_step: upload, forward with dropout, backward, optimizer update (AdamW for
-// both Clair3 models, Adam for Clairvoyante; clair3-fa at 55 read rows, BN in training mode), one host wait for the loss. train-pipe: the trainer's input
-// pipeline (docs/cuda.md): the step enqueued from one page-locked slot while the host copies the
-// next batch into the other and starts its upload, then the wait. train-graph: the same with
+// both Clair3 models, Adam for Clairvoyante; clair3-fa at 55 read rows, BN in training mode),
+// one host wait for the loss. train-pipe: the trainer's input pipeline (docs/cuda.md): the step
+// enqueued from one page-locked slot while the host copies the next batch into the other and
+// starts its upload, then the wait. train-graph: the same with
 // --cuda-graphs (the first step, a warm-up one, eager; then one capture per slot). Inference is
 // cuda_model_forward without labels (probabilities copied back). Random inputs and labels; two
 // warm-up steps, then the best of 3 timings of STEPS steps (wall clock; each step ends with a

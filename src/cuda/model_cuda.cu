@@ -1,7 +1,9 @@
 // model_cuda.cu — the Clair3 pileup, Clairvoyante and Clair3 full-alignment models on one GPU
 // (cuda_backend.h), layer for layer the forward and backward of network/model_clair3.c,
-// model_clairvoyante.c and model_clair3_fa.c with the device kernels of cuda_layers.h. Parameters and gradients are one device buffer each with the
-// host Model's layout (m->tensors offsets); the optimizer state is one more (m | v | slow).
+// model_clairvoyante.c and model_clair3_fa.c with the device kernels of cuda_layers.h.
+// Parameters and gradients are one device buffer each with the host Model's layout (m->tensors
+// offsets); the optimizer state is one more (m | v | slow); clair3-fa's BN running statistics
+// one more (the host's m->state layout).
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -571,7 +573,8 @@ static void fa_backward(CudaModel *cm) {
 // ---------------------------------------------------------------- cuda_backend.h
 
 CudaModel *cuda_model_new(const Model *m, int dev, int precision) {
-    if (m->arch != ARCH_CLAIR3_PILEUP && m->arch != ARCH_CLAIRVOYANTE && m->arch != ARCH_CLAIR3_FA) {
+    if (m->arch != ARCH_CLAIR3_PILEUP && m->arch != ARCH_CLAIRVOYANTE &&
+        m->arch != ARCH_CLAIR3_FA) {
         calla_err("the CUDA backend does not support %s yet", model_arch_name(m->arch));
         return NULL;
     }

@@ -102,7 +102,8 @@ static void fa_check_conv3(CuCtx *c) {
         const int N = shp[k][0], H = shp[k][1], W = shp[k][2], I = shp[k][3], O = shp[k][4],
                   s = shp[k][5], Ho = conv3_out(H, s), Wo = conv3_out(W, s);
         const size_t nx = (size_t)N * H * W * I, no = (size_t)N * Ho * Wo * O, nw = 9 * I * O;
-        const size_t nc = conv3_cols_floats(N, H, W, I, s), ncd = cu_conv3_cols_floats(N, H, W, I, s);
+        const size_t nc = conv3_cols_floats(N, H, W, I, s),
+                     ncd = cu_conv3_cols_floats(N, H, W, I, s);
         float *x = fa_rand(nx, -1, 1), *Wt = fa_rand(nw, -0.5, 0.5), *b = fa_rand(O, -1, 1);
         float *dout = fa_rand(no, -1, 1), *dW = fa_rand(nw, -1, 1), *db = fa_rand(O, -1, 1);
         float *out = malloc(sizeof(float) * no), *cols = malloc(sizeof(float) * nc),
@@ -229,7 +230,8 @@ static void fa_check_transpose(CuCtx *c) {
         for (int p = 0; p < P; p++)
             for (int r = 0; r < R; r++)
                 for (int k = 0; k < K; k++)
-                    ref[(((size_t)b * R + r) * P + p) * K + k] = x[(((size_t)b * P + p) * R + r) * K + k];
+                    ref[(((size_t)b * R + r) * P + p) * K + k] =
+                        x[(((size_t)b * P + p) * R + r) * K + k];
     float *d_x = fa_up(c, x, 4 * n), *d_o = cu_malloc(4 * n);
     cu_fa_transpose(c, d_o, d_x, B, R, P, K);
     fa_same(c, "full-alignment input transpose", d_o, ref, 4 * n);
@@ -254,7 +256,8 @@ static void fa_batch(const Model *m, int B, float *x, float *labels) {
     memset(labels, 0, sizeof(float) * B * m->n_labels);
     const int hn[4] = {21, 3, 33, 33};
     for (int b = 0; b < B; b++)
-        for (int k = 0; k < 4; k++) labels[(size_t)b * m->n_labels + k] = (float)rng_below(&FR, hn[k]);
+        for (int k = 0; k < 4; k++)
+            labels[(size_t)b * m->n_labels + k] = (float)rng_below(&FR, hn[k]);
 }
 
 // The tensor index of the BN beta that follows convolution bias tensor t ("conv1.bias" ->
@@ -265,7 +268,8 @@ static void fa_batch(const Model *m, int B, float *x, float *labels) {
 // its norm at most 1e-4 of the BN beta gradient's (the same sum over rows, before BN's centring).
 static int fa_bn_beta_of(const Model *m, int t) {
     const char *nm = m->tensors[t].name, *dot = strrchr(nm, '.');
-    if (!dot || strcmp(dot, ".bias") || (strncmp(nm, "conv", 4) && strncmp(nm, "res", 3))) return -1;
+    if (!dot || strcmp(dot, ".bias") || (strncmp(nm, "conv", 4) && strncmp(nm, "res", 3)))
+        return -1;
     char b[64];
     if (nm[0] == 'c')
         snprintf(b, sizeof b, "%.*s.bn.beta", (int)(dot - nm), nm);
@@ -348,7 +352,8 @@ static void fa_check_model(int rows, int B, int dev, int nodrop) {
         }
     }
     printf("  gradients: worst tensor rel L2 %.3g over %d tensors, all %.3g; conv biases "
-           "before BN <= %.3g of BN beta's\n", worst, mc.n_tensors, fa_rel(g, mc.grads, mc.n_params), zb);
+           "before BN <= %.3g of BN beta's\n",
+           worst, mc.n_tensors, fa_rel(g, mc.grads, mc.n_params), zb);
     // evaluation forward: running statistics, no update
     lc = model_forward(&mc, x, lab, B, 0), lg = cuda_model_forward(cm, &mg, x, lab, B, 0);
     printf("  eval loss: device %.9g, CPU %.9g\n", lg, lc);
