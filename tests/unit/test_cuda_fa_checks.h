@@ -15,9 +15,9 @@
 //     beyond the CPU's own additions in the same order).
 //   model: outputs and every gradient tensor 1e-4, loss 1e-5, BN running statistics 1e-5 (as
 //     test_cuda_model_checks.h: rounding grows through six conv + BN stages and the heads;
-//     measured in emulation: see the printed figures, ~1e-6). Three AdamW training steps:
-//     parameters 1e-4, BN statistics 1e-4, losses 1e-5 relative (each step's gradients carry the
-//     last one's rounding).
+//     measured in emulation: see the printed figures, ~1e-6). Three AdamW training steps (each
+//     side updating with the device's gradients, see fa_check_train): losses 1e-5, gradients as
+//     above, parameters and moments 1e-6, BN statistics 1e-5.
 #ifndef TEST_CUDA_FA_CHECKS_H
 #define TEST_CUDA_FA_CHECKS_H
 #include <math.h>
@@ -284,6 +284,37 @@ static double fa_norm(const float *a, size_t n) {
     return sqrt(s);
 }
 
+// Every gradient tensor of the device (g) against the CPU model's (mc->grads): relative 1e-4,
+// except the convolution biases before a training-mode BN (~0 on both sides, fa_bn_beta_of).
+static void fa_check_grads(const Model *mc, const float *g) {
+    double worst = 0, zb = 0;
+    for (int t = 0; t < mc->n_tensors; t++) {
+        const ParamTensor *pt = &mc->tensors[t];
+        const int bt = fa_bn_beta_of(mc, t);
+        if (bt >= 0) {  // ~0 on both sides (see fa_bn_beta_of)
+            const double ref = fa_norm(mc->grads + mc->tensors[bt].offset, mc->tensors[bt].numel);
+            const double a = fa_norm(g + pt->offset, pt->numel) / ref,
+                         b = fa_norm(mc->grads + pt->offset, pt->numel) / ref;
+            zb = a > zb ? a : zb, zb = b > zb ? b : zb;
+            if (!(a <= 1e-4 && b <= 1e-4)) {
+                fprintf(stderr, "gradient of %s: %.3g (device) / %.3g (CPU) of its BN beta's, "
+                        "not ~0\n", pt->name, a, b);
+                t_failures++;
+            }
+            continue;
+        }
+        const double e = fa_rel(g + pt->offset, mc->grads + pt->offset, pt->numel);
+        worst = e > worst ? e : worst;
+        if (!(e <= 1e-4)) {
+            fprintf(stderr, "gradient of %s: relative L2 error %.3g exceeds 1e-4\n", pt->name, e);
+            t_failures++;
+        }
+    }
+    printf("  gradients: worst tensor rel L2 %.3g over %d tensors, all %.3g; conv biases "
+           "before BN <= %.3g of BN beta's\n",
+           worst, mc->n_tensors, fa_rel(g, mc->grads, mc->n_params), zb);
+}
+
 static void fa_expect_state(const char *what, CudaModel *cm, const Model *mc, double bound) {
     float *st = malloc(sizeof(float) * mc->n_state);
     cuda_model_get_state(cm, st);
@@ -328,32 +359,7 @@ static void fa_check_model(int rows, int B, int dev, int nodrop) {
     model_backward(&mc);
     cuda_model_backward(cm);
     cuda_model_get_grads(cm, g);
-    double worst = 0, zb = 0;
-    for (int t = 0; t < mc.n_tensors; t++) {
-        const ParamTensor *pt = &mc.tensors[t];
-        const int bt = fa_bn_beta_of(&mc, t);
-        if (bt >= 0) {  // ~0 on both sides (see fa_bn_beta_of)
-            const double ref = fa_norm(mc.grads + mc.tensors[bt].offset, mc.tensors[bt].numel);
-            const double a = fa_norm(g + pt->offset, pt->numel) / ref,
-                         b = fa_norm(mc.grads + pt->offset, pt->numel) / ref;
-            zb = a > zb ? a : zb, zb = b > zb ? b : zb;
-            if (!(a <= 1e-4 && b <= 1e-4)) {
-                fprintf(stderr, "gradient of %s: %.3g (device) / %.3g (CPU) of its BN beta's, "
-                        "not ~0\n", pt->name, a, b);
-                t_failures++;
-            }
-            continue;
-        }
-        const double e = fa_rel(g + pt->offset, mc.grads + pt->offset, pt->numel);
-        worst = e > worst ? e : worst;
-        if (!(e <= 1e-4)) {
-            fprintf(stderr, "gradient of %s: relative L2 error %.3g exceeds 1e-4\n", pt->name, e);
-            t_failures++;
-        }
-    }
-    printf("  gradients: worst tensor rel L2 %.3g over %d tensors, all %.3g; conv biases "
-           "before BN <= %.3g of BN beta's\n",
-           worst, mc.n_tensors, fa_rel(g, mc.grads, mc.n_params), zb);
+    fa_check_grads(&mc, g);
     // evaluation forward: running statistics, no update
     lc = model_forward(&mc, x, lab, B, 0), lg = cuda_model_forward(cm, &mg, x, lab, B, 0);
     printf("  eval loss: device %.9g, CPU %.9g\n", lg, lc);
@@ -378,7 +384,12 @@ static void fa_check_model(int rows, int B, int dev, int nodrop) {
 }
 
 // Three AdamW steps through cuda_train_step against model_forward/backward + optim_step on the
-// CPU (each side its own gradients), fresh batches; then the device's parameters and BN state
+// CPU, fresh batches: each step's loss and gradients compared, then the CPU updates with the
+// DEVICE's gradients (as test_cuda_model_checks.h: Adam-type steps are ~lr * sign(g), so a
+// gradient near 0 or at a kink, e.g. a ReLU-zero tie in SPP that a last-bit difference resolves
+// the other way, would move a weight by up to 2 lr and the runs would drift apart from then on;
+// seen in 3 of 10 seeds with each side's own gradients). Parameters, optimizer moments and BN
+// running statistics must then agree to 1e-6 / 1e-6 / 1e-5; then the device's parameters and BN state
 // written to a model file, loaded, and run by a new device model: its evaluation outputs must
 // equal the first device model's.
 static void fa_check_train(int rows, int B, int dev, const char *path) {
@@ -402,41 +413,25 @@ static void fa_check_train(int rows, int B, int dev, const char *path) {
     if (!cm) return;
     cuda_optim_attach(cm, &og, mask);
     printf("clair3-fa training steps, %d rows, batch %d\n", rows, B);
+    float *g = malloc(sizeof(float) * mc.n_params);
     for (int s = 0; s < 3; s++) {
         fa_batch(&mc, B, x, lab);
         double lc = model_forward(&mc, x, lab, B, 1);
         model_backward(&mc);
-        optim_step(&oc, mc.params, mc.grads, mask, 1e-3, 1.0);
         double lg = cuda_train_step(cm, &mg, &og, x, lab, B, 1, 1e-3, 1.0);
+        cuda_model_get_grads(cm, g);  // the step's gradients (the update only reads them)
         printf("  step %d loss: device %.9g, CPU %.9g\n", s + 1, lg, lc);
         T_NEAR(lg, lc, 0, 1e-5);
+        fa_check_grads(&mc, g);
+        optim_step(&oc, mc.params, g, mask, 1e-3, 1.0);
     }
+    free(g);
     cuda_model_get_params(cm, p);
-    // conv biases before BN: their gradients are rounding noise (fa_bn_beta_of), which AdamW
-    // turns into steps of about +-lr of either sign; elsewhere the parameters must agree
-    float *pd = malloc(sizeof(float) * mc.n_params), *pc = malloc(sizeof(float) * mc.n_params);
-    size_t k = 0;
-    double bmax = 0;
-    for (int t = 0; t < mc.n_tensors; t++) {
-        const ParamTensor *pt = &mc.tensors[t];
-        if (fa_bn_beta_of(&mc, t) >= 0) {
-            for (size_t i = 0; i < pt->numel; i++) {
-                const double d = fabs((double)p[pt->offset + i] - mc.params[pt->offset + i]);
-                bmax = d > bmax ? d : bmax;
-            }
-            continue;
-        }
-        memcpy(pd + k, p + pt->offset, sizeof(float) * pt->numel);
-        memcpy(pc + k, mc.params + pt->offset, sizeof(float) * pt->numel);
-        k += pt->numel;
-    }
-    fa_expect("parameters after 3 AdamW steps (but conv biases)", pd, pc, k, 1e-4);
-    printf("  conv biases before BN: largest difference %.3g (bound 3 steps x 2 x 2 lr)\n", bmax);
-    T_CHECK(bmax <= 3 * 2 * 2 * 1e-3);
-    free(pd), free(pc);
-    fa_expect_state("BN running statistics after 3 steps", cm, &mc, 1e-4);
+    fa_expect("parameters after 3 AdamW steps", p, mc.params, mc.n_params, 1e-6);
+    fa_expect_state("BN running statistics after 3 steps", cm, &mc, 1e-5);
     cuda_optim_get_state(cm, &og);
-    fa_expect("optimizer first moments", og.m, oc.m, mc.n_params, 1e-4);
+    fa_expect("optimizer first moments", og.m, oc.m, mc.n_params, 1e-6);
+    fa_expect("optimizer second moments", og.v, oc.v, mc.n_params, 1e-6);
     // the device state into the host model, through a model file, into a new device model
     cuda_model_get_params(cm, mg.params);
     cuda_model_get_state(cm, mg.state);
