@@ -5,9 +5,10 @@
 //        "calla MODEL train-graph PRECISION BATCH samples/s ms/step"
 //        "calla MODEL infer PRECISION BATCH samples/s ms/step"
 // train: cuda_train_step: upload, forward with dropout, backward, optimizer update (AdamW for
-// Clair3, Adam for Clairvoyante), one host wait for the loss. train-pipe: the trainer's input
-// pipeline (docs/cuda.md): the step enqueued from one page-locked slot while the host copies the
-// next batch into the other and starts its upload, then the wait. train-graph: the same with
+// both Clair3 models, Adam for Clairvoyante; clair3-fa at 55 read rows, BN in training mode),
+// one host wait for the loss. train-pipe: the trainer's input pipeline (docs/cuda.md): the step
+// enqueued from one page-locked slot while the host copies the next batch into the other and
+// starts its upload, then the wait. train-graph: the same with
 // --cuda-graphs (the first step, a warm-up one, eager; then one capture per slot). Inference is
 // cuda_model_forward without labels (probabilities copied back). Random inputs and labels; two
 // warm-up steps, then the best of 3 timings of STEPS steps (wall clock; each step ends with a
@@ -30,7 +31,8 @@ static double now(void) {
 
 int main(int argc, char **argv) {
     if (argc != 5) {
-        fprintf(stderr, "usage: bench_gpu clair3-pileup|clairvoyante fp32|tf32|bf16 BATCH STEPS\n");
+        fprintf(stderr, "usage: bench_gpu clair3-pileup|clairvoyante|clair3-fa fp32|tf32|bf16 BATCH "
+                        "STEPS\n");
         return 2;
     }
     calla_set_cmd("bench_gpu");
@@ -42,18 +44,22 @@ int main(int argc, char **argv) {
     const int B = atoi(argv[3]), steps = atoi(argv[4]);
     if (B < 1 || steps < 1) calla_die("bad batch or step count");
     Model m;
-    if (model_create(&m, arch, B) < 0) calla_die("cannot create the model");
+    if (model_create_rows(&m, arch, MODEL_FA_ROWS_DEFAULT, B) < 0)
+        calla_die("cannot create the model");
     model_init_params(&m, 1);
     const int n_in = m.n_pos * m.n_chan;
     float *x = xmalloc(sizeof(float) * (size_t)B * n_in);
     float *lab = xcalloc((size_t)B * m.n_labels, sizeof(float));
     Rng r;
     rng_seed(&r, 2);
-    for (size_t i = 0; i < (size_t)B * n_in; i++) x[i] = (float)rng_below(&r, 20);
+    for (size_t i = 0; i < (size_t)B * n_in; i++)  // clair3-fa: features / 100
+        x[i] = arch == ARCH_CLAIR3_FA ? (float)((int)rng_below(&r, 201) - 100) / 100.0f
+                                      : (float)rng_below(&r, 20);
     for (int b = 0; b < B; b++) {
         float *l = lab + (size_t)b * m.n_labels;
-        if (arch == ARCH_CLAIR3_PILEUP) {
+        if (arch == ARCH_CLAIR3_PILEUP || arch == ARCH_CLAIR3_FA) {
             l[0] = (float)rng_below(&r, 21), l[1] = (float)rng_below(&r, 3);
+            l[2] = (float)rng_below(&r, 33), l[3] = (float)rng_below(&r, 33);
         } else {
             l[rng_below(&r, 4)] = 1, l[4 + rng_below(&r, 2)] = 1;
             l[6 + rng_below(&r, 4)] = 1, l[10 + rng_below(&r, 6)] = 1;
@@ -63,7 +69,7 @@ int main(int argc, char **argv) {
     for (int t = 0; t < m.n_tensors; t++)
         memset(mask + m.tensors[t].offset, m.tensors[t].decay, m.tensors[t].numel);
     Optimizer o;
-    optim_init(&o, arch == ARCH_CLAIR3_PILEUP ? OPT_ADAMW : OPT_ADAM, m.n_params, 1e-4, m.params);
+    optim_init(&o, arch != ARCH_CLAIRVOYANTE ? OPT_ADAMW : OPT_ADAM, m.n_params, 1e-4, m.params);
     CudaModel *cm = cuda_model_new(&m, 0, prec);
     if (!cm) return 1;
     cuda_optim_attach(cm, &o, mask);

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 BUNDLE=${1:-$BUILD/gpu-bundle}
 PACK=${GPU_BUNDLE:-/work/shared/tools/gpu-bundle}
-TESTS="test_cuda_layers test_cuda_model test_cuda_train test_cuda_graphs"
+TESTS="test_cuda_layers test_cuda_model test_cuda_train test_cuda_graphs test_cuda_fa"
 make -s BUILD="$BUILD" -j1 "$BUILD/calla" "$BUILD/bench_gpu" $(for t in $TESTS; do echo "$BUILD/tests/$t"; done)
 nm "$BUILD/bench_gpu" | grep ' T cu_gemm$' >/dev/null || { echo "pack.sh: $BUILD is not a CUDA build" >&2; exit 1; }
 rm -rf "$BUNDLE"

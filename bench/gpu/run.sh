@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/gpu/run.sh — run ON THE GPU MACHINE (H100/H200, CUDA 13, PyTorch 2.x), from the
 # repository root, with a bundle made by bench/gpu/pack.sh. One prepared script, < 10 minutes:
-#   1. correctness first: test_cuda_layers, test_cuda_model, test_cuda_train, test_cuda_graphs
-#      (every kernel, both models and a short training run against the CPU reference, graph
+#   1. correctness first: test_cuda_layers, test_cuda_model, test_cuda_train, test_cuda_graphs,
+#      test_cuda_fa
+#      (every kernel, the models and a short training run against the CPU reference, graph
 #      replay against eager launches; exit 0 pass, 77 skip);
 #   2. calla's GPU throughput (bench/gpu/bench_gpu.c): train step (forward + backward + optimizer;
 #      plain, through the input pipeline, and replayed from CUDA graphs) and batched inference,
@@ -11,7 +12,8 @@
 #   4. results.md: a markdown table of samples/s and the calla / PyTorch ratio.
 #   bash bench/gpu/run.sh BUNDLE       # results under $OUT (the device tool's folder) or bench-out/gpu
 # Env: STEPS (timed steps per measurement, 10), BATCHES ("256 2000"), PRECS ("fp32 tf32 bf16"),
-#      PY (python3), SKIP_TESTS=1, SKIP_TORCH=1.
+#      PY (python3), SKIP_TESTS=1, SKIP_TORCH=1, MODELS ("clair3-pileup clairvoyante"; add
+#      clair3-fa with SKIP_TORCH=1: torch_gpu.py has no full-alignment model).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUNDLE=${1:?usage: bench/gpu/run.sh BUNDLE}
@@ -20,7 +22,7 @@ STEPS=${STEPS:-10}
 BATCHES=${BATCHES:-"256 2000"}
 PRECS=${PRECS:-"fp32 tf32 bf16"}
 PY=${PY:-python3}
-MODELS="clair3-pileup clairvoyante"
+MODELS=${MODELS:-"clair3-pileup clairvoyante"}  # bench_gpu also takes clair3-fa (no PyTorch twin here)
 mkdir -p "$O"
 RAW="$O/raw.txt"
 : >"$RAW"
@@ -32,7 +34,7 @@ log "card: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=cs
 "$BUNDLE/calla/run" --version >>"$O/machine.txt" 2>&1 || log "calla --version failed"
 
 if [[ ${SKIP_TESTS:-0} != 1 ]]; then
-    for t in test_cuda_layers test_cuda_model test_cuda_train test_cuda_graphs; do
+    for t in test_cuda_layers test_cuda_model test_cuda_train test_cuda_graphs test_cuda_fa; do
         timeout 240 "$BUNDLE/$t/run" >"$O/$t.log" 2>&1
         rc=$?
         log "$t: exit $rc ($( [[ $rc == 0 ]] && echo pass || { [[ $rc == 77 ]] && echo skipped || echo FAIL; }))"

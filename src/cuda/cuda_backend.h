@@ -46,6 +46,13 @@ void cuda_model_free(CudaModel *cm);
 void cuda_model_set_params(CudaModel *cm, const float *params);  // host -> device
 void cuda_model_get_params(CudaModel *cm, float *params);        // device -> host (waits)
 void cuda_model_get_grads(CudaModel *cm, float *grads);          // device -> host (waits)
+// Non-trainable model state (clair3-fa: the batch-norm running means and variances; m->n_state
+// floats in the host layout m->state): uploaded by cuda_model_new, updated on the device by every
+// training forward (train != 0), used by evaluation forwards. cuda_model_get_state brings it back
+// (waits; for model files and checkpoints, with cuda_model_get_params), cuda_model_set_state
+// replaces it (resume). Both do nothing for models without state.
+void cuda_model_get_state(CudaModel *cm, float *state);
+void cuda_model_set_state(CudaModel *cm, const float *state);
 
 // As model_forward (model.h): fills m->out and m->head_loss, returns the loss. Waits for the
 // device once, at the end.

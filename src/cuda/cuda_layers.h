@@ -138,6 +138,36 @@ void cu_maxpool_forward(CuCtx *c, float *out, int *argmax, const float *x, int N
 void cu_maxpool_backward(CuCtx *c, float *dx, const float *dout, const int *argmax, int N, int H,
                          int W, int C, int ph, int pw, int sh, int sw);
 
+// Clair3 full alignment (fa.cu), as network/conv3x3.h, batchnorm.h, spp.h (channels-last).
+// 3x3 convolution, stride 1 or 2, padding 1: samples in blocks of CU_CONV3_BLOCK, cols scratch
+// of cu_conv3_cols_floats() floats (backward rebuilds the im2col rows from x and reuses cols for
+// the input gradient's columns); dW, db accumulate, dx overwritten (NULL: not needed).
+#define CU_CONV3_BLOCK 64
+size_t cu_conv3_cols_floats(int N, int H, int W, int C_in, int stride);
+void cu_conv3_forward(CuCtx *c, float *out, float *cols, const float *x, const float *W,
+                      const float *b, int N, int H, int Wd, int C_in, int C_out, int stride);
+void cu_conv3_backward(CuCtx *c, float *dx, float *dW, float *db, float *cols, const float *dout,
+                       const float *x, const float *W, int N, int H, int Wd, int C_in, int C_out,
+                       int stride);
+// Batch normalisation over [rows, C] (bn_forward_act / bn_backward: train = batch statistics and
+// running-statistics update when run_mean is not NULL; add may be NULL; y may equal x, dx dy).
+// ws: device scratch of cu_bn_ws_doubles(C) doubles (partial sums, backward coefficients).
+size_t cu_bn_ws_doubles(int C);
+void cu_bn_forward_act(CuCtx *c, float *y, float *mean, float *invstd, const float *x,
+                       const float *gamma, const float *beta, float *run_mean, float *run_var,
+                       size_t rows, int C, int train, float eps, float momentum, const float *add,
+                       int relu, double *ws);
+void cu_bn_backward(CuCtx *c, float *dx, float *dgamma, float *dbeta, const float *dy,
+                    const float *x, const float *mean, const float *invstd, const float *gamma,
+                    size_t rows, int C, int train, double *ws);
+// Spatial pyramid max pooling 3x3 + 2x2 + 1x1 bins, out and argmax [N, CU_SPP_CELLS * C].
+#define CU_SPP_CELLS 14
+void cu_spp_forward(CuCtx *c, float *out, int *argmax, const float *x, int N, int H, int W, int C);
+void cu_spp_backward(CuCtx *c, float *dx, const float *dout, const int *argmax, int N, int H,
+                     int W, int C);
+// x [B, npos, rows, nch] (the model input, position-major) -> out [B, rows, npos, nch].
+void cu_fa_transpose(CuCtx *c, float *out, const float *x, int B, int rows, int npos, int nch);
+
 // One optimizer update, exactly optim_step (optim.h) on device buffers: o supplies the
 // hyper-parameters and its step count (incremented here); m, v, slow are device buffers of o->n
 // floats (slow only for radam-lookahead), mask a device byte mask or NULL.

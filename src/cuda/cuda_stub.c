@@ -33,6 +33,8 @@ void cuda_model_free(CudaModel *cm) { (void)cm; }
 void cuda_model_set_params(CudaModel *cm, const float *p) { (void)cm, (void)p, calla_die(NO_CUDA_MSG); }
 void cuda_model_get_params(CudaModel *cm, float *p) { (void)cm, (void)p, calla_die(NO_CUDA_MSG); }
 void cuda_model_get_grads(CudaModel *cm, float *g) { (void)cm, (void)g, calla_die(NO_CUDA_MSG); }
+void cuda_model_get_state(CudaModel *cm, float *s) { (void)cm, (void)s, calla_die(NO_CUDA_MSG); }
+void cuda_model_set_state(CudaModel *cm, const float *s) { (void)cm, (void)s, calla_die(NO_CUDA_MSG); }
 
 double cuda_model_forward(CudaModel *cm, Model *m, const float *x, const float *labels, int B,
                           int train) {

@@ -1,7 +1,9 @@
-// model_cuda.cu — the Clair3 pileup and Clairvoyante models on one GPU (cuda_backend.h), layer
-// for layer the forward and backward of network/model_clair3.c and model_clairvoyante.c with the
-// device kernels of cuda_layers.h. Parameters and gradients are one device buffer each with the
-// host Model's layout (m->tensors offsets); the optimizer state is one more (m | v | slow).
+// model_cuda.cu — the Clair3 pileup, Clairvoyante and Clair3 full-alignment models on one GPU
+// (cuda_backend.h), layer for layer the forward and backward of network/model_clair3.c,
+// model_clairvoyante.c and model_clair3_fa.c with the device kernels of cuda_layers.h.
+// Parameters and gradients are one device buffer each with the host Model's layout (m->tensors
+// offsets); the optimizer state is one more (m | v | slow); clair3-fa's BN running statistics
+// one more (the host's m->state layout).
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +11,15 @@
 #include "cuda/cu_host.h"
 #include "cuda/cu_internal.cuh"
 #include "cuda/cuda_backend.h"
+extern "C" {
+#include "network/batchnorm.h"
+}
 
-#define MAX_BUFS 96
+#define MAX_BUFS 160
 
 typedef struct {
     CuGraph *g;
-    int B, train;  // what it was captured for
+    int B, train, nodrop;  // what it was captured for
 } StepGraph;
 
 struct CudaModel {
@@ -65,12 +70,23 @@ struct CudaModel {
     // parameter / gradient pointers, resolved by tensor name
     const Model *host;
     // Clair3
-    float *o1, *c1, *g1, *o2, *c2, *g2, *d3, *m3, *h4, *d4, *m4, *h5[2], *d5[2], *m5[2];
+    float *o1, *c1, *g1, *o2, *c2, *g2, *d3, *m3, *h4, *d4, *m4, *h5[4], *d5[4], *m5[4];
     float *s[4], *p[4], *y[4];
     float *dgates, *dscr, *dx1, *dx2, *dd4, *dtmp, *dh5, *dlog;
     // Clairvoyante
     float *cols[3], *act[3], *pool[3], *dpool[3], *dact[3], *dcols, *h5v, *d5v, *m5v, *dd5;
     int *arg[3];
+    // Clair3 full alignment: stage s's input is faH[s] x faW[s] (s = 0: the transposed input
+    // fx); pre-BN conv outputs fa[s][j], the res stages' inner ReLU output fr[s], stage
+    // outputs fy[s]; BN batch statistics fmean/finv; backward scratch as the CPU model's
+    int fa_rows, faH[7], faW[7], nodrop;
+    float *fx, *fa[6][2], *fr[6], *fy[6], *fmean[6][2], *finv[6][2];
+    float *fcols, *fg0, *fg1, *fu, *fv, *fspp, *fdspp;
+    int *famax;
+    double *fws;  // batch-norm scratch (cu_bn_ws_doubles)
+    // Non-trainable state (clair3-fa: BN running statistics), the host layout (m->state)
+    float *state;
+    size_t n_state;
 };
 
 static float *dbuf(CudaModel *cm, size_t n) {
@@ -358,10 +374,207 @@ static void clv_backward(CudaModel *cm) {
     }
 }
 
+// ---------------------------------------------------------------- Clair3 full alignment
+enum { FA_NCH = 8, FA_NPOS = 33, FA_NST = 6, FA_F3 = CU_SPP_CELLS * 256, FA_F4 = 256, FA_F5 = 128 };
+static const int FA_HEAD_N[4] = {21, 3, 33, 33};
+static const char *const FA_HEAD[4] = {"gt21", "zygosity", "indel_length1", "indel_length2"};
+static const int FA_C[FA_NST] = {64, 64, 128, 128, 256, 256};
+static const char *const FA_STAGE[FA_NST] = {"conv1", "res1", "conv3", "res2", "conv5", "res3"};
+static int fa_res(int s) { return s & 1; }
+static int fa_cin(int s) { return s == 0 ? FA_NCH : FA_C[s - 1]; }
+
+// Tensor name prefixes of stage s's convolution j and its batch norm (model_clair3_fa.c).
+static void fa_names(int s, int j, char *cv, char *bn) {
+    if (fa_res(s)) {
+        snprintf(cv, 32, "%s.conv%d", FA_STAGE[s], j + 1);
+        snprintf(bn, 32, "%s.bn%d", FA_STAGE[s], j + 1);
+    } else {
+        snprintf(cv, 32, "%s", FA_STAGE[s]);
+        snprintf(bn, 32, "%s.bn", FA_STAGE[s]);
+    }
+}
+static float *Pn(const CudaModel *cm, const char *pre, const char *what) {
+    char nm[80];
+    snprintf(nm, sizeof nm, "%s.%s", pre, what);
+    return P(cm, nm);
+}
+static float *Gn(const CudaModel *cm, const char *pre, const char *what) {
+    char nm[80];
+    snprintf(nm, sizeof nm, "%s.%s", pre, what);
+    return G(cm, nm);
+}
+static float *Sn(const CudaModel *cm, const char *pre, const char *what) {
+    char nm[80];
+    snprintf(nm, sizeof nm, "%s.%s", pre, what);
+    int t = model_find_state_tensor(cm->host, nm);
+    if (t < 0) calla_die("internal error: model has no state tensor \"%s\"", nm);
+    return cm->state + cm->host->state_tensors[t].offset;
+}
+
+static void fa_alloc(CudaModel *cm) {
+    const size_t B = (size_t)cm->bmax;
+    size_t gmax = 0, cmax = 0;
+    cm->faH[0] = cm->fa_rows, cm->faW[0] = FA_NPOS;
+    cm->fx = dbuf(cm, B * cm->n_in);
+    for (int s = 0; s < FA_NST; s++) {
+        const int st = fa_res(s) ? 1 : 2, C = FA_C[s];
+        cm->faH[s + 1] = (cm->faH[s] - 1) / st + 1, cm->faW[s + 1] = (cm->faW[s] - 1) / st + 1;
+        const size_t n = B * cm->faH[s + 1] * cm->faW[s + 1] * C;
+        gmax = n > gmax ? n : gmax;
+        size_t cl = cu_conv3_cols_floats((int)B, cm->faH[s], cm->faW[s], fa_cin(s), st);
+        cmax = cl > cmax ? cl : cmax;
+        for (int j = 0; j < (fa_res(s) ? 2 : 1); j++)
+            cm->fa[s][j] = dbuf(cm, n), cm->fmean[s][j] = dbuf(cm, C), cm->finv[s][j] = dbuf(cm, C);
+        if (fa_res(s)) cm->fr[s] = dbuf(cm, n);
+        cm->fy[s] = dbuf(cm, n);
+    }
+    cm->fcols = dbuf(cm, cmax);
+    cm->fg0 = dbuf(cm, gmax), cm->fg1 = dbuf(cm, gmax), cm->fu = dbuf(cm, gmax);
+    cm->fv = dbuf(cm, gmax);
+    cm->fspp = dbuf(cm, B * FA_F3), cm->fdspp = dbuf(cm, B * FA_F3);
+    cm->famax = (int *)dbuf(cm, B * FA_F3);  // int and float are both 4 bytes
+    cm->fws = (double *)dbuf(cm, 2 * cu_bn_ws_doubles(256));
+    cm->d3 = dbuf(cm, B * FA_F3), cm->m3 = dbuf(cm, B * FA_F3);
+    cm->h4 = dbuf(cm, B * FA_F4), cm->d4 = dbuf(cm, B * FA_F4), cm->m4 = dbuf(cm, B * FA_F4);
+    for (int k = 0; k < 4; k++) {
+        const size_t n = B * FA_HEAD_N[k];
+        cm->h5[k] = dbuf(cm, B * FA_F5), cm->d5[k] = dbuf(cm, B * FA_F5);
+        cm->m5[k] = dbuf(cm, B * FA_F5);
+        cm->s[k] = dbuf(cm, n), cm->p[k] = dbuf(cm, n), cm->y[k] = dbuf(cm, n);
+    }
+    cm->dd4 = dbuf(cm, B * FA_F4), cm->dtmp = dbuf(cm, B * FA_F4), cm->dh5 = dbuf(cm, B * FA_F5);
+    cm->dlog = dbuf(cm, B * 33);
+}
+
+// Stage s's convolution j, then its BN (+ add) + ReLU: pre = conv(in), y = ReLU(BN(pre) + add).
+static void fa_conv_bn(CudaModel *cm, int s, int j, float *pre, float *y, const float *in,
+                       const float *add, int B, int train) {
+    char cv[32], bn[32];
+    fa_names(s, j, cv, bn);
+    const int st = fa_res(s) ? 1 : 2, C = FA_C[s], Ci = j == 0 ? fa_cin(s) : C;
+    const size_t rows = (size_t)B * cm->faH[s + 1] * cm->faW[s + 1];
+    cu_conv3_forward(cm->c, pre, cm->fcols, in, Pn(cm, cv, "kernel"), Pn(cm, cv, "bias"), B,
+                     cm->faH[s], cm->faW[s], Ci, C, st);
+    cu_bn_forward_act(cm->c, y, cm->fmean[s][j], cm->finv[s][j], pre, Pn(cm, bn, "gamma"),
+                      Pn(cm, bn, "beta"), Sn(cm, bn, "moving_mean"), Sn(cm, bn, "moving_variance"),
+                      rows, C, train, BN_EPS, BN_MOMENTUM, add, 1, cm->fws);
+}
+
+static void fa_forward(CudaModel *cm, int B, int train, const uint64_t *seed, int64_t row0) {
+    CuCtx *c = cm->c;
+    const int drop = train && !cm->nodrop;
+    const float r3 = drop ? 0.2f : 0.0f, r4 = drop ? 0.5f : 0.0f, r5 = drop ? 0.2f : 0.0f;
+    cu_fa_transpose(c, cm->fx, cm->xin, B, cm->fa_rows, FA_NPOS, FA_NCH);
+    const float *in = cm->fx;
+    for (int s = 0; s < FA_NST; s++) {
+        if (fa_res(s)) {
+            fa_conv_bn(cm, s, 0, cm->fa[s][0], cm->fr[s], in, NULL, B, train);
+            fa_conv_bn(cm, s, 1, cm->fa[s][1], cm->fy[s], cm->fr[s], in, B, train);
+        } else {
+            fa_conv_bn(cm, s, 0, cm->fa[s][0], cm->fy[s], in, NULL, B, train);
+        }
+        in = cm->fy[s];
+    }
+    cu_spp_forward(c, cm->fspp, cm->famax, in, B, cm->faH[FA_NST], cm->faW[FA_NST], 256);
+    cu_dropout_forward(c, cm->d3, cm->m3, cm->fspp, B, FA_F3, r3, seed, 0, row0);
+    cu_dense_forward(c, cm->h4, cm->d3, P(cm, "l4.kernel"), P(cm, "l4.bias"), B, FA_F3, FA_F4);
+    cu_selu_forward(c, cm->h4, cm->h4, (size_t)B * FA_F4);
+    cu_dropout_forward(c, cm->d4, cm->m4, cm->h4, B, FA_F4, r4, seed, 1, row0);
+    for (int k = 0; k < 4; k++) {
+        const int n = FA_HEAD_N[k];
+        char wl[16];
+        snprintf(wl, sizeof wl, "l5_%d", k + 1);
+        cu_dense_forward(c, cm->h5[k], cm->d4, Pn(cm, wl, "kernel"), Pn(cm, wl, "bias"), B, FA_F4,
+                         FA_F5);
+        cu_selu_forward(c, cm->h5[k], cm->h5[k], (size_t)B * FA_F5);
+        cu_dropout_forward(c, cm->d5[k], cm->m5[k], cm->h5[k], B, FA_F5, r5, seed, 2 + k, row0);
+        cu_dense_forward(c, cm->s[k], cm->d5[k], Pn(cm, FA_HEAD[k], "kernel"),
+                         Pn(cm, FA_HEAD[k], "bias"), B, FA_F5, n);
+        cu_selu_forward(c, cm->s[k], cm->s[k], (size_t)B * n);
+        cu_softmax_forward(c, cm->p[k], cm->s[k], B, n);
+        to_out(cm, cm->p[k], B, n, cm->heads[k].offset);
+        if (cm->labelled) {
+            float *y = cm->y[k];
+            const float *lab = cm->labin;
+            const int nl = cm->n_labels;
+            launch((size_t)B * n, c->stream, [=] CALLA_HD(size_t i) {  // one-hot targets
+                y[i] = (int)lab[(i / n) * nl + k] == (int)(i % n) ? 1.0f : 0.0f;
+            });
+            cu_focal_loss_rows(c, cm->rows, cm->p[k], cm->y[k], B, n, 2.0);
+            cu_sum_rows(c, cm->loss + k, cm->rows, B, 1.0);
+        }
+    }
+}
+
+// Gradients of stage s's convolution j and BN from dy (the gradient of the BN (+ add) output
+// before the ReLU): BN backward into u, then the convolution's into dx (NULL: not needed).
+static void fa_conv_bn_back(CudaModel *cm, int s, int j, float *dx, float *u, const float *dy,
+                            const float *in, int B) {
+    char cv[32], bn[32];
+    fa_names(s, j, cv, bn);
+    const int st = fa_res(s) ? 1 : 2, C = FA_C[s], Ci = j == 0 ? fa_cin(s) : C;
+    const size_t rows = (size_t)B * cm->faH[s + 1] * cm->faW[s + 1];
+    cu_bn_backward(cm->c, u, Gn(cm, bn, "gamma"), Gn(cm, bn, "beta"), dy, cm->fa[s][j],
+                   cm->fmean[s][j], cm->finv[s][j], Pn(cm, bn, "gamma"), rows, C, cm->train,
+                   cm->fws);
+    cu_conv3_backward(cm->c, dx, Gn(cm, cv, "kernel"), Gn(cm, cv, "bias"), cm->fcols, u, in,
+                      Pn(cm, cv, "kernel"), B, cm->faH[s], cm->faW[s], Ci, C, st);
+}
+
+static void fa_backward(CudaModel *cm) {
+    CuCtx *c = cm->c;
+    const int B = cm->B;
+    for (int k = 0; k < 4; k++) {
+        const int n = FA_HEAD_N[k];
+        char wl[16], pre[32];
+        snprintf(wl, sizeof wl, "l5_%d", k + 1);
+        cu_focal_loss_backward(c, cm->dlog, cm->p[k], cm->y[k], B, n, 2.0, 1.0 / B);
+        cu_selu_backward(c, cm->dlog, cm->dlog, cm->s[k], (size_t)B * n);
+        cu_dense_backward(c, cm->dh5, Gn(cm, FA_HEAD[k], "kernel"), Gn(cm, FA_HEAD[k], "bias"),
+                          cm->dlog, cm->d5[k], Pn(cm, FA_HEAD[k], "kernel"), B, FA_F5, n);
+        snprintf(pre, sizeof pre, "%s.", FA_HEAD[k]);
+        ready_prefix(cm, pre);
+        cu_dropout_backward(c, cm->dh5, cm->dh5, cm->m5[k], (size_t)B * FA_F5);
+        cu_selu_backward(c, cm->dh5, cm->dh5, cm->h5[k], (size_t)B * FA_F5);
+        cu_dense_backward(c, k == 0 ? cm->dd4 : cm->dtmp, Gn(cm, wl, "kernel"), Gn(cm, wl, "bias"),
+                          cm->dh5, cm->d4, Pn(cm, wl, "kernel"), B, FA_F4, FA_F5);
+        snprintf(pre, sizeof pre, "%s.", wl);
+        ready_prefix(cm, pre);
+        if (k) cu_add(c, cm->dd4, cm->dtmp, (size_t)B * FA_F4);
+    }
+    cu_dropout_backward(c, cm->dd4, cm->dd4, cm->m4, (size_t)B * FA_F4);
+    cu_selu_backward(c, cm->dd4, cm->dd4, cm->h4, (size_t)B * FA_F4);
+    cu_dense_backward(c, cm->fdspp, G(cm, "l4.kernel"), G(cm, "l4.bias"), cm->dd4, cm->d3,
+                      P(cm, "l4.kernel"), B, FA_F3, FA_F4);
+    ready_prefix(cm, "l4.");
+    cu_dropout_backward(c, cm->fdspp, cm->fdspp, cm->m3, (size_t)B * FA_F3);
+    cu_spp_backward(c, cm->fg0, cm->fdspp, cm->famax, B, cm->faH[FA_NST], cm->faW[FA_NST], 256);
+    float *g = cm->fg0, *gn = cm->fg1;  // gradient of stage s's output; of its input
+    for (int s = FA_NST - 1; s >= 0; s--) {
+        const float *in = s == 0 ? cm->fx : cm->fy[s - 1];
+        const size_t n = (size_t)B * cm->faH[s + 1] * cm->faW[s + 1] * FA_C[s];
+        cu_relu_backward(c, g, g, cm->fy[s], n);  // g: the gradient of BN's output (+ shortcut)
+        if (fa_res(s)) {  // resblock_backward
+            fa_conv_bn_back(cm, s, 1, cm->fv, cm->fu, g, cm->fr[s], B);
+            cu_relu_backward(c, cm->fv, cm->fv, cm->fr[s], n);
+            fa_conv_bn_back(cm, s, 0, gn, cm->fu, cm->fv, in, B);
+            cu_add(c, gn, g, n);
+        } else {
+            fa_conv_bn_back(cm, s, 0, s ? gn : NULL, g, g, in, B);
+        }
+        char pre[32];
+        snprintf(pre, sizeof pre, "%s.", FA_STAGE[s]);
+        ready_prefix(cm, pre);
+        float *t = g;
+        g = gn, gn = t;
+    }
+}
+
 // ---------------------------------------------------------------- cuda_backend.h
 
 CudaModel *cuda_model_new(const Model *m, int dev, int precision) {
-    if (m->arch != ARCH_CLAIR3_PILEUP && m->arch != ARCH_CLAIRVOYANTE) {
+    if (m->arch != ARCH_CLAIR3_PILEUP && m->arch != ARCH_CLAIRVOYANTE &&
+        m->arch != ARCH_CLAIR3_FA) {
         calla_err("the CUDA backend does not support %s yet", model_arch_name(m->arch));
         return NULL;
     }
@@ -392,17 +605,29 @@ CudaModel *cuda_model_new(const Model *m, int dev, int precision) {
     cm->hlab = (float *)cu_host_alloc(sizeof(float) * B * cm->n_labels);
     cm->hloss = (double *)cu_host_alloc(sizeof(double) * MODEL_MAX_HEADS);
     cm->cur_slot = -1;
-    if (m->arch == ARCH_CLAIR3_PILEUP)
+    cm->n_state = m->n_state;
+    if (m->n_state) cm->state = dbuf(cm, m->n_state);
+    cm->nodrop = m->no_dropout;
+    size_t ones = B * NP * NB;
+    if (m->arch == ARCH_CLAIR3_PILEUP) {
         clair3_alloc(cm);
-    else
+    } else if (m->arch == ARCH_CLAIRVOYANTE) {
         clv_alloc(cm);
+    } else {
+        cm->fa_rows = m->fa_rows;
+        fa_alloc(cm);
+        const size_t px = B * cm->faH[1] * cm->faW[1];  // conv1's output pixels (bias sums)
+        ones = px > ones ? px : ones;
+    }
     // Column sums (bias gradients) use a ones vector as long as the most rows summed (B*33*4
-    // conv pixels, Clairvoyante; B*33 LSTM rows, Clair3): sized here so that no step reallocates.
-    cu_ensure_ones(cm->c, B * NP * NB);
+    // conv pixels, Clairvoyante; B*33 LSTM rows, Clair3; conv1's output pixels, clair3-fa):
+    // sized here so that no step reallocates.
+    cu_ensure_ones(cm->c, ones);
     // and the BiLSTMs' pointer arrays (3 per step and direction), so that no pass allocates
     // (an allocation waits for every stream on the device: calla call's other workers)
     if (m->arch == ARCH_CLAIR3_PILEUP) cu_ensure_ptrs(cm->c, 3 * 2 * (size_t)(T_ - 1));
     cuda_model_set_params(cm, m->params);
+    cuda_model_set_state(cm, m->state);
     cu_sync(cm->c);
     return cm;
 }
@@ -446,6 +671,19 @@ void cuda_model_get_params(CudaModel *cm, float *params) {
     cu_download(cm->c, params, cm->params, sizeof(float) * cm->n_params);
 }
 
+void cuda_model_set_state(CudaModel *cm, const float *state) {
+    if (!cm->n_state) return;
+    cu_ctx_bind(cm->c);
+    cu_upload(cm->c, cm->state, state, sizeof(float) * cm->n_state);
+    cu_sync(cm->c);
+}
+
+void cuda_model_get_state(CudaModel *cm, float *state) {
+    if (!cm->n_state) return;
+    cu_ctx_bind(cm->c);
+    cu_download(cm->c, state, cm->state, sizeof(float) * cm->n_state);
+}
+
 void cuda_model_get_grads(CudaModel *cm, float *grads) {
     cu_ctx_bind(cm->c);
     cu_download(cm->c, grads, cm->grads, sizeof(float) * cm->n_params);
@@ -456,14 +694,18 @@ static void check_batch(const CudaModel *cm, int B) {
         calla_die("model_forward: batch of %d samples outside [1, %d]", B, cm->bmax);
 }
 
-// The host model's label check (clair3: both genotype labels in range), before any upload.
+// The host model's label check (clair3: both genotype labels in range; clair3-fa: all four
+// heads' labels), before any upload.
 static void check_labels(const CudaModel *cm, const float *labels, int B) {
-    if (cm->arch != ARCH_CLAIR3_PILEUP) return;
+    if (cm->arch != ARCH_CLAIR3_PILEUP && cm->arch != ARCH_CLAIR3_FA) return;
+    const int fa = cm->arch == ARCH_CLAIR3_FA;
     for (int b = 0; b < B; b++)
-        for (int k = 0; k < 2; k++) {
-            const int n = k == 0 ? NGT : NZY, v = (int)labels[(size_t)b * cm->n_labels + k];
+        for (int k = 0; k < (fa ? 4 : 2); k++) {
+            const int n = fa ? FA_HEAD_N[k] : k == 0 ? NGT : NZY;
+            const int v = (int)labels[(size_t)b * cm->n_labels + k];
             if (v < 0 || v >= n)
-                calla_die("clair3: label %d of sample %d is %d, outside [0, %d)", k, b, v, n);
+                calla_die("%s: label %d of sample %d is %d, outside [0, %d)",
+                          fa ? "clair3-fa" : "clair3", k, b, v, n);
         }
 }
 
@@ -474,6 +716,7 @@ static void pass_prepare(CudaModel *cm, Model *m, int B, int train, int labelled
     cm->labelled = labelled;
     cm->train = train;
     cm->row0 = m->row0;
+    cm->nodrop = m->no_dropout;
     if (train) cu_seed(cm->c, rng_u64(&m->rng));  // this step's dropout streams
 }
 
@@ -483,8 +726,10 @@ static void forward_kernels(CudaModel *cm) {
     const uint64_t *seed = (const uint64_t *)cu_scalars_dev(cm->c, CU_SLOT_SEED);
     if (cm->arch == ARCH_CLAIR3_PILEUP)
         clair3_forward(cm, cm->B, cm->train, seed, cm->row0);
-    else
+    else if (cm->arch == ARCH_CLAIRVOYANTE)
         clv_forward(cm, cm->B, cm->train, seed, cm->row0);
+    else
+        fa_forward(cm, cm->B, cm->train, seed, cm->row0);
 }
 
 static void forward_enqueue(CudaModel *cm, Model *m, int B, int train, int labelled) {
@@ -518,8 +763,8 @@ static double collect_loss(CudaModel *cm, Model *m) {
     }
     cu_download(cm->c, cm->hloss, cm->loss, sizeof(double) * cm->n_heads);
     for (int h = 0; h < cm->n_heads; h++) {
-        // Clair3: focal loss, mean over the batch; Clairvoyante: sums over the batch.
-        m->head_loss[h] = cm->arch == ARCH_CLAIR3_PILEUP ? cm->hloss[h] / cm->B : cm->hloss[h];
+        // Clair3 (both): focal loss, mean over the batch; Clairvoyante: sums over the batch.
+        m->head_loss[h] = cm->arch != ARCH_CLAIRVOYANTE ? cm->hloss[h] / cm->B : cm->hloss[h];
         total += m->head_loss[h];
     }
     return total;
@@ -537,8 +782,10 @@ static void backward_kernels(CudaModel *cm) {
     cu_zero(cm->c, cm->grads, sizeof(float) * cm->n_params);
     if (cm->arch == ARCH_CLAIR3_PILEUP)
         clair3_backward(cm);
-    else
+    else if (cm->arch == ARCH_CLAIRVOYANTE)
         clv_backward(cm);
+    else
+        fa_backward(cm);
 }
 
 void cuda_model_backward(CudaModel *cm) {
@@ -707,7 +954,7 @@ double cuda_infer_loss(CudaModel *cm, Model *m, int k) {
     double total = 0.0;
     for (int h = 0; h < cm->n_heads; h++) {  // as collect_loss
         const double v = cm->hsloss[k][h];
-        m->head_loss[h] = cm->arch == ARCH_CLAIR3_PILEUP ? v / cm->slot_B[k] : v;
+        m->head_loss[h] = cm->arch != ARCH_CLAIRVOYANTE ? v / cm->slot_B[k] : v;
         total += m->head_loss[h];
     }
     return total;
@@ -741,12 +988,12 @@ void cuda_train_enqueue(CudaModel *cm, Model *m, Optimizer *o, int k, int train,
         // slot (and batch size / dropout setting) and replayed; the first step ran eagerly, so
         // every lazily sized buffer exists before any capture.
         StepGraph *g = &cm->graph[k];
-        if (!g->g || g->B != cm->B || g->train != train) {
+        if (!g->g || g->B != cm->B || g->train != train || g->nodrop != cm->nodrop) {
             cu_graph_free(g->g);
             cu_capture_begin(cm->c);
             step_kernels(cm, o);
             g->g = cu_capture_end(cm->c);
-            g->B = cm->B, g->train = train;
+            g->B = cm->B, g->train = train, g->nodrop = cm->nodrop;
             cm->n_captures++;
         }
         cu_graph_launch(cm->c, g->g);

@@ -5,6 +5,8 @@
 // on, RAdam's rectification and Lookahead's synchronisation switch on at steps 6 and 6: a graph
 // that froze any per-step value at capture (instead of reading it from device memory) replays the
 // stale value and the runs part. The last step changes the batch size (a new capture).
+// clair3-fa: the batch-norm running statistics (device state updated in place by every step)
+// must agree too.
 // In emulation the two runs perform identical arithmetic, so they must agree bit for bit; on a
 // GPU, to 1e-6 relative (cuBLAS may choose another algorithm inside a capture).
 // Shared by test_cudaemu_graphs.c and test_cuda_graphs.c.
@@ -14,7 +16,8 @@
 
 typedef struct {
     double loss[16];
-    float *params, *m, *v, *slow;
+    float *params, *m, *v, *slow, *state;
+    size_t n_state;
     int captures;
 } GraphRun;
 
@@ -59,6 +62,9 @@ static void graph_run(ModelArch arch, OptKind kind, int graphs, GraphRun *r) {
         r->slow = malloc(sizeof(float) * m.n_params);
         memcpy(r->slow, o.slow, sizeof(float) * m.n_params);
     }
+    r->n_state = m.n_state;
+    r->state = malloc(sizeof(float) * (m.n_state ? m.n_state : 1));
+    cuda_model_get_state(cm, r->state);
     r->captures = cuda_model_graph_captures(cm);
     cuda_model_free(cm);
     optim_free(&o);
@@ -66,7 +72,9 @@ static void graph_run(ModelArch arch, OptKind kind, int graphs, GraphRun *r) {
     free(mask), free(x), free(lab);
 }
 
-static void graph_free(GraphRun *r) { free(r->params), free(r->m), free(r->v), free(r->slow); }
+static void graph_free(GraphRun *r) {
+    free(r->params), free(r->m), free(r->v), free(r->slow), free(r->state);
+}
 
 // exact: bit for bit (emulation); otherwise relative 1e-6.
 static void check_graphs(ModelArch arch, OptKind kind, int exact) {
@@ -94,6 +102,11 @@ static void check_graphs(ModelArch arch, OptKind kind, int exact) {
     m_check("second moments (graphs vs eager)", g.v, e.v, n, bound);
     T_CHECK(!g.slow == !e.slow);
     if (g.slow && e.slow) m_check("slow weights (graphs vs eager)", g.slow, e.slow, n, bound);
+    T_CHECK(g.n_state == e.n_state);
+    if (e.n_state) {
+        m_check("BN running statistics (graphs vs eager)", g.state, e.state, e.n_state, bound);
+        if (exact) T_CHECK(memcmp(g.state, e.state, sizeof(float) * e.n_state) == 0);
+    }
     if (exact) {
         T_CHECK(memcmp(g.params, e.params, sizeof(float) * n) == 0);
         T_CHECK(memcmp(g.m, e.m, sizeof(float) * n) == 0);

@@ -10,6 +10,7 @@ int main(void) {
     check_graphs(ARCH_CLAIR3_PILEUP, OPT_ADAMW, 0);
     check_graphs(ARCH_CLAIR3_PILEUP, OPT_RADAM_LOOKAHEAD, 0);
     check_graphs(ARCH_CLAIRVOYANTE, OPT_ADAM, 0);
+    check_graphs(ARCH_CLAIR3_FA, OPT_ADAMW, 0);
     T_DONE();
 }
 #else

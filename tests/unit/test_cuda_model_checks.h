@@ -61,13 +61,15 @@ static int m_check(const char *what, const float *got, const float *ref, size_t 
 
 static void m_random_batch(const Model *m, int B, float *x, float *labels) {
     const int n_in = m->n_pos * m->n_chan;
-    for (int i = 0; i < B * n_in; i++)  // count-like inputs (Clair3) / signed differences (Clv)
+    // count-like inputs (Clair3) / signed differences (Clv) / features / 100 (clair3-fa)
+    for (int i = 0; i < B * n_in; i++)
         x[i] = m->arch == ARCH_CLAIR3_PILEUP ? (float)rng_below(&MR, 30)
+               : m->arch == ARCH_CLAIR3_FA   ? (float)((int)rng_below(&MR, 201) - 100) / 100.0f
                                              : (float)(rng_uniform(&MR) * 40.0 - 20.0);
     memset(labels, 0, sizeof(float) * B * m->n_labels);
     for (int b = 0; b < B; b++) {
         float *l = labels + (size_t)b * m->n_labels;
-        if (m->arch == ARCH_CLAIR3_PILEUP) {
+        if (m->arch != ARCH_CLAIRVOYANTE) {  // both Clair3 models: four class indices
             l[0] = (float)rng_below(&MR, 21), l[1] = (float)rng_below(&MR, 3);
             l[2] = (float)rng_below(&MR, 33), l[3] = (float)rng_below(&MR, 33);
         } else {

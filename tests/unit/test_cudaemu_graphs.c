@@ -7,5 +7,6 @@ int main(void) {
     check_graphs(ARCH_CLAIR3_PILEUP, OPT_ADAMW, 1);
     check_graphs(ARCH_CLAIR3_PILEUP, OPT_RADAM_LOOKAHEAD, 1);
     check_graphs(ARCH_CLAIRVOYANTE, OPT_ADAM, 1);
+    check_graphs(ARCH_CLAIR3_FA, OPT_ADAMW, 1);
     T_DONE();
 }

@@ -1,5 +1,6 @@
-// test_cudaemu_model.c — both models' forward, backward and optimizer steps on the device
-// (emulation build) against the CPU model; checks and bounds in test_cuda_model_checks.h.
+// test_cudaemu_model.c — the pileup and Clairvoyante models' forward, backward and optimizer
+// steps on the device (emulation build) against the CPU model; checks and bounds in
+// test_cuda_model_checks.h.
 #include "test_cuda_model_checks.h"
 
 int main(void) {
@@ -9,10 +10,6 @@ int main(void) {
     check_model(ARCH_CLAIRVOYANTE, 6, 0, 0);
     check_model(ARCH_CLAIR3_PILEUP, 3, 0, 1);
     check_model(ARCH_CLAIRVOYANTE, 4, 0, 2);
-    // clair3-fa has no device kernels yet: refused with a message, nothing allocated
-    Model fa;
-    T_EQ_INT(model_create_rows(&fa, ARCH_CLAIR3_FA, 7, 2), 0);
-    T_CHECK(cuda_model_new(&fa, 0, 0) == NULL);
-    model_free(&fa);
+    // clair3-fa: test_cudaemu_fa.c (test_cuda_fa_checks.h)
     T_DONE();
 }

@@ -4,7 +4,8 @@
 // every kernel has run when launch() returns, so a snapshot taken at report time must equal the
 // gradient after the whole pass: no later kernel writes a reported range). The gradients equal a
 // plain cuda_model_backward's bit for bit. Also: cuda_model_scale_grads scales only [lo, hi),
-// and the DistDeviceCopy hooks copy exactly n floats each way.
+// and the DistDeviceCopy hooks copy exactly n floats each way. All three models (clair3-fa at its
+// default 55 rows: per head, its l5_k, l4, then res3 ... conv1).
 #include "cuda/cuda_backend.h"
 #include "unit/grad_ready_util.h"
 
@@ -60,5 +61,6 @@ static void check(ModelArch arch, int B) {
 int main(void) {
     check(ARCH_CLAIR3_PILEUP, 4);
     check(ARCH_CLAIRVOYANTE, 4);
+    check(ARCH_CLAIR3_FA, 3);
     T_DONE();
 }
