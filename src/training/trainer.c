@@ -324,11 +324,6 @@ int train_run(TrainConfig *c) {
         if (checkpoint_load(c->resume, c, &m, &o, &s, &st) < 0) return CALLA_EXIT_RUNTIME;
         have_model = 1;
     }
-    if (c->arch == ARCH_CLAIR3_FA && calla_device_get() >= 0) {  // (docs/cuda.md)
-        calla_err("training clair3-fa (full-alignment) models on --device cuda is not supported "
-                  "yet; train on the CPU (--device cpu)");
-        goto done;
-    }
     if (c->no_phasing_copy && c->arch != ARCH_CLAIR3_FA) {
         calla_err("--add-no-phasing-copy applies to clair3-fa (full-alignment) training only");
         goto done;
@@ -506,8 +501,11 @@ int train_run(TrainConfig *c) {
                 // --device cuda: forward, backward and update enqueued as one device step (on
                 // several ranks, the forward only: the step is split around the gradient
                 // reduction); while the device computes, the host reads batch b+1 into the other
-                // slot and starts its upload; then the one host wait, for the loss.
-                cuda_train_enqueue(cm, &m, W == 1 ? &o : NULL, slot, !c->no_dropout,
+                // slot and starts its upload; then the one host wait, for the loss. clair3-fa's
+                // batch norm trains even without dropout, as on the CPU.
+                const int fa = m.arch == ARCH_CLAIR3_FA;
+                if (fa) m.no_dropout = c->no_dropout;
+                cuda_train_enqueue(cm, &m, W == 1 ? &o : NULL, slot, fa || !c->no_dropout,
                                    schedule_lr(&s, st.step + 1) * lr_factor(c, st.step + 1), s.scale);
                 have_next = b + 1 < spe;
                 if (have_next)
@@ -548,7 +546,11 @@ int train_run(TrainConfig *c) {
             else if (W > 1)
                 cuda_optim_step(cm, &o, lr, s.scale);
             if (red && c->zero) dist_reducer_gather_params(red, cm ? cuda_model_params_dev(cm) : m.params);
-            if (!no_bn_sync) sync_state(&m, state_all);
+            if (!no_bn_sync && W > 1 && m.n_state) {  // BN statistics: the ranks' average
+                if (cm) cuda_model_get_state(cm, m.state);
+                sync_state(&m, state_all);
+                if (cm) cuda_model_set_state(cm, m.state);
+            }
             st.step++;
             st.batch_in_epoch = b + 1;
             slot ^= 1;
@@ -578,7 +580,9 @@ int train_run(TrainConfig *c) {
         int mid = stop > 0;
         if (stop < 0) stop = -stop;
         st.wall_s = wall0 + (now_seconds() - t_run);
-        if (cm) cuda_model_get_params(cm, m.params), cuda_optim_get_state(cm, &o);  // to the host
+        if (cm)  // to the host: parameters, BN statistics (clair3-fa), optimizer state
+            cuda_model_get_params(cm, m.params), cuda_model_get_state(cm, m.state),
+                cuda_optim_get_state(cm, &o);
         if (!params_finite(&m)) {
             agreed = 1;
             if (R == 0)
