@@ -29,7 +29,8 @@
 #   4. train clair3-fa on CPU (AdamW 1e-3, wd 1e-7, warm-up; each record also as its unphased
 #      copy, Clair3's --add_no_phasing_data_training; NOPHASE=0 turns it off)    calla train
 #   6. held-out comparison: the FA model on the windows' FA tensors and the shipped pileup
-#      model on the same candidates' pileup tensors, per stratum    build/tools/evalctf
+#      model on the same candidates' pileup tensors, per stratum, and the FA model's gt21
+#      confusion of the truth variants                                build/tools/evalctf -c
 #      (`calla call` runs the cascade elsewhere; this stage scores the candidates)
 #   7. install models/PLATFORM-fa.safetensors (fp16), curves, log and evaluation
 #
@@ -202,7 +203,7 @@ fa_stage() {
     local ev=$root/build/tools/evalctf
     [[ -x $ev ]] || make -C "$root" build/tools/evalctf >/dev/null
     { echo "# held-out candidates of the evaluation windows (calla tensors -R eval.bed, truth labels)"
-      "$ev" "$W/model.safetensors" "$W/eval_clair3-fa.ctf"
+      "$ev" -c "$W/model.safetensors" "$W/eval_clair3-fa.ctf"
       "$ev" "$root/models/$PLAT.safetensors" "$W/eval_clair3-pileup.ctf"; } | tee "$W/eval.txt" >&2
     # 7. install
     if [[ $INSTALL == 1 ]]; then

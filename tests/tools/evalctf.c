@@ -6,8 +6,10 @@
 // stratum: TP, FP, FN, precision, recall, F1, and genotype F1 (TP with the right gt21 and
 // zygosity). Also the zygosity head's accuracy per true zygosity. One line per stratum, as
 // key=value. Used by models/recipe.sh (FA stage) to compare the FA and pileup models on the same
-// held-out candidates.
-// usage: evalctf MODEL.safetensors IN.ctf [IN.ctf...]
+// held-out candidates. With -c, also the gt21 confusion of the truth variants: one line per
+// (true class, predicted class) pair that occurs, "gt21_confusion true=XY pred=XY n=N", in class
+// order (X, Y: A C G T, I insertion, D deletion; Clair3's 21 classes, calling/genotype.h).
+// usage: evalctf [-c] MODEL.safetensors IN.ctf [IN.ctf...]
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,18 +30,24 @@ static int argmax(const float *v, int n) {
 }
 
 int main(int argc, char **argv) {
+    const int conf = argc > 1 && strcmp(argv[1], "-c") == 0;
+    argv += conf, argc -= conf;
     if (argc < 3) {
-        fprintf(stderr, "usage: evalctf MODEL.safetensors IN.ctf [IN.ctf...]\n");
+        fprintf(stderr, "usage: evalctf [-c] MODEL.safetensors IN.ctf [IN.ctf...]\n");
         return 2;
     }
-    // gt21 classes with an indel allele
+    // gt21 classes with an indel allele, and the classes' names
     int gt_indel[21] = {0};
+    char gt_name[21][3] = {{0}};
     const char al[] = "ACGTID";
     for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++) {
+        for (int j = i; j < 6; j++) {
             int k = gt21_index(al[i], al[j]);
-            if (k >= 0 && (i >= 4 || j >= 4)) gt_indel[k] = 1;
+            if (k < 0) continue;
+            if (i >= 4 || j >= 4) gt_indel[k] = 1;
+            gt_name[k][0] = al[i], gt_name[k][1] = al[j];
         }
+    static long cm[21][21];
     network_set_threads(2);
     const int BM = 256;
     Model m;
@@ -74,6 +82,7 @@ int main(int argc, char **argv) {
                 int lg = (int)l[0], lz = (int)l[1];
                 int lv = lz != 0, pv = pz != 0;
                 int lindel = l[2] != 16 || l[3] != 16;
+                if (lv && lg >= 0 && lg < 21) cm[lg][pg]++;
                 zn[lz]++;
                 zok[lz] += pz == lz;
                 n++;
@@ -108,6 +117,10 @@ int main(int argc, char **argv) {
     for (int z = 0; z < 3; z++)
         printf("zygosity=%s n=%ld accuracy=%.4f\n", ZN[z], zn[z],
                zn[z] ? (double)zok[z] / zn[z] : 0);
+    for (int t = 0; conf && t < 21; t++)
+        for (int p = 0; p < 21; p++)
+            if (cm[t][p])
+                printf("gt21_confusion true=%s pred=%s n=%ld\n", gt_name[t], gt_name[p], cm[t][p]);
     free(x);
     free(lab);
     model_free(&m);
