@@ -31,9 +31,19 @@ CH=40000
 IN=(-b sim/reads.bam -f sim/ref.fa --platform hifi --chunk-size $CH --quiet)
 "$CALLA" call "${IN[@]}" --pileup-only -o po.vcf 2>log || { fail "pileup-only: $(cat log)"; done_test; }
 "$CALLA" call "${IN[@]}" --pileup-only --ref-calls -o poref.vcf 2>log || fail "pileup-only --ref-calls"
-"$CALLA" call "${IN[@]}" -o auto.vcf 2>log || fail "no FA model"
-cmp -s <(grep -v '^##calla_command' po.vcf) <(grep -v '^##calla_command' auto.vcf) \
-    || fail "without an FA model the output is not the pileup-only output"
+# a models folder holding the HiFi pileup model only (no hifi-fa): no cascade
+mkdir -p pmdl && cp "$CALLA_ROOT/models/hifi.safetensors" pmdl/
+CALLA_MODELS=$TMP/pmdl "$CALLA" call "${IN[@]}" -o auto.vcf 2>log || fail "no FA model"
+cmp -s <(grep -v '^##calla_command\|^##calla_model' po.vcf) \
+    <(grep -v '^##calla_command\|^##calla_model' auto.vcf) ||
+    fail "without an FA model the output is not the pileup-only output"
+grep -q '^##calla_model=.*full-alignment' auto.vcf && fail "no FA model, but the header names one"
+# with the shipped models folder (models/hifi-fa.safetensors exists) the cascade runs by default
+if [[ -f $CALLA_ROOT/models/hifi-fa.safetensors ]]; then
+    "$CALLA" call "${IN[@]}" -o def.vcf 2>log || fail "default models: $(cat log)"
+    grep -q '^##calla_model=.*full-alignment model file=.*hifi-fa.safetensors' def.vcf ||
+        fail "the shipped hifi-fa model is not used by default"
+fi
 grep -q 'ID=PS' po.vcf && fail "pileup-only header has PS"
 
 # (a)
