@@ -251,6 +251,16 @@ static void ref_call(Call *call, const Candidate *c, char source) {
     call->source = source;
 }
 
+// The reference from pos on, up to run->max_ctx bases (less at the end of the worker's
+// reference), NUL-terminated into rbuf (max_ctx + 1 bytes): the context a genotype decision reads.
+static void ref_context(const CallRun *run, const Worker *w, int64_t pos, char *rbuf) {
+    int64_t off = pos - w->ref_beg, avail = w->ref_len - off;
+    if (avail > run->max_ctx) avail = run->max_ctx;
+    if (avail < 0) avail = 0;
+    memcpy(rbuf, w->ref + off, (size_t)avail);
+    rbuf[avail] = 0;
+}
+
 // Decides the genotypes of n candidates from the model's outputs (n x n_out probabilities) and
 // frees the candidates.
 static void genotype_batch(CallRun *run, Worker *w, const float *out, Pending *pend, int n) {
@@ -259,11 +269,7 @@ static void genotype_batch(CallRun *run, Worker *w, const float *out, Pending *p
     for (int k = 0; k < n; k++) {
         const Candidate *c = &pend[k].c;
         const float *p = out + (size_t)k * m->n_out;
-        int64_t off = c->pos - w->ref_beg, avail = w->ref_len - off;
-        if (avail > run->max_ctx) avail = run->max_ctx;
-        if (avail < 0) avail = 0;
-        memcpy(rbuf, w->ref + off, (size_t)avail);
-        rbuf[avail] = 0;
+        ref_context(run, w, c->pos, rbuf);
         Call call;
         int rc = m->arch == ARCH_CLAIR3_PILEUP
                      ? genotype_clair3(p, c, rbuf, run->min_qual, &call)
@@ -371,11 +377,7 @@ static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
     ChunkCalls *o = w->out;
     const Candidate *c = &o->cand[i];
     char *rbuf = xmalloc((size_t)run->max_ctx + 1);
-    int64_t off = c->pos - w->ref_beg, avail = w->ref_len - off;
-    if (avail > run->max_ctx) avail = run->max_ctx;
-    if (avail < 0) avail = 0;
-    memcpy(rbuf, w->ref + off, (size_t)avail);
-    rbuf[avail] = 0;
+    ref_context(run, w, c->pos, rbuf);
     Call call;
     if (genotype_clair3_fa(p, c, rbuf, run->min_qual, &call) < 0) {
         call_free(&call);

@@ -174,6 +174,23 @@ static void to_out(CudaModel *cm, const float *p, int B, int n, int off) {
            [=] CALLA_HD(size_t i) { out[(i / n) * n_out + off + i % n] = p[i]; });
 }
 
+// A softmax head k of n classes over its scores cm->s[k]: the probabilities into the model's
+// output and, with labels, the focal loss of the batch into cm->loss[k] (label column k).
+static void head_output(CudaModel *cm, int k, int B, int n) {
+    CuCtx *c = cm->c;
+    cu_softmax_forward(c, cm->p[k], cm->s[k], B, n);
+    to_out(cm, cm->p[k], B, n, cm->heads[k].offset);
+    if (!cm->labelled) return;
+    float *y = cm->y[k];
+    const float *lab = cm->labin;
+    const int nl = cm->n_labels;
+    launch((size_t)B * n, c->stream, [=] CALLA_HD(size_t i) {  // one-hot targets
+        y[i] = (int)lab[(i / n) * nl + k] == (int)(i % n) ? 1.0f : 0.0f;
+    });
+    cu_focal_loss_rows(c, cm->rows, cm->p[k], cm->y[k], B, n, 2.0);
+    cu_sum_rows(c, cm->loss + k, cm->rows, B, 1.0);
+}
+
 static void clair3_forward(CudaModel *cm, int B, int train, const uint64_t *seed, int64_t row0) {
     CuCtx *c = cm->c;
     const float r3 = train ? 0.2f : 0.0f, r4 = train ? 0.5f : 0.0f, r5 = train ? 0.2f : 0.0f;
@@ -196,18 +213,7 @@ static void clair3_forward(CudaModel *cm, int B, int train, const uint64_t *seed
         cu_dropout_forward(c, cm->d5[k], cm->m5[k], cm->h5[k], B, F4, r5, seed, 2 + k, row0);
         cu_dense_forward(c, cm->s[k], cm->d5[k], P(cm, hk), P(cm, hb), B, F4, n);
         cu_selu_forward(c, cm->s[k], cm->s[k], (size_t)B * n);
-        cu_softmax_forward(c, cm->p[k], cm->s[k], B, n);
-        to_out(cm, cm->p[k], B, n, cm->heads[k].offset);
-        if (cm->labelled) {
-            float *y = cm->y[k];
-            const float *lab = cm->labin;
-            const int nl = cm->n_labels;
-            launch((size_t)B * n, c->stream, [=] CALLA_HD(size_t i) {  // one-hot targets
-                y[i] = (int)lab[(i / n) * nl + k] == (int)(i % n) ? 1.0f : 0.0f;
-            });
-            cu_focal_loss_rows(c, cm->rows, cm->p[k], cm->y[k], B, n, 2.0);
-            cu_sum_rows(c, cm->loss + k, cm->rows, B, 1.0);
-        }
+        head_output(cm, k, B, n);
     }
 }
 
@@ -491,18 +497,7 @@ static void fa_forward(CudaModel *cm, int B, int train, const uint64_t *seed, in
         cu_dense_forward(c, cm->s[k], cm->d5[k], Pn(cm, FA_HEAD[k], "kernel"),
                          Pn(cm, FA_HEAD[k], "bias"), B, FA_F5, n);
         cu_selu_forward(c, cm->s[k], cm->s[k], (size_t)B * n);
-        cu_softmax_forward(c, cm->p[k], cm->s[k], B, n);
-        to_out(cm, cm->p[k], B, n, cm->heads[k].offset);
-        if (cm->labelled) {
-            float *y = cm->y[k];
-            const float *lab = cm->labin;
-            const int nl = cm->n_labels;
-            launch((size_t)B * n, c->stream, [=] CALLA_HD(size_t i) {  // one-hot targets
-                y[i] = (int)lab[(i / n) * nl + k] == (int)(i % n) ? 1.0f : 0.0f;
-            });
-            cu_focal_loss_rows(c, cm->rows, cm->p[k], cm->y[k], B, n, 2.0);
-            cu_sum_rows(c, cm->loss + k, cm->rows, B, 1.0);
-        }
+        head_output(cm, k, B, n);
     }
 }
 
