@@ -79,7 +79,10 @@ ifeq ($(HAVE_CUDA),1)
 CFLAGS   += -DCALLA_CUDA -I$(CUDA_HOME)/include
 # CUDA_ARCH: sm_90 = H100/H200 (the benchmark cards); override e.g. CUDA_ARCH=sm_80.
 CUDA_ARCH ?= sm_90
-NVFLAGS  ?= -O3 -g -std=c++17 -Isrc -arch=$(CUDA_ARCH) -DCALLA_CUDA --extended-lambda \
+# -fmad=false: no multiply-add contraction in device code, as in the CPU reference (C11 without
+# contraction): elementwise kernels then give the CPU's bits (alpha-dropout's mask * x + b
+# differed in the last bit on an H200 with contraction; docs/gpu-notes.md v5). cuBLAS is unaffected.
+NVFLAGS  ?= -O3 -g -std=c++17 -Isrc -arch=$(CUDA_ARCH) -DCALLA_CUDA --extended-lambda -fmad=false \
             -Xcompiler -Wall,-Wextra -MMD -MP
 # cuBLAS is not linked: src/cuda/cublas_lazy.c loads it with dlopen when a GPU GEMM first runs
 # (linked, libcublasLt alone costs every process ~210 MB RSS and ~0.9 GB of address space).

@@ -31,11 +31,11 @@ log() { echo "[$((SECONDS - t_start))s] $*" | tee -a "$O/log.txt"; }
 
 { nvidia-smi || true; nproc; } >"$O/machine.txt" 2>&1
 log "card: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)"
-"$BUNDLE/calla/run" --version >>"$O/machine.txt" 2>&1 || log "calla --version failed"
+"$BUNDLE/w/calla" --version >>"$O/machine.txt" 2>&1 || log "calla --version failed"
 
 if [[ ${SKIP_TESTS:-0} != 1 ]]; then
     for t in test_cuda_layers test_cuda_model test_cuda_train test_cuda_graphs test_cuda_fa; do
-        timeout 240 "$BUNDLE/$t/run" >"$O/$t.log" 2>&1
+        timeout 240 "$BUNDLE/w/$t" >"$O/$t.log" 2>&1
         rc=$?
         log "$t: exit $rc ($( [[ $rc == 0 ]] && echo pass || { [[ $rc == 77 ]] && echo skipped || echo FAIL; }))"
         echo "test $t $rc" >>"$RAW"
@@ -45,7 +45,7 @@ fi
 for m in $MODELS; do
     for p in $PRECS; do
         for b in $BATCHES; do
-            timeout 120 "$BUNDLE/bench_gpu/run" "$m" "$p" "$b" "$STEPS" >>"$RAW" 2>>"$O/bench_gpu.err" ||
+            timeout 120 "$BUNDLE/w/bench_gpu" "$m" "$p" "$b" "$STEPS" >>"$RAW" 2>>"$O/bench_gpu.err" ||
                 log "bench_gpu $m $p $b failed (exit $?; see bench_gpu.err)"
             if [[ ${SKIP_TORCH:-0} != 1 ]]; then
                 timeout 120 "$PY" bench/gpu/torch_gpu.py "$m" "$p" "$b" "$STEPS" >>"$RAW" 2>>"$O/torch.err" ||

@@ -15,7 +15,16 @@
 #     first BN layer's running means equal the one-rank device run's within 1e-5 (the ranks'
 #     statistics are averaged after each update); with CALLA_TEST_NO_BN_SYNC rank 0's own are
 #     far from them (> 1e-3: the comparison can fail). Skipped without mpirun / an MPI build.
+# CALLA_TEST_REAL_DEVICE=1 (bench/gpu/check.sh, which puts the CUDA calla in calla-cudaemu's
+# place): part 1's bounds become those of a real GPU, whose cuBLAS sums in another order than the
+# CPU. Near-ties at ReLUs and SPP maxima then resolve differently (test_cuda_fa_checks.h), Adam
+# turns the differing gradients into lr-sized steps, and the two runs drift apart: on an H200 the
+# epoch losses differed by 2.8e-4 and 1.9e-2 relative and the running variances by up to 8.8e-4.
+# There the losses must agree within 5e-2 and the variances within 1e-2 (and still be > 1e-2 from
+# their initial values); parts 2 and 3 (exact resume, averaged statistics) keep their bounds.
 source "$(dirname "$0")/lib.sh"
+LOSS_TOL=1e-4 VAR_TOL=1e-5
+[[ ${CALLA_TEST_REAL_DEVICE:-0} == 1 ]] && LOSS_TOL=5e-2 VAR_TOL=1e-2
 T=$CALLA_TOOLS
 EMU=$T/calla-cudaemu
 [[ -x $EMU ]] || skip "no $EMU (make test builds it)"
@@ -35,13 +44,13 @@ gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 > b + 0) }'; }
 [[ $(grep -c '^{"epoch"' dev.jsonl) -eq 2 ]] || fail "device log: $(cat dev.jsonl)"
 a=$(grep -o '"train_loss":[-0-9.e]*' cpu.jsonl | cut -d: -f2 | tr '\n' ' ')
 b=$(grep -o '"train_loss":[-0-9.e]*' dev.jsonl | cut -d: -f2 | tr '\n' ' ')
-awk -v a="$a" -v b="$b" 'BEGIN { n = split(a, x, " "); m = split(b, y, " "); if (n != 2 || m != 2) exit 1;
-    for (i = 1; i <= n; i++) { d = x[i] - y[i]; if (d < 0) d = -d; if (d > 1e-4 * x[i]) exit 1 } }' ||
+awk -v a="$a" -v b="$b" -v tol="$LOSS_TOL" 'BEGIN { n = split(a, x, " "); m = split(b, y, " "); if (n != 2 || m != 2) exit 1;
+    for (i = 1; i <= n; i++) { d = x[i] - y[i]; if (d < 0) d = -d; if (d > tol * x[i]) exit 1 } }' ||
     fail "train_loss: CPU $a, device $b"
 for t in conv1.bn.moving_variance res1.bn1.moving_variance res3.bn2.moving_variance; do
     for f in st st.ckpt; do
         d=$(rel_l2 cpu.$f dev.$f $t) i=$(rel_l2 init.st dev.$f $t)
-        lt "$d" 1e-5 || fail "$t in dev.$f: relative L2 $d from the CPU run's"
+        lt "$d" "$VAR_TOL" || fail "$t in dev.$f: relative L2 $d from the CPU run's"
         gt "$i" 1e-2 || fail "$t in dev.$f: relative L2 $i from the initial statistics (not brought back?)"
     done
 done

@@ -15,7 +15,12 @@
 //     beyond the CPU's own additions in the same order).
 //   model: outputs and every gradient tensor 1e-4, loss 1e-5, BN running statistics 1e-5 (as
 //     test_cuda_model_checks.h: rounding grows through six conv + BN stages and the heads;
-//     measured in emulation: see the printed figures, ~1e-6). Three AdamW training steps (each
+//     measured in emulation: see the printed figures, ~1e-6). A gradient tensor may exceed 1e-4
+//     by up to twice the CPU gradient's own change under 1e-6 input perturbations
+//     (fa_sensitivity): on an H200 (docs/gpu-notes.md v5) batches of 64-128 put some ReLU
+//     inputs and SPP maxima at near-ties that cuBLAS's summation order resolves the other way,
+//     and the whole gradient then moved by ~3e-3 while the outputs agreed to 2e-6; the same
+//     perturbation moves the CPU's own gradient by as much. Three AdamW training steps (each
 //     side updating with the device's gradients, see fa_check_train): losses 1e-5, gradients as
 //     above, parameters and moments 1e-6, BN statistics 1e-5.
 #ifndef TEST_CUDA_FA_CHECKS_H
@@ -284,9 +289,69 @@ static double fa_norm(const float *a, size_t n) {
     return sqrt(s);
 }
 
-// Every gradient tensor of the device (g) against the CPU model's (mc->grads): relative 1e-4,
-// except the convolution biases before a training-mode BN (~0 on both sides, fa_bn_beta_of).
-static void fa_check_grads(const Model *mc, const float *g) {
+// How far the CPU's own gradients move when the inputs are perturbed by a relative 1e-6 (four
+// draws; the maximum per tensor, and over the whole vector in sens[n_tensors]): a forward pass
+// whose ReLU inputs or SPP window maxima sit at near-ties changes branch under such a
+// perturbation, as it may under the device's different summation order. The model is left as
+// it was: gradients, BN running statistics and dropout stream restored. r0 is the dropout
+// stream the compared forward started from.
+static double *fa_sensitivity(Model *mc, const float *x, const float *lab, int B, int train,
+                              const Rng *r0) {
+    const size_t nx = (size_t)B * mc->n_pos * mc->n_chan;
+    float *g0 = malloc(sizeof(float) * mc->n_params), *xp = malloc(sizeof(float) * nx);
+    float *s0 = malloc(sizeof(float) * (mc->n_state ? mc->n_state : 1));
+    double *sens = calloc(mc->n_tensors + 1, sizeof(double));
+    memcpy(g0, mc->grads, sizeof(float) * mc->n_params);
+    memcpy(s0, mc->state, sizeof(float) * mc->n_state);
+    const Rng r1 = mc->rng;
+    Rng pr;
+    rng_seed(&pr, 12345);
+    for (int rep = 0; rep < 4; rep++) {
+        for (size_t i = 0; i < nx; i++) xp[i] = x[i] * (rng_below(&pr, 2) ? 1.000001f : 0.999999f);
+        mc->rng = *r0;
+        model_forward(mc, xp, lab, B, train);
+        model_backward(mc);
+        for (int t = 0; t <= mc->n_tensors; t++) {
+            const size_t off = t < mc->n_tensors ? mc->tensors[t].offset : 0;
+            const size_t n = t < mc->n_tensors ? mc->tensors[t].numel : mc->n_params;
+            const double e = fa_rel(mc->grads + off, g0 + off, n);
+            if (e > sens[t]) sens[t] = e;
+        }
+    }
+    memcpy(mc->grads, g0, sizeof(float) * mc->n_params);
+    memcpy(mc->state, s0, sizeof(float) * mc->n_state);
+    mc->rng = r1;
+    free(g0), free(xp), free(s0);
+    return sens;
+}
+
+// The bound for gradient tensor t (t = n_tensors: the whole vector): 1e-4, or twice the CPU's
+// own change under perturbation (sens, when measured) where that is larger. A tensor's own
+// change is a noisy estimate (four draws; which kinks flip is chance, and a flip high in the
+// network moves every tensor below it), so a tensor may reach twice the whole vector's change:
+// on an H200 conv5.bn.gamma moved by 1.1e-3 where its own four draws gave 8.9e-5 and the whole
+// vector's 3.2e-3. An error of a wrong kernel is of order 1.
+static double fa_grad_bound(const double *sens, int t, int n_tensors) {
+    if (!sens) return 1e-4;
+    const double s = sens[t] > sens[n_tensors] ? sens[t] : sens[n_tensors];
+    return 2 * s > 1e-4 ? 2 * s : 1e-4;
+}
+
+// Every gradient tensor of the device (g) against the CPU model's (mc->grads): relative 1e-4
+// (or fa_grad_bound's, near a kink), except the convolution biases before a training-mode BN
+// (~0 on both sides, fa_bn_beta_of). x, lab, B and r0 are the forward's (for fa_sensitivity).
+static void fa_check_grads(Model *mc, const float *g, const float *x, const float *lab, int B,
+                           const Rng *r0) {
+    double *sens = NULL;
+    for (int t = 0; t < mc->n_tensors && !sens; t++)
+        if (fa_bn_beta_of(mc, t) < 0 &&
+            !(fa_rel(g + mc->tensors[t].offset, mc->grads + mc->tensors[t].offset,
+                     mc->tensors[t].numel) <= 1e-4))
+            sens = fa_sensitivity(mc, x, lab, B, 1, r0);
+    if (sens)
+        printf("  near a kink: the CPU's own gradient moves by %.3g under 1e-6 input "
+               "perturbations; bounds up to %.3g\n", sens[mc->n_tensors],
+               fa_grad_bound(sens, mc->n_tensors, mc->n_tensors));
     double worst = 0, zb = 0;
     for (int t = 0; t < mc->n_tensors; t++) {
         const ParamTensor *pt = &mc->tensors[t];
@@ -305,11 +370,13 @@ static void fa_check_grads(const Model *mc, const float *g) {
         }
         const double e = fa_rel(g + pt->offset, mc->grads + pt->offset, pt->numel);
         worst = e > worst ? e : worst;
-        if (!(e <= 1e-4)) {
-            fprintf(stderr, "gradient of %s: relative L2 error %.3g exceeds 1e-4\n", pt->name, e);
+        if (!(e <= fa_grad_bound(sens, t, mc->n_tensors))) {
+            fprintf(stderr, "gradient of %s: relative L2 error %.3g exceeds %.3g\n", pt->name, e,
+                    fa_grad_bound(sens, t, mc->n_tensors));
             t_failures++;
         }
     }
+    free(sens);
     printf("  gradients: worst tensor rel L2 %.3g over %d tensors, all %.3g; conv biases "
            "before BN <= %.3g of BN beta's\n",
            worst, mc->n_tensors, fa_rel(g, mc->grads, mc->n_params), zb);
@@ -350,16 +417,17 @@ static void fa_check_model(int rows, int B, int dev, int nodrop) {
     if (!cm) return;
     printf("clair3-fa, %d rows, batch %d, dropout %s, %zu parameters, %zu state\n", rows, B,
            nodrop ? "off" : "on", mc.n_params, mc.n_state);
+    const Rng r0 = mc.rng;
     double lc = model_forward(&mc, x, lab, B, 1), lg = cuda_model_forward(cm, &mg, x, lab, B, 1);
     printf("  train loss: device %.9g, CPU %.9g\n", lg, lc);
     T_NEAR(lg, lc, 0, 1e-5);
-    for (int h = 0; h < 4; h++) T_NEAR(mg.head_loss[h], mc.head_loss[h], 1e-9, 1e-5);
+    for (int h = 0; h < 4; h++) T_NEAR(mg.head_loss[h], mc.head_loss[h], 1e-5 * fabs(lc), 0);  // see test_cuda_model_checks.h
     fa_expect("outputs (train)", mg.out, mc.out, (size_t)B * mc.n_out, 1e-4);
     fa_expect_state("BN running statistics after a train forward", cm, &mc, 1e-5);
     model_backward(&mc);
     cuda_model_backward(cm);
     cuda_model_get_grads(cm, g);
-    fa_check_grads(&mc, g);
+    fa_check_grads(&mc, g, x, lab, B, &r0);
     // evaluation forward: running statistics, no update
     lc = model_forward(&mc, x, lab, B, 0), lg = cuda_model_forward(cm, &mg, x, lab, B, 0);
     printf("  eval loss: device %.9g, CPU %.9g\n", lg, lc);
@@ -374,7 +442,14 @@ static void fa_check_model(int rows, int B, int dev, int nodrop) {
     model_backward(&mc);
     cuda_model_backward(cm);
     cuda_model_get_grads(cm, g);
-    fa_expect("gradients after an eval forward", g, mc.grads, mc.n_params, 1e-4);
+    double *sens = NULL;
+    if (!(fa_rel(g, mc.grads, mc.n_params) <= 1e-4)) {
+        sens = fa_sensitivity(&mc, x, lab, B, 0, &mc.rng);
+        printf("  near a kink (eval): the CPU's own gradient moves by %.3g\n", sens[mc.n_tensors]);
+    }
+    fa_expect("gradients after an eval forward", g, mc.grads, mc.n_params,
+              fa_grad_bound(sens, mc.n_tensors, mc.n_tensors));
+    free(sens);
     // unlabelled inference
     model_forward(&mc, x, NULL, B, 0), cuda_model_forward(cm, &mg, x, NULL, B, 0);
     fa_expect("outputs (inference, no labels)", mg.out, mc.out, (size_t)B * mc.n_out, 1e-4);
@@ -416,13 +491,14 @@ static void fa_check_train(int rows, int B, int dev, const char *path) {
     float *g = malloc(sizeof(float) * mc.n_params);
     for (int s = 0; s < 3; s++) {
         fa_batch(&mc, B, x, lab);
+        const Rng r0 = mc.rng;
         double lc = model_forward(&mc, x, lab, B, 1);
         model_backward(&mc);
         double lg = cuda_train_step(cm, &mg, &og, x, lab, B, 1, 1e-3, 1.0);
         cuda_model_get_grads(cm, g);  // the step's gradients (the update only reads them)
         printf("  step %d loss: device %.9g, CPU %.9g\n", s + 1, lg, lc);
         T_NEAR(lg, lc, 0, 1e-5);
-        fa_check_grads(&mc, g);
+        fa_check_grads(&mc, g, x, lab, B, &r0);
         optim_step(&oc, mc.params, g, mask, 1e-3, 1.0);
     }
     free(g);
