@@ -15,8 +15,11 @@
 #   env: CALLA [build/calla], SHARED [../shared], THREADS [2] (calla; the peers are
 #        single-threaded), FB_TIMEOUT seconds per freebayes run [900; ONT data sets 300: freebayes
 #        is known to be very slow on ONT], SIM=0 skips the simulated sets, SIM_PLATFORMS
-#        ["ilmn hifi ont"], SIM_DEPTH_ilmn/hifi/ont [50/30/50], CALLERS ["calla bcftools
-#        freebayes"]: a later run with fewer callers keeps the other callers' earlier rows
+#        ["ilmn hifi ont"], SIM_DEPTH_ilmn/hifi/ont [50/30/50], CALLERS ["calla calla-pileup
+#        bcftools freebayes"]: a later run with fewer callers keeps the other callers' earlier rows.
+# calla runs as a user would (`--platform P`): the pileup -> full-alignment cascade where
+# models/P-fa.safetensors ships (note "cascade"); calla-pileup adds --pileup-only and is run only
+# for those platforms, so the cascade and the pileup model alone sit side by side.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-bench-out/accuracy}
@@ -32,7 +35,7 @@ die() { echo "accuracy: $*" >&2; exit 1; }
 for t in samtools bcftools python3; do command -v $t >/dev/null || die "$t not in PATH"; done
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-CALLERS=${CALLERS:-calla bcftools freebayes}
+CALLERS=${CALLERS:-calla calla-pileup bcftools freebayes}
 want() { [[ " $CALLERS " == *" $1 "* ]]; }
 
 # timed NAME LOG cmd... : runs cmd under /usr/bin/time (and `timeout` for freebayes), keeps wall
@@ -46,9 +49,9 @@ timed() {
     echo "$st" >"$log.status"
 }
 
-# score DATASET CALLER VCF TRUTH REF BED: calla eval -> one row of rows.tsv
+# score DATASET CALLER VCF TRUTH REF BED [NOTE]: calla eval -> one row of rows.tsv
 score() {
-    local ds=$1 caller=$2 vcf=$3 truth=$4 ref=$5 bed=$6 log=$OUT/$1/$2
+    local ds=$1 caller=$2 vcf=$3 truth=$4 ref=$5 bed=$6 note=${7:-} log=$OUT/$1/$2
     local TAB=$log.row
     : >"$TAB"
     local st; st=$(cat "$log.status")
@@ -60,7 +63,7 @@ score() {
     fi
     "$CALLA" eval -t "$truth" -q "$vcf" -f "$ref" -R "$bed" --json "$log.json" >/dev/null 2>"$log.eval.err" ||
         die "calla eval failed on $vcf: $(tail -n 1 "$log.eval.err")"
-    printf '%s\t%s\t%s\t-\t%s\t%s\t\n' "$ds" "$caller" "$log.json" "$t" "$rss" >>"$TAB"
+    printf '%s\t%s\t%s\t-\t%s\t%s\t%s\n' "$ds" "$caller" "$log.json" "$t" "$rss" "$note" >>"$TAB"
 }
 
 # run_callers DATASET BAM REF(bgzipped ok) REGIONS(bcftools -r list) BED(calla -R) TRUTH PLATFORM
@@ -70,11 +73,21 @@ run_callers() {
     # the truth inside the scored regions only (the ONT slice's reference is N elsewhere)
     local truth=$d/truth.scored.vcf.gz
     bcftools view -R "$d/score.bed" -Oz -o "$truth" "$truth0" && bcftools index -f -t "$truth"
+    local fa=0  # a full-alignment model ships for the platform: `calla call` runs the cascade
+    [[ -s $root/models/$plat-fa.safetensors ]] && fa=1
     if want calla; then
-        echo "[$ds] calla ($plat model, $THREADS threads)" >&2
+        echo "[$ds] calla ($plat model$([[ $fa == 1 ]] && echo "s, cascade"), $THREADS threads)" >&2
         timed "$d/calla" "$CALLA" call -b "$bam" -f "$ref" --platform "$plat" -R "$bed" -@ "$THREADS" \
             -o "$d/calla.vcf.gz"
-        score "$ds" calla "$d/calla.vcf.gz" "$truth" "$ref" "$d/score.bed"
+        score "$ds" calla "$d/calla.vcf.gz" "$truth" "$ref" "$d/score.bed" "$([[ $fa == 1 ]] && echo cascade)"
+    fi
+    if want calla-pileup && [[ $fa == 1 ]]; then
+        echo "[$ds] calla --pileup-only ($plat model, $THREADS threads)" >&2
+        timed "$d/calla-pileup" "$CALLA" call -b "$bam" -f "$ref" --platform "$plat" --pileup-only \
+            -R "$bed" -@ "$THREADS" -o "$d/calla-pileup.vcf.gz"
+        score "$ds" calla-pileup "$d/calla-pileup.vcf.gz" "$truth" "$ref" "$d/score.bed" "pileup only"
+    elif [[ $fa == 0 ]]; then
+        rm -f "$d/calla-pileup.row"  # calla's row is the pileup model's
     fi
     if want bcftools; then
         echo "[$ds] bcftools mpileup | call -mv" >&2
@@ -148,10 +161,11 @@ if [[ $SIM == 1 && -d $G ]]; then
     done
 fi
 
-# --- the table: every row file, data sets in the order above, callers calla, bcftools, freebayes
+# --- the table: every row file, data sets in the order above, callers calla, calla-pileup,
+# bcftools, freebayes
 rows=()
 for ds in real-HG001-ilmn real-HG002-ont sim-windows-ilmn sim-windows-hifi sim-windows-ont; do
-    for c in calla bcftools freebayes; do [[ -s $OUT/$ds/$c.row ]] && rows+=("$OUT/$ds/$c.row"); done
+    for c in calla calla-pileup bcftools freebayes; do [[ -s $OUT/$ds/$c.row ]] && rows+=("$OUT/$ds/$c.row"); done
 done
 [[ ${#rows[@]} -gt 0 ]] || die "no results"
 cat "${rows[@]}" >"$OUT/rows.tsv"

@@ -42,6 +42,19 @@ static const IndelAllele *indel_of_len(const Candidate *c, char kind, int len, i
     return NULL;
 }
 
+// genotype_realise on the candidate as the outcome names it: only the outcome's indel alleles,
+// in order (for InsDel the insertion is looked up as the first 'I', the deletion as the first
+// 'D'). 0, or -1 if no read supports it.
+static int realise(const FaOutcome *o, const Candidate *c, const char *ref_seq, Call *out) {
+    Candidate view = *c;
+    IndelAllele al[2];
+    view.n_indels = 0;
+    if (o->a1) al[view.n_indels++] = *o->a1;
+    if (o->a2) al[view.n_indels++] = *o->a2;
+    view.indels = al;
+    return genotype_realise(o->cls, o->zyg, &view, ref_seq, out);
+}
+
 int genotype_clair3_fa(const float *probs, const Candidate *c, const char *ref_seq,
                        double min_qual, Call *out) {
     const float *G = probs, *Pz = probs + 21, *L1 = probs + 24, *L2 = probs + 24 + FA_LEN_CLASSES;
@@ -104,17 +117,17 @@ int genotype_clair3_fa(const float *probs, const Candidate *c, const char *ref_s
             if (oc.v[i].score > 0 && (best < 0 || oc.v[i].score > oc.v[best].score)) best = i;
         if (best < 0) break;
         const FaOutcome *o = &oc.v[best];
-        // The candidate as genotype_realise sees it: only the outcome's indel alleles, in order
-        // (for InsDel the insertion is looked up as the first 'I', the deletion as the first 'D').
-        Candidate view = *c;
-        IndelAllele al[2];
-        view.n_indels = 0;
-        if (o->a1) al[view.n_indels++] = *o->a1;
-        if (o->a2) al[view.n_indels++] = *o->a2;
-        view.indels = al;
-        int rc = genotype_realise(o->cls, o->zyg, &view, ref_seq, out);
-        if (rc == 0) {
-            genotype_finish(out, o->score, min_qual, c);
+        if (realise(o, c, ref_seq, out) == 0) {
+            // QUAL from the winner's share of the outcomes the reads support (Clair3 takes the
+            // bare joint score; docs/calling.md, "The full-alignment decision", says why not)
+            double tot = o->score;
+            for (int i = 0; i < oc.n; i++) {
+                Call tmp = {0};
+                if (i != best && oc.v[i].score > 0 && realise(&oc.v[i], c, ref_seq, &tmp) == 0)
+                    tot += oc.v[i].score;
+                call_free(&tmp);
+            }
+            genotype_finish(out, o->score / tot, min_qual, c);
             out->source = 'F';
             ret = 0;
             break;
