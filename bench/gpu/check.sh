@@ -10,6 +10,7 @@
 #      through the host-staged reduction); and NCCL's refusal of 2 ranks on 1 GPU;
 #   3. `calla call --device cuda` (fp32, tf32, bf16) on the real Illumina slice against the same
 #      binary on the CPU: records, genotypes, QUAL differences, wall time;
+#   3b. the pileup -> full-alignment cascade with --device cuda against the CPU (simulated HiFi);
 #   4. `calla train` end to end on synthetic records: GPU fp32, bf16 and the host's CPU cores;
 #   5. bench_gpu and PyTorch (bench/gpu/run.sh) at batch 2000, while DEADLINE (s) allows.
 # Everything goes to $OUT/check.log (and the per-test logs to $OUT/logs.tgz): the device tool
@@ -93,6 +94,25 @@ if [[ -f $D/NA12878_S1.chr20.10_10p1mb.bam ]]; then
                   printf "%s vs cpu: %d records, %d only on GPU, %d only on CPU, %d FILTER/GT differ, max |dQUAL| %.3f\n",
                          n, m, extra, miss, gt, dq }' /tmp/ck/cpu.txt /tmp/ck/gpu-$p.txt | tee -a "$L"
     done
+fi
+
+# 3b. the cascade (shipped hifi + hifi-fa models) on simulated HiFi reads, CPU vs GPU: the
+#     full-alignment model runs on the device too
+if [[ -f $D/hifi.bam ]]; then
+    for dv in cpu gpu; do
+        s=$(date +%s.%N)
+        "$B/w/calla" call -b "$D/hifi.bam" -f "$D/ref.fa" --platform hifi -@ 4 \
+            $([[ $dv == gpu ]] && echo --device cuda) -o /tmp/ck/casc-$dv.vcf.gz >/tmp/ck/logs/casc-$dv.log 2>&1
+        log "cascade $dv: exit $?, wall $(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s, $(grep -o 'cascade: [0-9]* calls.*' /tmp/ck/logs/casc-$dv.log)"
+        zcat /tmp/ck/casc-$dv.vcf.gz 2>/dev/null | grep -v '^#' | awk -F'\t' '{split($10, g, ":"); print $1, $2, $4, $5, $7, g[1], $6}' >/tmp/ck/casc-$dv.txt
+    done
+    grep -o 'on the GPU, fp32' /tmp/ck/logs/casc-gpu.log | head -1 | sed 's/^/cascade log: /' | tee -a "$L"
+    awk 'NR == FNR { k = $1" "$2" "$3" "$4; c[k] = $5" "$6; q[k] = $7; next }
+        { k = $1" "$2" "$3" "$4; m++; if (!(k in c)) { extra++; next } seen[k] = 1
+          if (c[k] != $5" "$6) gt++; d = q[k] - $7; if (d < 0) d = -d; if (d > dq) dq = d }
+        END { for (k in c) if (!(k in seen)) miss++;
+              printf "cascade gpu vs cpu: %d records, %d only on GPU, %d only on CPU, %d FILTER/GT differ, max |dQUAL| %.3f\n",
+                     m, extra, miss, gt, dq }' /tmp/ck/casc-cpu.txt /tmp/ck/casc-gpu.txt | tee -a "$L"
 fi
 
 # 4. the trainer end to end (reading a tensor file, validation, checkpoints): samples/s of

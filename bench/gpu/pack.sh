@@ -5,7 +5,8 @@
 # lacks (found by /work/shared/tools/gpu-bundle) in BUNDLE/lib, and BUNDLE/w/NAME, a wrapper that
 # sets LD_LIBRARY_PATH (one library folder keeps the bundle at ~26 MB, under the device tool's
 # 64 MiB working-tree limit together with the checkout). With DATA=1 it also copies the real
-# Illumina slice from ../shared into BUNDLE/data for check.sh's CPU/GPU calling comparison.
+# Illumina slice from ../shared and 150 kb of simulated HiFi reads into BUNDLE/data for
+# check.sh's CPU/GPU calling comparisons (pileup model; HiFi: the cascade).
 #   bash bench/gpu/pack.sh [BUNDLE]      # BUILD=build (a CUDA build: nvcc present, NO_CUDA unset)
 # BUNDLE defaults to gpu (git-ignored, at the repository root); carry it to the GPU machine and
 # run: bash bench/gpu/check.sh gpu   (correctness, ~5 min)  or  bash bench/gpu/run.sh gpu (speed)
@@ -38,5 +39,10 @@ done
 if [[ ${DATA:-0} == 1 ]]; then
     mkdir -p "$BUNDLE/data"
     cp "$SHARED"/data/hg001_illumina_grch37_chr20_10.0-10.1Mb/{NA12878_S1.chr20.10_10p1mb.bam*,ucsc.hg19.chr20.unittest.fasta.gz*} "$BUNDLE/data/"
+    # simulated HiFi reads for the cascade on the device (the GPU machine has no minimap2)
+    "$BUILD/calla" simulate -o "$tmp/hifi" --genome-size 150k --platform hifi --depth 30 \
+        --snp-rate 0.002 --indel-rate 0.0005 --seed 5 2>/dev/null
+    cp "$tmp/hifi/ref.fa" "$tmp/hifi/ref.fa.fai" "$BUNDLE/data/"
+    cp "$tmp/hifi/reads.bam" "$BUNDLE/data/hifi.bam" && cp "$tmp/hifi/reads.bam.bai" "$BUNDLE/data/hifi.bam.bai"
 fi
 echo "pack.sh: $BUNDLE ready ($(du -sh "$BUNDLE" | cut -f1))"

@@ -44,6 +44,8 @@ typedef struct {
 
 struct CascadeWorker {
     Model *fa;
+    CascadeForwardFn fwd;  // NULL: model_forward on the CPU
+    void *fwd_ud;
     int batch;
     FaParams fp;
     BufRead *r;
@@ -67,6 +69,11 @@ CascadeWorker *cascade_worker_new(Model *fa, int batch, const FaParams *fp) {
     cw->idx = xmalloc((size_t)batch * sizeof *cw->idx);
     cw->nr = xmalloc((size_t)batch * sizeof *cw->nr);
     return cw;
+}
+
+void cascade_worker_set_forward(CascadeWorker *cw, CascadeForwardFn fn, void *ud) {
+    cw->fwd = fn;
+    cw->fwd_ud = ud;
 }
 
 void cascade_worker_free(CascadeWorker *cw) {
@@ -263,7 +270,10 @@ static int hp_of_current(void *ud, const bam1_t *b) {
 static void run_batch(CascadeWorker *cw) {
     if (cw->nb == 0) return;
     Model *m = cw->fa;
-    model_forward(m, cw->x, NULL, cw->nb, 0);
+    if (cw->fwd)
+        cw->fwd(cw->fwd_ud, m, cw->x, cw->nb);
+    else
+        model_forward(m, cw->x, NULL, cw->nb, 0);
     for (int k = 0; k < cw->nb; k++)
         cw->cc->decide(cw->cc->ud, cw->idx[k], m->out + (size_t)k * m->n_out, cw->nr[k]);
     cw->nb = 0;

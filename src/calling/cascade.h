@@ -50,6 +50,10 @@ typedef struct CascadeWorker CascadeWorker;
 // fa: a loaded clair3-fa model (batch_max >= batch), kept by the caller. fp: the tensor
 // parameters (rows = the model's), copied; its read_hp is replaced by the phasing.
 CascadeWorker *cascade_worker_new(Model *fa, int batch, const FaParams *fp);
+// Another forward pass for the model (`calla call --device cuda`: the GPU's): fills fa->out for
+// the B inputs x as model_forward(fa, x, NULL, B, 0) does. NULL: model_forward.
+typedef void (*CascadeForwardFn)(void *ud, Model *fa, const float *x, int B);
+void cascade_worker_set_forward(CascadeWorker *cw, CascadeForwardFn fn, void *ud);
 void cascade_worker_free(CascadeWorker *cw);
 // Starts a chunk: the reads kept are those overlapping [lo, hi).
 void cascade_reads_reset(CascadeWorker *cw, int64_t lo, int64_t hi);

@@ -171,6 +171,7 @@ typedef struct {
     // the cascade
     Model fa;
     int fa_loaded;
+    CudaModel *cfa;  // --device cuda: the full-alignment model on the GPU, else NULL
     CascadeWorker *cw;
 } Worker;
 
@@ -370,6 +371,11 @@ typedef struct {
 } DecideCtx;
 
 // The full-alignment model's decision for call i of the chunk (CascadeDecideFn).
+// CascadeForwardFn for --device cuda: the full-alignment model's pass on the GPU (fills fa->out).
+static void fa_forward_cuda(void *ud, Model *fa, const float *x, int B) {
+    cuda_model_forward((CudaModel *)ud, fa, x, NULL, B, 0);
+}
+
 static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
     DecideCtx *d = ud;
     CallRun *run = d->run;
@@ -1184,7 +1190,7 @@ int main_call(int argc, char **argv) {
             }
             has_fa_gqcal = 1;
         }
-        // the full-alignment model runs on the CPU: a CPU-sized batch even with --device cuda
+        // full-alignment batches are small (a few per chunk): at most DEFAULT_BATCH, also on the GPU
         const int fa_batch = device >= 0 && batch > DEFAULT_BATCH ? DEFAULT_BATCH : (int)batch;
         for (long t = 0; t < threads; t++) {
             if (modelfile_load_st(&st, &ws[t].fa, fa_batch, 0) < 0) goto out;
@@ -1200,7 +1206,13 @@ int main_call(int argc, char **argv) {
                        platform_name(platform), want, ws[0].fa.fa_rows);
         FaParams fp;
         fa_params_default(&fp, ws[0].fa.fa_rows);
-        for (long t = 0; t < threads; t++) ws[t].cw = cascade_worker_new(&ws[t].fa, fa_batch, &fp);
+        for (long t = 0; t < threads; t++) {
+            ws[t].cw = cascade_worker_new(&ws[t].fa, fa_batch, &fp);
+            if (device >= 0) {  // on the GPU too, in fp32 (no reduced-precision bound for it)
+                if (!(ws[t].cfa = cuda_model_new(&ws[t].fa, device, 0))) goto out;
+                cascade_worker_set_forward(ws[t].cw, fa_forward_cuda, ws[t].cfa);
+            }
+        }
         kstring_t d = {0, 0, NULL};
         ksprintf(&d, "%s; full-alignment model file=%s,fa_rows=%d%s", desc, fa_file,
                  ws[0].fa.fa_rows, has_fa_gqcal ? ", GQ calibrated" : "");
@@ -1389,7 +1401,7 @@ int main_call(int argc, char **argv) {
         if (R == 0 && !quiet)
             calla_info("cascade: full-alignment model \"%s\" (%d rows%s) on the %.2f / %.2f "
                        "lowest-QUAL share of each chunk's variant / reference calls%s", fa_file,
-                       ws[0].fa.fa_rows, device >= 0 ? ", on the CPU" : "", run.cp.var_pct,
+                       ws[0].fa.fa_rows, device >= 0 ? ", on the GPU, fp32" : "", run.cp.var_pct,
                        run.cp.ref_pct, run.cp.phasing ? ", reads phased" : ", no phasing");
     }
     {
@@ -1497,6 +1509,7 @@ out:
         cuda_model_free(ws[t].cm);
         if (ws[t].loaded) model_free(&ws[t].model);
         cascade_worker_free(ws[t].cw);
+        cuda_model_free(ws[t].cfa);
         if (ws[t].fa_loaded) model_free(&ws[t].fa);
         if (ws[t].in) scan_inputs_close(ws[t].in);
         refconf_close(ws[t].rcr);

@@ -17,7 +17,11 @@
 #     (switch errors <= 1 over >= 40 compared pairs), and phased records carry PS;
 # (f) bad inputs: a pileup model as --fa-model, an FA model as -m, an FA model of another platform,
 #     --pileup-only with --fa-model; an FA model with other rows (warning) and far fewer rows than
-#     the depth (4) runs; HP tags already in the BAM change nothing.
+#     the depth (4) runs; HP tags already in the BAM change nothing;
+# (g) --device cuda through calla-cudaemu (the device code run on the host; docs/cuda.md): the
+#     full-alignment model runs on the device too ("on the GPU" in the log), and the cascade with
+#     the shipped hifi-fa model writes the CPU cascade's records (QUAL within 0.01, as
+#     test_cuda_emu.sh's tolerance for the pileup model).
 source "$(dirname "$0")/lib.sh"
 need bcftools
 need samtools
@@ -192,4 +196,19 @@ bcftools view -H r4.vcf >/dev/null || fail "rows 4 VCF unreadable"
 "$CALLA" call -b tagged.bam -f sim/ref.fa --platform hifi --chunk-size $CH --quiet --fa-model fa.st \
     -o tag.vcf 2>log || fail "tagged: $(cat log)"
 cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H tag.vcf) || fail "(f) HP tags in the BAM changed the calls"
+# (g)
+EMU=$CALLA_TOOLS/calla-cudaemu
+if [[ -x $EMU && -f $CALLA_ROOT/models/hifi-fa.safetensors && -s def.vcf ]]; then
+    CALLA_MODELS=$CALLA_ROOT/models "$EMU" call -b sim/reads.bam -f sim/ref.fa --platform hifi \
+        --chunk-size $CH --device cuda -o dev.vcf 2>log || fail "(g) --device cuda: $(tail -n 2 log)"
+    grep -q 'cascade: full-alignment model .*on the GPU' log || fail "(g) the FA model not on the device: $(cat log)"
+    q='%CHROM\t%POS\t%REF\t%ALT\t%FILTER\t[%GT]\t[%PS]\t%INFO/F\t%QUAL\n'
+    bcftools query -f "$q" def.vcf >def.txt && bcftools query -f "$q" dev.vcf >dev.txt || fail "(g) query"
+    [[ $(wc -l <def.txt) -ge 100 && $(grep -c $'\t1\t[0-9.]*$' def.txt) -ge 10 ]] ||
+        fail "(g) too few records or FA calls to compare: $(wc -l <def.txt)"
+    cmp -s <(cut -f1-8 def.txt) <(cut -f1-8 dev.txt) ||
+        fail "(g) device cascade records differ: $(diff <(cut -f1-8 def.txt) <(cut -f1-8 dev.txt) | head -3)"
+    paste def.txt dev.txt | awk -F'\t' '{ d = $9 - $18; if (d < 0) d = -d; if (d > 0.01) bad++ }
+        END { exit bad > 0 }' || fail "(g) device cascade QUAL differs by more than 0.01"
+fi
 done_test
