@@ -45,18 +45,24 @@ static const IndelAllele *indel_of_len(const Candidate *c, char kind, int len, i
 // genotype_realise on the candidate as the outcome names it: only the outcome's indel alleles,
 // in order (for InsDel the insertion is looked up as the first 'I', the deletion as the first
 // 'D'). 0, or -1 if no read supports it.
-static int realise(const FaOutcome *o, const Candidate *c, const char *ref_seq, Call *out) {
+static int realise(const FaOutcome *o, const Candidate *c, const char *ref_seq, double snp_af,
+                   Call *out) {
     Candidate view = *c;
     IndelAllele al[2];
     view.n_indels = 0;
     if (o->a1) al[view.n_indels++] = *o->a1;
     if (o->a2) al[view.n_indels++] = *o->a2;
     view.indels = al;
-    return genotype_realise(o->cls, o->zyg, &view, ref_seq, out);
+    if (genotype_realise(o->cls, o->zyg, &view, ref_seq, out) < 0) return -1;
+    for (int k = 0; k < out->n_alt; k++)  // a SNP ALT below the candidate threshold
+        if (strlen(out->alt[k]) == 1 && strlen(out->ref) == 1 &&
+            out->ad[k + 1] < snp_af * c->depth)
+            return -1;
+    return 0;
 }
 
 int genotype_clair3_fa(const float *probs, const Candidate *c, const char *ref_seq,
-                       double min_qual, Call *out) {
+                       double min_qual, double snp_af, Call *out) {
     const float *G = probs, *Pz = probs + 21, *L1 = probs + 24, *L2 = probs + 24 + FA_LEN_CLASSES;
     const int Z = LMAX;  // length class of 0
     memset(out, 0, sizeof *out);
@@ -117,13 +123,13 @@ int genotype_clair3_fa(const float *probs, const Candidate *c, const char *ref_s
             if (oc.v[i].score > 0 && (best < 0 || oc.v[i].score > oc.v[best].score)) best = i;
         if (best < 0) break;
         const FaOutcome *o = &oc.v[best];
-        if (realise(o, c, ref_seq, out) == 0) {
+        if (realise(o, c, ref_seq, snp_af, out) == 0) {
             // QUAL from the winner's share of the outcomes the reads support (Clair3 takes the
             // bare joint score; docs/calling.md, "The full-alignment decision", says why not)
             double tot = o->score;
             for (int i = 0; i < oc.n; i++) {
                 Call tmp = {0};
-                if (i != best && oc.v[i].score > 0 && realise(&oc.v[i], c, ref_seq, &tmp) == 0)
+                if (i != best && oc.v[i].score > 0 && realise(&oc.v[i], c, ref_seq, snp_af, &tmp) == 0)
                     tot += oc.v[i].score;
                 call_free(&tmp);
             }

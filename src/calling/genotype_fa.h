@@ -14,9 +14,12 @@
 // reference or SNP allele, +i for an insertion of i bases, -i for a deletion (|i| clipped at 16).
 // An indel outcome of length i < 16 is realised with the candidate's most frequent read allele of
 // exactly that length, length 16 with the most frequent one of 16 bases or more; an outcome no read
-// supports falls through to the next best. QUAL/GQ from the winning joint score as the pileup
-// decision; source 'F'. Returns 0 and fills *out, or -1 (no outcome realisable: a reference call).
+// supports falls through to the next best, and so does one whose SNP ALT base has fewer reads
+// than snp_af of the candidate's depth (an allele the candidate finder would not have proposed;
+// `calla call` passes its --snp-af). QUAL/GQ from the winner's share of the outcomes the reads
+// support (docs/calling.md); source 'F'. Returns 0 and fills *out, or -1 (no outcome
+// realisable: a reference call).
 int genotype_clair3_fa(const float *probs, const Candidate *c, const char *ref_seq,
-                       double min_qual, Call *out);
+                       double min_qual, double snp_af, Call *out);
 
 #endif

@@ -385,7 +385,7 @@ static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
     char *rbuf = xmalloc((size_t)run->max_ctx + 1);
     ref_context(run, w, c->pos, rbuf);
     Call call;
-    if (genotype_clair3_fa(p, c, rbuf, run->min_qual, &call) < 0) {
+    if (genotype_clair3_fa(p, c, rbuf, run->min_qual, run->prm.snp_af, &call) < 0) {
         call_free(&call);
         ref_call(&call, c, 'F');
     }

@@ -55,7 +55,7 @@ int main(void) {
 
     // het insertion, length head 2 at +1: the 1-bp insertion although "TT" has more reads
     set_probs(p, AI, 0.9f, 2, 0.9f, 16, 0.9f, 17, 0.9f);
-    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, &k), 0);
+    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, 0.0, &k), 0);
     T_CHECK(k.n_alt == 1 && !strcmp(k.ref, "A") && !strcmp(k.alt[0], "AT"));
     T_CHECK(k.gt[0] == 0 && k.gt[1] == 1 && k.source == 'F');
     T_CHECK(k.qual >= call_qual(pr(p, AI, 2, 16, 17)));  // the share >= the bare score
@@ -63,17 +63,17 @@ int main(void) {
     call_free(&k);
     // ... at +2: "TT"; at +16 (16 or more bases): the 18-bp insertion
     set_probs(p, AI, 0.9f, 2, 0.9f, 16, 0.9f, 18, 0.9f);
-    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, &k), 0);
+    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, 0.0, &k), 0);
     T_CHECK(k.n_alt == 1 && !strcmp(k.alt[0], "ATT"));
     call_free(&k);
     set_probs(p, AI, 0.9f, 2, 0.9f, 16, 0.9f, 32, 0.9f);
-    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, &k), 0);
+    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, 0.0, &k), 0);
     T_CHECK(k.n_alt == 1 && !strcmp(k.alt[0] + 1, long_ins));
     call_free(&k);
     // a length no read shows (+3) falls through to the next best outcome (+1 here)
     set_probs(p, AI, 0.9f, 2, 0.9f, 16, 0.9f, 19, 0.6f);
     p[57 + 17] = 0.3f;
-    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, &k), 0);
+    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, 0.0, &k), 0);
     T_CHECK(k.n_alt == 1 && !strcmp(k.alt[0], "AT"));
     T_CHECK(k.qual >= call_qual(pr(p, AI, 2, 16, 17)));  // the share >= the bare score
     call_free(&k);
@@ -87,12 +87,21 @@ int main(void) {
         s.n_indels = 0;
         set_probs(p, AC, 0.6f, 2, 0.9f, 16, 0.9f, 16, 0.9f);
         p[AG] = 0.3f;
-        T_EQ_INT(genotype_clair3_fa(p, &s, ref, 2.0, &k), 0);
+        T_EQ_INT(genotype_clair3_fa(p, &s, ref, 2.0, 0.0, &k), 0);
         T_CHECK(k.n_alt == 1 && !strcmp(k.ref, "A") && !strcmp(k.alt[0], "G"));
         T_CHECK(k.gt[0] == 0 && k.gt[1] == 1);
         const double ag = pr(p, AG, 2, 16, 16), aa = pr(p, AA, 0, 16, 16), gg = pr(p, GG, 1, 16, 16);
         T_NEAR(k.qual, call_qual(ag / (aa + ag + gg)), 1e-9, 0);  // 31.3; the bare score: 4.47
         T_CHECK(k.qual > 29 && call_qual(ag) < 5);
+        call_free(&k);
+        // with calla call's --snp-af 0.08: 1 G read of 24 (0.042) is below it, so het A/G and
+        // hom G fall through too and the reference is left; 2 of 24 (0.083) pass
+        T_EQ_INT(genotype_clair3_fa(p, &s, ref, 2.0, 0.08, &k), 0);
+        T_CHECK(k.n_alt == 0 && k.filter == FILTER_REFCALL);
+        call_free(&k);
+        s.base_count[2] = 2;
+        T_EQ_INT(genotype_clair3_fa(p, &s, ref, 2.0, 0.08, &k), 0);
+        T_CHECK(k.n_alt == 1 && !strcmp(k.alt[0], "G") && k.ad[1] == 2);
         call_free(&k);
     }
     // ... and with one insertion allele (T, 3 reads) and no SNP reads: the reads support hom-ref,
@@ -103,7 +112,7 @@ int main(void) {
         Candidate s = c;
         s.indels = one, s.n_indels = 1, s.base_count[2] = 0;
         set_probs(p, AI, 0.7f, 2, 0.8f, 16, 0.6f, 17, 0.5f);
-        T_EQ_INT(genotype_clair3_fa(p, &s, ref, 2.0, &k), 0);
+        T_EQ_INT(genotype_clair3_fa(p, &s, ref, 2.0, 0.0, &k), 0);
         T_CHECK(k.n_alt == 1 && !strcmp(k.alt[0], "AT") && k.gt[0] == 0 && k.gt[1] == 1);
         const double ai = pr(p, AI, 2, 16, 17), aa = pr(p, AA, 0, 16, 16), ii = pr(p, II, 1, 17, 17);
         T_NEAR(k.qual, call_qual(ai / (aa + ai + ii)), 1e-9, 0);
@@ -111,24 +120,24 @@ int main(void) {
     }
     // hom deletion of 1 (both heads at -1): REF AG, ALT A, 1/1 — not the more frequent "GG"
     set_probs(p, DD, 0.9f, 1, 0.9f, 15, 0.9f, 15, 0.9f);
-    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, &k), 0);
+    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, 0.0, &k), 0);
     T_CHECK(k.n_alt == 1 && !strcmp(k.ref, "AG") && !strcmp(k.alt[0], "A") && k.gt[0] == 1 && k.gt[1] == 1);
     call_free(&k);
     // two deletions (-2 in head 1, -1 in head 2): REF AGG, ALTs A and AG, 1/2
     set_probs(p, DD, 0.9f, 2, 0.9f, 14, 0.9f, 15, 0.9f);
-    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, &k), 0);
+    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, 0.0, &k), 0);
     T_CHECK(k.n_alt == 2 && !strcmp(k.ref, "AGG") && !strcmp(k.alt[0], "A") && !strcmp(k.alt[1], "AG"));
     T_CHECK(k.gt[0] == 1 && k.gt[1] == 2);
     T_CHECK(k.qual >= call_qual(pr(p, DD, 2, 14, 15)));  // the share >= the bare score
     call_free(&k);
     // two insertions of lengths 1 and 2: ALTs AT and ATT (head 1 the shorter)
     set_probs(p, II, 0.9f, 2, 0.9f, 17, 0.9f, 18, 0.9f);
-    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, &k), 0);
+    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, 0.0, &k), 0);
     T_CHECK(k.n_alt == 2 && !strcmp(k.alt[0], "AT") && !strcmp(k.alt[1], "ATT"));
     call_free(&k);
     // early reference exit needs both length heads at 0 too
     set_probs(p, AA, 0.8f, 0, 0.8f, 16, 0.7f, 16, 0.6f);
-    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, &k), 0);
+    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, 0.0, &k), 0);
     T_CHECK(k.n_alt == 0 && k.filter == FILTER_REFCALL);
     T_NEAR(k.qual, call_qual(pr(p, AA, 0, 16, 16)), 1e-9, 0);
     call_free(&k);
@@ -136,7 +145,7 @@ int main(void) {
     // hom-ref 0.8*0.8*0.7*0.4 = 0.179 against het ins 0.1*0.01*0.7*0.5: still the reference
     set_probs(p, AA, 0.8f, 0, 0.8f, 16, 0.7f, 16, 0.4f);
     p[57 + 17] = 0.5f;
-    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, &k), 0);
+    T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, 0.0, &k), 0);
     T_CHECK(k.n_alt == 0);
     T_CHECK(k.qual >= call_qual(pr(p, AA, 0, 16, 16)));  // not the early exit: the share
     call_free(&k);
