@@ -121,6 +121,9 @@ static void usage(FILE *fp) {
             "  --var-pct-full F          share of each chunk's variant calls (lowest QUAL) sent to the\n"
             "                            full-alignment model [ont 0.7, hifi/ilmn 0.3]\n"
             "  --ref-pct-full F          the same for its reference calls [ont 0.1, hifi/ilmn 0.3]\n"
+            "  --fa-scope all|indel      which full-alignment decisions replace the pileup call: all,\n"
+            "                            or only where either call has an indel (SNP and reference\n"
+            "                            calls stay the pileup model's) [hifi all; ilmn, ont indel]\n"
             "  --no-phasing-for-fa       no read phasing: haplotype channel unknown, no phased GTs\n"
             "  --fa-sites FILE           write the sites sent to the full-alignment model, with its\n"
             "                            outputs (tab-separated text; not with MPI)\n"
@@ -204,6 +207,7 @@ typedef struct {
     int fa;
     CascadeParams cp;
     const GqCalib *fa_gqcal;  // the full-alignment model's gq_calibration, else NULL
+    int fa_indel_only;        // --fa-scope indel: SNP/reference decisions stay the pileup model's
     FILE *sites;              // --fa-sites
     long n_fa, n_fa_changed, n_phased;
 } CallRun;
@@ -371,6 +375,14 @@ typedef struct {
 } DecideCtx;
 
 // The full-alignment model's decision for call i of the chunk (CascadeDecideFn).
+// An allele of the call changes the length (REF or an ALT longer than one base): an indel.
+static int call_has_indel(const Call *c) {
+    size_t r = strlen(c->ref);
+    for (int a = 0; a < c->n_alt; a++)
+        if (strlen(c->alt[a]) != r || r != 1) return 1;
+    return 0;
+}
+
 // CascadeForwardFn for --device cuda: the full-alignment model's pass on the GPU (fills fa->out).
 static void fa_forward_cuda(void *ud, Model *fa, const float *x, int B) {
     cuda_model_forward((CudaModel *)ud, fa, x, NULL, B, 0);
@@ -406,11 +418,15 @@ static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
         for (int k = 0; k < w->fa.n_out; k++) ksprintf(ks, k ? ",%.6g" : "%.6g", p[k]);
         kputc('\n', ks);
     }
+    o->n_fa++;
+    if (run->fa_indel_only && !call_has_indel(old) && !call_has_indel(&call)) {
+        call_free(&call);  // --fa-scope indel: a SNP or reference decision stays the pileup's
+        return;
+    }
     int same = old->n_alt == call.n_alt && old->gt[0] == call.gt[0] && old->gt[1] == call.gt[1] &&
                !strcmp(old->ref, call.ref);
     for (int a = 0; same && a < call.n_alt; a++) same = !strcmp(old->alt[a], call.alt[a]);
     if (!same) o->n_fa_changed++;
-    o->n_fa++;
     call_free(old);
     *old = call;
 }
@@ -469,8 +485,9 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
             o->rc = xrealloc(o->rc, n * sizeof *o->rc);
             o->rc_cap = n;
         }
-        rc = refconf_region(w->rcr, ch->tid, ch->beg, ch->end, ref, run->prm.min_mapq,
-                            run->haploid[ch->tid], o->rc);
+        // ref starts at rbeg (32 bases before the chunk with the cascade); refconf wants ch->beg
+        rc = refconf_region(w->rcr, ch->tid, ch->beg, ch->end, ref + (ch->beg - rbeg),
+                            run->prm.min_mapq, run->haploid[ch->tid], o->rc);
     }
     if (rc == 0) flush(run, w, 1);
     if (rc == 0 && run->fa) rc = cascade_run_chunk(run, w, ch);
@@ -845,7 +862,8 @@ enum { OPT_DEVICE = 1100, OPT_PRECISION };  // --device, --precision (docs/cuda.
 enum { OPT_COMPAT = 1200 };                  // --compat (docs/tensors.md "Clair3 parity")
 enum { OPT_SHARD = 1300 };                   // --shard I/N (calling/shard.h)
 enum {                                       // the cascade (calling/cascade.h)
-    OPT_FA_MODEL = 1400, OPT_PILEUP_ONLY, OPT_VAR_PCT, OPT_REF_PCT, OPT_NO_PHASING_FA, OPT_FA_SITES
+    OPT_FA_MODEL = 1400, OPT_PILEUP_ONLY, OPT_VAR_PCT, OPT_REF_PCT, OPT_NO_PHASING_FA, OPT_FA_SITES,
+    OPT_FA_SCOPE
 };
 
 int main_call(int argc, char **argv) {
@@ -886,6 +904,7 @@ int main_call(int argc, char **argv) {
         {"var-pct-full", required_argument, NULL, OPT_VAR_PCT},
         {"ref-pct-full", required_argument, NULL, OPT_REF_PCT},
         {"no-phasing-for-fa", no_argument, NULL, OPT_NO_PHASING_FA},
+        {"fa-scope", required_argument, NULL, OPT_FA_SCOPE},
         {"fa-sites", required_argument, NULL, OPT_FA_SITES},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
@@ -905,7 +924,7 @@ int main_call(int argc, char **argv) {
     char compat_m[16] = "calla";
     int shard_i = 0, shard_n = 0;  // --shard I/N; 0: the whole run
     const char *fa_model_path = NULL, *fa_sites_path = NULL;
-    int pileup_only = 0, no_phasing_fa = 0;
+    int pileup_only = 0, no_phasing_fa = 0, fa_scope = -1;  // fa_scope: -1 the platform's
     double var_pct = -1, ref_pct = -1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:f:m:o:O:r:R:@:h", lopts, NULL)) != -1) {
@@ -999,6 +1018,14 @@ int main_call(int argc, char **argv) {
         case OPT_FA_MODEL: fa_model_path = optarg; break;
         case OPT_PILEUP_ONLY: pileup_only = 1; break;
         case OPT_NO_PHASING_FA: no_phasing_fa = 1; break;
+        case OPT_FA_SCOPE:
+            if (!strcmp(optarg, "all")) fa_scope = 0;
+            else if (!strcmp(optarg, "indel")) fa_scope = 1;
+            else {
+                calla_err("bad value \"%s\" for --fa-scope (all or indel)", optarg);
+                bad = 1;
+            }
+            break;
         case OPT_FA_SITES: fa_sites_path = optarg; break;
         case OPT_VAR_PCT: case OPT_REF_PCT:
             if (parse_double(optarg, &d) < 0 || !(d >= 0 && d <= 1)) {
@@ -1398,11 +1425,15 @@ int main_call(int argc, char **argv) {
         if (ref_pct >= 0) run.cp.ref_pct = ref_pct;
         run.cp.phasing = !no_phasing_fa;
         run.fa_gqcal = has_fa_gqcal ? &fa_gqcal : NULL;
+        // the platform's default scope: docs/calling.md (the shipped ilmn FA model loses SNPs)
+        run.fa_indel_only = fa_scope >= 0 ? fa_scope : platform != PLATFORM_HIFI;
         if (R == 0 && !quiet)
             calla_info("cascade: full-alignment model \"%s\" (%d rows%s) on the %.2f / %.2f "
-                       "lowest-QUAL share of each chunk's variant / reference calls%s", fa_file,
+                       "lowest-QUAL share of each chunk's variant / reference calls%s; %s", fa_file,
                        ws[0].fa.fa_rows, device >= 0 ? ", on the GPU, fp32" : "", run.cp.var_pct,
-                       run.cp.ref_pct, run.cp.phasing ? ", reads phased" : ", no phasing");
+                       run.cp.ref_pct, run.cp.phasing ? ", reads phased" : ", no phasing",
+                       run.fa_indel_only ? "its decisions kept where either call has an indel"
+                                         : "all its decisions kept");
     }
     {
         const char *fa = getenv("CALLA_TEST_FAIL_AT_CHUNK");  // tests only: an injected failure

@@ -2,7 +2,8 @@
 # The pileup -> full-alignment cascade of `calla call` (calling/cascade.h, docs/calling.md "The
 # cascade") on simulated HiFi reads (2 contigs, 200 kb, 6 chunks of 40 kb), with the shipped HiFi
 # pileup model and an untrained clair3-fa model (the mechanics, not the accuracy):
-# (a) --var-pct-full 0 --ref-pct-full 0 --no-phasing-for-fa gives the records of --pileup-only;
+# (a) --var-pct-full 0 --ref-pct-full 0 --no-phasing-for-fa gives the records of --pileup-only,
+#     gVCF reference blocks included;
 #     with phasing, the same records once GT phase and PS are removed;
 # (b) the sites sent to the full-alignment model (--fa-sites) are those computed here in awk from
 #     the pileup-only VCF (--ref-calls) by the documented rule: per 40-kb chunk, the QUAL of the
@@ -21,8 +22,16 @@
 # (g) --device cuda through calla-cudaemu (the device code run on the host; docs/cuda.md): the
 #     full-alignment model runs on the device too ("on the GPU" in the log), and the cascade with
 #     the shipped hifi-fa model writes the CPU cascade's records (QUAL within 0.01, as
-#     test_cuda_emu.sh's tolerance for the pileup model).
+#     test_cuda_emu.sh's tolerance for the pileup model);
+# (h) --fa-scope indel: SNP and reference decisions stay the pileup model's, so away from the
+#     sites where either run wrote an indel the SNP records (unphased) are exactly --pileup-only's;
+#     --fa-scope all (HiFi's default) changes some of them; a bad value is a usage error.
 source "$(dirname "$0")/lib.sh"
+usage_fail() {  # PATTERN cmd...: exit 2, the error line matches (then the --help pointer)
+    local pat=$1 err; shift
+    err=$("$@" 2>&1 >/dev/null); [[ $? -eq 2 ]] || fail "expected exit 2: $*"
+    head -1 <<<"$err" | grep -Eq -- "$pat" || fail "error '$err' does not match /$pat/"
+}
 need bcftools
 need samtools
 need minimap2
@@ -52,8 +61,14 @@ grep -q 'ID=PS' po.vcf && fail "pileup-only header has PS"
 
 # (a)
 "$CALLA" call "${IN[@]}" --fa-model fa.st --var-pct-full 0 --ref-pct-full 0 --no-phasing-for-fa \
-    -o a0.vcf 2>log || fail "pct 0: $(cat log)"
+    -o a0.vcf --gvcf a0.g.vcf.gz 2>log || fail "pct 0: $(cat log)"
 cmp -s <(bcftools view -H po.vcf) <(bcftools view -H a0.vcf) || fail "(a) pct 0 records differ from --pileup-only"
+# ... and so does its gVCF (reference blocks included: the cascade reads 32 more reference bases
+# before each chunk, which the reference-confidence blocks once took as the chunk's own)
+"$CALLA" call "${IN[@]}" --pileup-only -o po2.vcf --gvcf po.g.vcf.gz 2>log || fail "pileup-only --gvcf"
+[[ $(bcftools view -H po.g.vcf.gz | grep -c '<\*>') -gt 100 ]] || fail "(a) few gVCF blocks"
+cmp -s <(bcftools view -H po.g.vcf.gz) <(bcftools view -H a0.g.vcf.gz) ||
+    fail "(a) pct 0 gVCF differs from --pileup-only's: $(diff <(bcftools view -H po.g.vcf.gz) <(bcftools view -H a0.g.vcf.gz) | head -3)"
 "$CALLA" call "${IN[@]}" --fa-model fa.st --var-pct-full 0 --ref-pct-full 0 -o a1.vcf 2>log || fail "pct 0 phased"
 unphase() { bcftools annotate -x FORMAT/PS "$1" | bcftools view -H | sed 's/\([0-9]\)|\([0-9]\)/\1\/\2/' \
     | awk -F'\t' -v OFS='\t' '{ split($10, v, ":"); if (v[1] == "1/0") sub(/^1\/0/, "0/1", $10); print }'; }
@@ -175,11 +190,6 @@ expect_fail 1 'is a clair3-fa \(full-alignment\) model: give it with --fa-model'
     "$CALLA" call "${IN[@]}" -m fa.st -o x.vcf
 "$CALLA" model create --arch clair3-fa --platform ont --rows 89 -o fa_ont.st 2>/dev/null || fail "create ont"
 expect_fail 1 'full-alignment model .* is for platform "ont"' "$CALLA" call "${IN[@]}" --fa-model fa_ont.st -o x.vcf
-usage_fail() {  # PATTERN cmd...: exit 2, the error line matches (then the --help pointer)
-    local pat=$1 err; shift
-    err=$("$@" 2>&1 >/dev/null); [[ $? -eq 2 ]] || fail "expected exit 2: $*"
-    head -1 <<<"$err" | grep -Eq -- "$pat" || fail "error '$err' does not match /$pat/"
-}
 usage_fail 'pileup-only and --fa-model' "$CALLA" call "${IN[@]}" --pileup-only --fa-model fa.st -o x.vcf
 expect_fail 2 'fa-sites needs the cascade' "$CALLA" call "${IN[@]}" --pileup-only --fa-sites s.txt -o x.vcf
 usage_fail 'bad value "1.5" for --var-pct-full' "$CALLA" call "${IN[@]}" --fa-model fa.st --var-pct-full 1.5 -o x.vcf
@@ -196,6 +206,22 @@ bcftools view -H r4.vcf >/dev/null || fail "rows 4 VCF unreadable"
 "$CALLA" call -b tagged.bam -f sim/ref.fa --platform hifi --chunk-size $CH --quiet --fa-model fa.st \
     -o tag.vcf 2>log || fail "tagged: $(cat log)"
 cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H tag.vcf) || fail "(f) HP tags in the BAM changed the calls"
+# (h)
+"$CALLA" call "${IN[@]}" --fa-model fa.st --fa-scope indel -o sc.vcf 2>log || fail "(h) --fa-scope indel: $(cat log)"
+indel_pos() { bcftools view -H "$1" | awk -F'\t' '{ n = split($5, a, ","); for (i = 1; i <= n; i++)
+    if (length(a[i]) != length($4)) { print $1 ":" $2; next } }'; }
+snps() {  # SNP records of $1, unphased, away from the indel sites of $1 and $2
+    unphase "$1" | awk -F'\t' -v OFS='\t' 'NR == FNR { x[$1]; next } !(($1 ":" $2) in x) &&
+        length($4) == 1 && length($5) == 1 { split($10, g, ":"); print $1, $2, $4, $5, $7, g[1] }' \
+        <(indel_pos "$1"; indel_pos "$2") -
+}
+[[ $(snps po.vcf sc.vcf | wc -l) -ge 100 ]] || fail "(h) too few SNP records: $(snps po.vcf sc.vcf | wc -l)"
+cmp -s <(snps po.vcf sc.vcf) <(snps sc.vcf po.vcf) ||
+    fail "(h) --fa-scope indel changed SNP records: $(diff <(snps po.vcf sc.vcf) <(snps sc.vcf po.vcf) | head -3)"
+cmp -s <(snps po.vcf fa.vcf) <(snps fa.vcf po.vcf) &&
+    fail "(h) the untrained model changed no SNP record with scope all: (h) proves nothing"
+[[ $(unphase sc.vcf | wc -l) -gt 0 ]] || fail "(h) empty"
+usage_fail 'bad value "snp" for --fa-scope' "$CALLA" call "${IN[@]}" --fa-model fa.st --fa-scope snp -o x.vcf
 # (g)
 EMU=$CALLA_TOOLS/calla-cudaemu
 if [[ -x $EMU && -f $CALLA_ROOT/models/hifi-fa.safetensors && -s def.vcf ]]; then
