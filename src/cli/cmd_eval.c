@@ -14,6 +14,7 @@
 #include "calling/gq_calib.h"
 #include "eval/eval_bed.h"
 #include "eval/eval_calib.h"
+#include "eval/eval_haplo.h"
 #include "eval/eval_report.h"
 #include "eval/eval_ref.h"
 #include "eval/eval_strat.h"
@@ -48,6 +49,10 @@ static void usage(FILE *out) {
             "                          --meta gq_calibration=$(cat FILE) -o M2` (docs/calling.md;\n"
             "                          a file: \"-\" is refused)\n"
             "      --fit-min-calls N   calls per block of the fit [50]\n"
+            "      --haplotypes        also match groups of nearby variants that spell the same\n"
+            "                          haplotype sequences in truth and query (as vcfeval and\n"
+            "                          hap.py judge equivalence; docs/eval.md); precision then uses\n"
+            "                          the query's TPs (\"tp_query\" in the JSON)\n"
             "      --no-strata         do not print the per-stratum table (homopolymer,\n"
             "                          tandem_repeat, low_complexity, non_repeat, multiallelic,\n"
             "                          indel length bins; docs/eval.md)\n"
@@ -75,7 +80,7 @@ static void print_stats(const char *side, const char *path, const EvalReadStats 
 }
 
 int main_eval(int argc, char **argv) {
-    enum { OPT_JSON = 1000, OPT_PASS, OPT_ALL, OPT_SAMPLE, OPT_TSAMPLE, OPT_STRAT, OPT_NOSTRAT, OPT_CALIB, OPT_FIT, OPT_FITMIN };
+    enum { OPT_JSON = 1000, OPT_PASS, OPT_ALL, OPT_SAMPLE, OPT_TSAMPLE, OPT_STRAT, OPT_NOSTRAT, OPT_CALIB, OPT_FIT, OPT_FITMIN, OPT_HAPLO };
     static const struct option LONG[] = {
         {"truth", required_argument, NULL, 't'},
         {"query", required_argument, NULL, 'q'},
@@ -90,6 +95,7 @@ int main_eval(int argc, char **argv) {
         {"truth-sample", required_argument, NULL, OPT_TSAMPLE},
         {"strat", required_argument, NULL, OPT_STRAT},
         {"no-strata", no_argument, NULL, OPT_NOSTRAT},
+        {"haplotypes", no_argument, NULL, OPT_HAPLO},
         {"calibration", required_argument, NULL, OPT_CALIB},
         {"fit-calibration", required_argument, NULL, OPT_FIT},
         {"fit-min-calls", required_argument, NULL, OPT_FITMIN},
@@ -99,7 +105,7 @@ int main_eval(int argc, char **argv) {
     const char *truth_path = NULL, *query_path = NULL, *ref_path = NULL, *bed_path = NULL;
     const char *json_path = NULL, *sample = NULL, *truth_sample = NULL, *calib_path = NULL, *fit_path = NULL;
     long fit_min = 50;
-    int pass_only = 1, print_strata = 1, c, nstrat = 0;
+    int pass_only = 1, print_strata = 1, haplo = 0, c, nstrat = 0;
     const char **strat_specs = xcalloc(argc, sizeof(*strat_specs));
     optind = 1;
     opterr = 0;
@@ -123,6 +129,7 @@ int main_eval(int argc, char **argv) {
             strat_specs[nstrat++] = optarg;
             break;
         case OPT_NOSTRAT: print_strata = 0; break;
+        case OPT_HAPLO: haplo = 1; break;
         case OPT_CALIB: calib_path = optarg; break;
         case OPT_FIT: fit_path = optarg; break;
         case OPT_FITMIN: {
@@ -190,8 +197,15 @@ int main_eval(int argc, char **argv) {
 
     EvalResult res;
     eval_compare(&truth, &query, &res);
+    EvalHaploStats hst = {0};
+    if (haplo) {
+        if (eval_haplotype_match(ref, &truth, &query, &hst) < 0) goto done;
+        eval_count(&truth, &query, &res);
+        res.tp_query = 1;
+    }
     sres = xcalloc(eval_strata_n(strata), sizeof(*sres));
     if (eval_strata_count(strata, ref, &truth, &query, sres) < 0) goto done;
+    for (int i = 0; i < eval_strata_n(strata); i++) sres[i].tp_query = haplo;
     EvalCalib calib;
     eval_calib_count(&query, &calib);
     if (calib_path) {
@@ -256,6 +270,10 @@ int main_eval(int argc, char **argv) {
     }
     print_stats("truth", truth_path, &st_truth);
     print_stats("query", query_path, &st_query);
+    if (haplo)
+        calla_info("haplotype matching: %ld groups held a variant without a genotype match; %ld "
+                   "now match as genotypes, %ld as alleles only, %ld too complex to try",
+                   hst.groups, hst.genotype, hst.allele, hst.too_complex);
     rc = 0;
 done:
     evalset_free(&truth);

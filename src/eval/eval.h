@@ -27,13 +27,17 @@ typedef struct {
     size_t n, m;
 } EvalVarSet;
 
+// tp counts truth variants (recall's numerator), tpq query variants (precision's); they differ
+// only after haplotype matching (eval_haplo.h), where one query variant can stand for two of the
+// truth's or the other way round.
 typedef struct {
-    long tp, fp, fn;
+    long tp, fp, fn, tpq;
 } EvalCount;
 
 // Counts by type (EvalType) and level.
 typedef struct {
     EvalCount allele[EVAL_NTYPES], genotype[EVAL_NTYPES];
+    int tp_query;  // 1: the JSON carries tpq as "tp_query" (calla eval --haplotypes)
 } EvalResult;
 
 // SNP when len(ref) == len(alt) == 1, otherwise INDEL (including complex records).
@@ -52,7 +56,10 @@ void evalset_sort_merge(EvalVarSet *s);
 // Sets each variant's `match` bits (for the stratified counts of eval_strat.h).
 void eval_compare(EvalVarSet *truth, EvalVarSet *query, EvalResult *res);
 
-// Ratios with 0/0 defined as 0.
+// The counts again from the variants' match bits (truth: TP or FN; query: TP or FP).
+void eval_count(const EvalVarSet *truth, const EvalVarSet *query, EvalResult *res);
+
+// Ratios with 0/0 defined as 0; precision is tpq / (tpq + fp).
 double eval_precision(const EvalCount *c);
 double eval_recall(const EvalCount *c);
 double eval_f1(const EvalCount *c);

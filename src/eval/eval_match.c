@@ -84,9 +84,11 @@ void eval_compare(EvalVarSet *truth, EvalVarSet *query, EvalResult *res) {
         } else {
             EvalType t = eval_var_type(&truth->v[i]);
             res->allele[t].tp++;
+            res->allele[t].tpq++;
             truth->v[i].match = query->v[j].match = EVAL_MATCH_ALLELE;
             if (truth->v[i].zyg == query->v[j].zyg) {
                 res->genotype[t].tp++;
+                res->genotype[t].tpq++;
                 truth->v[i].match = query->v[j].match = EVAL_MATCH_ALLELE | EVAL_MATCH_GENOTYPE;
             } else {
                 res->genotype[t].fn++;
@@ -98,9 +100,29 @@ void eval_compare(EvalVarSet *truth, EvalVarSet *query, EvalResult *res) {
     }
 }
 
+void eval_count(const EvalVarSet *truth, const EvalVarSet *query, EvalResult *res) {
+    memset(res, 0, sizeof(*res));
+    for (size_t i = 0; i < truth->n; i++) {
+        const EvalVar *v = &truth->v[i];
+        EvalType t = eval_var_type(v);
+        if (v->match & EVAL_MATCH_ALLELE) res->allele[t].tp++;
+        else res->allele[t].fn++;
+        if (v->match & EVAL_MATCH_GENOTYPE) res->genotype[t].tp++;
+        else res->genotype[t].fn++;
+    }
+    for (size_t j = 0; j < query->n; j++) {
+        const EvalVar *v = &query->v[j];
+        EvalType t = eval_var_type(v);
+        if (v->match & EVAL_MATCH_ALLELE) res->allele[t].tpq++;
+        else res->allele[t].fp++;
+        if (v->match & EVAL_MATCH_GENOTYPE) res->genotype[t].tpq++;
+        else res->genotype[t].fp++;
+    }
+}
+
 double eval_precision(const EvalCount *c) {
-    long d = c->tp + c->fp;
-    return d ? (double)c->tp / d : 0.0;
+    long d = c->tpq + c->fp;
+    return d ? (double)c->tpq / d : 0.0;
 }
 
 double eval_recall(const EvalCount *c) {

@@ -274,8 +274,10 @@ int eval_strata_count(EvalStrata *s, EvalRef *ref, const EvalVarSet *truth,
                     if (v->match & EVAL_MATCH_GENOTYPE) r->genotype[t].tp++;
                     else r->genotype[t].fn++;
                 } else {
-                    if (!(v->match & EVAL_MATCH_ALLELE)) r->allele[t].fp++;
-                    if (!(v->match & EVAL_MATCH_GENOTYPE)) r->genotype[t].fp++;
+                    if (v->match & EVAL_MATCH_ALLELE) r->allele[t].tpq++;
+                    else r->allele[t].fp++;
+                    if (v->match & EVAL_MATCH_GENOTYPE) r->genotype[t].tpq++;
+                    else r->genotype[t].fp++;
                 }
             }
         }
@@ -303,11 +305,13 @@ void eval_strata_print(FILE *out, const EvalStrata *s, const EvalResult *res) {
     }
 }
 
-static void json_count(FILE *out, const EvalCount *c) {
+static void json_count(FILE *out, const EvalCount *c, int tp_query) {
     fprintf(out,
             "{\"tp\": %ld, \"fp\": %ld, \"fn\": %ld, \"precision\": %.6f, \"recall\": %.6f, "
-            "\"f1\": %.6f}",
+            "\"f1\": %.6f",
             c->tp, c->fp, c->fn, eval_precision(c), eval_recall(c), eval_f1(c));
+    if (tp_query) fprintf(out, ", \"tp_query\": %ld", c->tpq);
+    fputc('}', out);
 }
 
 void eval_strata_json(FILE *out, const EvalStrata *s, const EvalResult *res) {
@@ -316,9 +320,9 @@ void eval_strata_json(FILE *out, const EvalStrata *s, const EvalResult *res) {
         fprintf(out, "%s\n    \"%s\": {", i ? "," : "", s->name[i]);
         for (int t = 0; t < EVAL_NTYPES; t++) {
             fprintf(out, "%s\"%s\": {\"allele\": ", t ? ", " : "", TYPE_NAME[t]);
-            json_count(out, &res[i].allele[t]);
+            json_count(out, &res[i].allele[t], res[i].tp_query);
             fputs(", \"genotype\": ", out);
-            json_count(out, &res[i].genotype[t]);
+            json_count(out, &res[i].genotype[t], res[i].tp_query);
             fputs("}", out);
         }
         fputs("}", out);
