@@ -16,7 +16,7 @@ void eval_print_table(FILE *out, const EvalResult *res) {
     }
 }
 
-static void json_count(FILE *out, const EvalCount *c, int tp_query) {
+void eval_json_count(FILE *out, const EvalCount *c, int tp_query) {
     fprintf(out,
             "{\"tp\": %ld, \"fp\": %ld, \"fn\": %ld, \"precision\": %.6f, \"recall\": %.6f, "
             "\"f1\": %.6f",
@@ -30,9 +30,9 @@ int eval_write_json(FILE *out, const EvalResult *res, const EvalStrata *s, const
     fputs("{\n", out);
     for (int t = 0; t < EVAL_NTYPES; t++) {
         fprintf(out, "  \"%s\": {\n    \"allele\": ", TYPE_NAME[t]);
-        json_count(out, &res->allele[t], res->tp_query);
+        eval_json_count(out, &res->allele[t], res->tp_query);
         fputs(",\n    \"genotype\": ", out);
-        json_count(out, &res->genotype[t], res->tp_query);
+        eval_json_count(out, &res->genotype[t], res->tp_query);
         fprintf(out, "\n  }%s\n", t + 1 < EVAL_NTYPES || s || c ? "," : "");
     }
     if (s) {

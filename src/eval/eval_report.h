@@ -13,6 +13,9 @@ void eval_print_table(FILE *out, const EvalResult *res);
 //          "genotype": {...}}, "INDEL": {...}}, plus "strata": {NAME: {"SNP": ..., "INDEL": ...}}
 // when s is not NULL (sres: one result per stratum), and "calibration": [...] (eval_calib.h)
 // when c is not NULL. Returns 0, or -1 on a write error.
+// One count as a JSON object: tp, fp, fn, precision, recall, f1, and tp_query when tp_query is 1
+// (--haplotypes). Shared with the strata's JSON.
+void eval_json_count(FILE *out, const EvalCount *c, int tp_query);
 int eval_write_json(FILE *out, const EvalResult *res, const EvalStrata *s, const EvalResult *sres,
                     const EvalCalib *c);
 

@@ -7,6 +7,7 @@
 #include <htslib/regidx.h>
 
 #include "common/util.h"
+#include "eval/eval_report.h"
 #include "eval/eval_strat.h"
 #include "tensors/bed.h"
 
@@ -305,24 +306,15 @@ void eval_strata_print(FILE *out, const EvalStrata *s, const EvalResult *res) {
     }
 }
 
-static void json_count(FILE *out, const EvalCount *c, int tp_query) {
-    fprintf(out,
-            "{\"tp\": %ld, \"fp\": %ld, \"fn\": %ld, \"precision\": %.6f, \"recall\": %.6f, "
-            "\"f1\": %.6f",
-            c->tp, c->fp, c->fn, eval_precision(c), eval_recall(c), eval_f1(c));
-    if (tp_query) fprintf(out, ", \"tp_query\": %ld", c->tpq);
-    fputc('}', out);
-}
-
 void eval_strata_json(FILE *out, const EvalStrata *s, const EvalResult *res) {
     fputs("{", out);
     for (int i = 0; i < s->n; i++) {
         fprintf(out, "%s\n    \"%s\": {", i ? "," : "", s->name[i]);
         for (int t = 0; t < EVAL_NTYPES; t++) {
             fprintf(out, "%s\"%s\": {\"allele\": ", t ? ", " : "", TYPE_NAME[t]);
-            json_count(out, &res[i].allele[t], res[i].tp_query);
+            eval_json_count(out, &res[i].allele[t], res[i].tp_query);
             fputs(", \"genotype\": ", out);
-            json_count(out, &res[i].genotype[t], res[i].tp_query);
+            eval_json_count(out, &res[i].genotype[t], res[i].tp_query);
             fputs("}", out);
         }
         fputs("}", out);
