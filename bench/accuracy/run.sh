@@ -8,14 +8,17 @@
 #          variants at 4 SNPs + 1 indel per kb on the real sequence (thousands of variants, so
 #          small differences show), scored inside the windows less 20 kb at each end (full depth).
 # Every call set is scored by `calla eval` (normalised, allele and genotype level), overall and per
-# stratum (homopolymers, tandem repeats, low complexity, multi-allelic sites, indel length bins).
+# stratum (homopolymers, tandem repeats, low complexity, multi-allelic sites, indel length bins),
+# and again with `--haplotypes` (genotype F1 when equivalent spellings count, as in hap.py).
 # Writes OUTDIR/accuracy.md (the table) and OUTDIR/<dataset>/<caller>.{vcf.gz,json,time}.
 #
 # Usage: bench/accuracy/run.sh [OUTDIR]          (default bench-out/accuracy)
 #   env: CALLA [build/calla], SHARED [../shared], THREADS [2] (calla; the peers are
 #        single-threaded), FB_TIMEOUT seconds per freebayes run [900; ONT data sets 300: freebayes
 #        is known to be very slow on ONT], SIM=0 skips the simulated sets, SIM_PLATFORMS
-#        ["ilmn hifi ont"], SIM_DEPTH_ilmn/hifi/ont [50/30/50], CALLERS ["calla calla-pileup
+#        ["ilmn hifi ont"], SIM_DEPTH_ilmn/hifi/ont [50/30/50], LOW_PLATFORMS ["ilmn hifi": the
+#        windows' reads down-sampled to ~20x / ~15x too, data sets sim-windows-P-low; "" skips
+#        them], CALLERS ["calla calla-pileup
 #        bcftools freebayes"]: a later run with fewer callers keeps the other callers' earlier rows.
 # calla runs as a user would (`--platform P`): the pileup -> full-alignment cascade where
 # models/P-fa.safetensors ships (note "cascade"); calla-pileup adds --pileup-only and is run only
@@ -29,6 +32,7 @@ THREADS=${THREADS:-2}
 FB_TIMEOUT=${FB_TIMEOUT:-900}
 SIM=${SIM:-1}
 SIM_PLATFORMS=${SIM_PLATFORMS:-ilmn hifi ont}
+LOW_PLATFORMS=${LOW_PLATFORMS-ilmn hifi}
 die() { echo "accuracy: $*" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || die "needs /usr/bin/time (apt-get install time)"
 [[ -x $CALLA ]] || die "no calla binary at $CALLA (make)"
@@ -63,6 +67,9 @@ score() {
     fi
     "$CALLA" eval -t "$truth" -q "$vcf" -f "$ref" -R "$bed" --json "$log.json" >/dev/null 2>"$log.eval.err" ||
         die "calla eval failed on $vcf: $(tail -n 1 "$log.eval.err")"
+    # the same with haplotype matching (docs/eval.md, --haplotypes: as vcfeval/hap.py judge)
+    "$CALLA" eval -t "$truth" -q "$vcf" -f "$ref" -R "$bed" --haplotypes --no-strata --json "$log.hap.json" \
+        >/dev/null 2>"$log.eval.err" || die "calla eval --haplotypes failed on $vcf: $(tail -n 1 "$log.eval.err")"
     printf '%s\t%s\t%s\t-\t%s\t%s\t%s\n' "$ds" "$caller" "$log.json" "$t" "$rss" "$note" >>"$TAB"
 }
 
@@ -159,12 +166,29 @@ if [[ $SIM == 1 && -d $G ]]; then
         run_callers "$ds" "$d/reads.bam" "$d/ref.fa" chr20:4900001-5200000,chr20:8900001-9200000 \
             "$d/score.bed" "$d/truth.vcf.gz" "$p"
     done
+    # the same windows at the low end of the depths users run: the reads above down-sampled
+    # (Illumina and ONT to 0.4: ~20x; HiFi to 0.5: ~15x)
+    for p in $LOW_PLATFORMS; do
+        src=$OUT/sim-windows-$p ds=sim-windows-$p-low d=$OUT/sim-windows-$p-low
+        [[ -s $src/reads.bam ]] || continue
+        mkdir -p "$d"
+        cp "$src/score.bed" "$d/score.bed"
+        frac=0.4; [[ $p == hifi ]] && frac=0.5
+        if [[ ! -s $d/reads.bam ]]; then
+            echo "[$ds] down-sample $src/reads.bam to $frac" >&2
+            samtools view -@ "$THREADS" -b -s "7${frac#0}" -o "$d/reads.bam" "$src/reads.bam"
+            samtools index "$d/reads.bam"
+        fi
+        run_callers "$ds" "$d/reads.bam" "$src/ref.fa" chr20:4900001-5200000,chr20:8900001-9200000 \
+            "$d/score.bed" "$src/truth.vcf.gz" "$p"
+    done
 fi
 
 # --- the table: every row file, data sets in the order above, callers calla, calla-pileup,
 # bcftools, freebayes
 rows=()
-for ds in real-HG001-ilmn real-HG002-ont sim-windows-ilmn sim-windows-hifi sim-windows-ont; do
+for ds in real-HG001-ilmn real-HG002-ont sim-windows-ilmn sim-windows-hifi sim-windows-ont \
+    sim-windows-ilmn-low sim-windows-hifi-low sim-windows-ont-low; do
     for c in calla calla-pileup bcftools freebayes; do [[ -s $OUT/$ds/$c.row ]] && rows+=("$OUT/$ds/$c.row"); done
 done
 [[ ${#rows[@]} -gt 0 ]] || die "no results"
@@ -173,20 +197,25 @@ python3 - "$OUT/rows.tsv" "$OUT/accuracy.md" <<'PY'
 import json, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 out = []
-out.append("| dataset | caller | SNP P / R / F1 | SNP GT F1 | INDEL P / R / F1 | INDEL GT F1 | truth SNP / INDEL | wall s | peak RSS MiB | note |")
-out.append("|---|---|---|---|---|---|---|---|---|---|")
+out.append("| dataset | caller | SNP P / R / F1 | SNP GT F1 | INDEL P / R / F1 | INDEL GT F1 | GT F1, haplotype match: SNP / INDEL | truth SNP / INDEL | wall s | peak RSS MiB | note |")
+out.append("|---|---|---|---|---|---|---|---|---|---|---|")
 def prf(c): return "%.4f / %.4f / **%.4f**" % (c["precision"], c["recall"], c["f1"])
 for ds, caller, js, _, t, rss, note in rows:
     rss = "%.0f" % (float(rss) / 1024) if rss not in ("", "-") else "-"
     if js == "-":
-        out.append("| %s | %s | - | - | - | - | - | %s | %s | %s |" % (ds, caller, t, rss, note))
+        out.append("| %s | %s | - | - | - | - | - | - | %s | %s | %s |" % (ds, caller, t, rss, note))
         continue
     d = json.load(open(js))
     s, i = d["SNP"], d["INDEL"]
     ts = s["allele"]["tp"] + s["allele"]["fn"]; ti = i["allele"]["tp"] + i["allele"]["fn"]
-    out.append("| %s | %s | %s | %.4f | %s | %.4f | %d / %d | %s | %s | %s |" % (
+    hj = js[:-len(".json")] + ".hap.json"
+    try:
+        h = json.load(open(hj)); hap = "%.4f / %.4f" % (h["SNP"]["genotype"]["f1"], h["INDEL"]["genotype"]["f1"])
+    except OSError:
+        hap = "-"
+    out.append("| %s | %s | %s | %.4f | %s | %.4f | %s | %d / %d | %s | %s | %s |" % (
         ds, caller, prf(s["allele"]), s["genotype"]["f1"], prf(i["allele"]), i["genotype"]["f1"],
-        ts, ti, t, rss, note))
+        hap, ts, ti, t, rss, note))
 # Per stratum (calla eval's built-in strata, docs/eval.md): genotype-level F1 with the number of
 # truth variants in the stratum, SNP and INDEL, for every data set and caller.
 strata = ["homopolymer", "tandem_repeat", "low_complexity", "non_repeat", "multiallelic",
