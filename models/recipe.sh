@@ -44,6 +44,10 @@
 #   HARD_RATE=F: also plant hard cases (calla simulate --hard-rate F: repeat indels, 1/2 sites,
 #   long indels, clusters; the evaluation windows get them too), UNIFY=1: label the tensors with
 #   representation unification (calla tensors --unify); both off in the shipped models' recipe,
+#   LOW_FRAC=F: a third tensor set, the first part's regions again from a copy of the reads
+#   down-sampled to F (ilmn/ont 0.4 -> ~20x, hifi 0.5 -> ~15x), so the model also sees the low
+#   end of the depths users run (issue #13: Illumina 20-60x, HiFi 15-40x, ONT 20-80x)
+#   [ilmn 0.4, as the shipped model was trained since round 5; the others off; 0 turns it off],
 #   INSTALL=0: leave models/ alone (train into WORKDIR only),
 #   RESUME=1: continue the last training from its checkpoint up to EPOCHS (exact resume: the same
 #   result as training EPOCHS from the start), then evaluate and install.
@@ -76,7 +80,7 @@ say() { printf '\n=== [%ds] %s: %s\n' $(($(date +%s) - T0)) "$NAME" "$*" >&2; }
 ARCH=clair3-pileup FEAT=clair3-pileup PLAT=$NAME SCHED=${SCHED:-} EARLY=${EARLY_STOP:-4}
 case $NAME in
 ilmn) DEPTH=${DEPTH:-50} FRAC=0.5 EPOCHS=${EPOCHS:-16} LR=${LR:-1e-3} BATCH=${BATCH:-200}
-    SCHED=${SCHED:-warmup-cosine} EARLY=${EARLY_STOP:-0} ;;
+    SCHED=${SCHED:-warmup-cosine} EARLY=${EARLY_STOP:-0} LOW_FRAC=${LOW_FRAC-0.4} ;;
 hifi) DEPTH=${DEPTH:-30} FRAC=0.6 EPOCHS=${EPOCHS:-12} LR=${LR:-1e-3} BATCH=${BATCH:-200} ;;
 ont) DEPTH=${DEPTH:-50} FRAC=0.6 EPOCHS=${EPOCHS:-12} LR=${LR:-1e-3} BATCH=${BATCH:-200} ;;
 clairvoyante-ilmn)
@@ -96,6 +100,7 @@ esac
 SPLIT=5300000
 UNIFY_OPT=()
 [[ ${UNIFY:-0} == 1 ]] && UNIFY_OPT=(--unify)
+[[ ${LOW_FRAC:-0} == 0 ]] && LOW_FRAC=
 SIM_REGION=${SIM_REGION:-chr20:1-10000000}   # a smaller region for a smoke test
 [[ -x $CALLA ]] || die "no calla binary at $CALLA (make)"
 [[ -f $FA && -f $TRUTH && -f $CONF ]] || die "missing $D (the shared GRCh38 chr20 + HG002 data)"
@@ -252,23 +257,38 @@ say "labelled $FEAT tensors"
 "$CALLA" tensors -b "$SIM/reads.ds.bam" -f "$SIM/ref.fa" --platform "$PLAT" --features "$FEAT" \
     -R "$W/train_b.bed" --truth "$SIM/truth.vcf.gz" --confident "$W/train_b.bed" --seed "$SEED" \
     "${UNIFY_OPT[@]}" -@ "$THREADS" -o "$W/train_b.ctf"
+PARTS=("$W/train_a.ctf" "$W/train_b.ctf")
+if [[ -n $LOW_FRAC ]]; then
+    if [[ ! -s $SIM/reads.low.bam ]]; then
+        say "down-sample to $LOW_FRAC for the low-depth copy of the first part"
+        samtools view -@ "$THREADS" -b -s "$((SEED + 1))$(printf '%s' "$LOW_FRAC" | sed 's/^0//')" \
+            -o "$SIM/reads.low.bam.tmp" "$SIM/reads.bam"
+        mv "$SIM/reads.low.bam.tmp" "$SIM/reads.low.bam"
+        samtools index "$SIM/reads.low.bam"
+    fi
+    "$CALLA" tensors -b "$SIM/reads.low.bam" -f "$SIM/ref.fa" --platform "$PLAT" --features "$FEAT" \
+        -R "$W/train_a.bed" --truth "$SIM/truth.vcf.gz" --confident "$W/train_a.bed" --seed "$SEED" \
+        "${UNIFY_OPT[@]}" -@ "$THREADS" -o "$W/train_c.ctf"
+    PARTS+=("$W/train_c.ctf")
+fi
 # the exclusion, checked on the tensors themselves
-for f in train_a train_b; do
+for f in "${PARTS[@]}"; do f=$(basename "$f" .ctf)
     n=$("$CALLA" view "$W/$f.ctf" | awk -F'\t' '$2 > 4800000 && $2 <= 5300000 || $2 > 8800000 && $2 <= 9300000' | wc -l)
     [[ $n -eq 0 ]] || die "$n tensors of $f.ctf lie within the excluded windows"
 done
 echo "tensors: $("$CALLA" view -H "$W/train_a.ctf" | awk '/^records:/{print $2}') (full depth) +" \
-    "$("$CALLA" view -H "$W/train_b.ctf" | awk '/^records:/{print $2}') (down-sampled); none within 100 kb of an evaluation window" >&2
+    "$("$CALLA" view -H "$W/train_b.ctf" | awk '/^records:/{print $2}') (down-sampled)" \
+    "${LOW_FRAC:++ $("$CALLA" view -H "$W/train_c.ctf" | awk '/^records:/{print $2}') (low depth)}; none within 100 kb of an evaluation window" >&2
 
 # --- 4. training
 if [[ ${RESUME:-0} == 1 && -s $W/model.safetensors.ckpt ]]; then
     say "resume training up to $EPOCHS epochs"
-    "$CALLA" train -i "$W/train_a.ctf" "$W/train_b.ctf" --resume "$W/model.safetensors.ckpt" --epochs "$EPOCHS" -@ "$THREADS" \
+    "$CALLA" train -i "${PARTS[@]}" --resume "$W/model.safetensors.ckpt" --epochs "$EPOCHS" -@ "$THREADS" \
         --log "$W/train.jsonl" -o "$W/model.safetensors"
 else
 say "train $ARCH on CPU: $EPOCHS epochs, batch $BATCH, lr $LR, $THREADS threads"
 rm -f "$W/train.jsonl" "$W/model.safetensors.ckpt"
-"$CALLA" train -i "$W/train_a.ctf" "$W/train_b.ctf" --model "$ARCH" --platform "$PLAT" \
+"$CALLA" train -i "${PARTS[@]}" --model "$ARCH" --platform "$PLAT" \
     --epochs "$EPOCHS" --batch "$BATCH" --chunk 100 --lr "$LR" --seed "$SEED" --early-stop "$EARLY" \
     ${SCHED:+--schedule "$SCHED"} ${DEVICE:+--device "$DEVICE"} \
     -@ "$THREADS" --log "$W/train.jsonl" -o "$W/model.safetensors"
@@ -289,8 +309,8 @@ if [[ $INSTALL == 1 ]]; then
     evalsum=$(awk '$2 == "allele" || $2 == "genotype" {printf "%s%s %s F1 %s", n++ ? "; " : "", $1, $2, $NF}' "$W/eval.txt")
     "$CALLA" model --store f16 -o "$root/models/$NAME.safetensors" \
         --meta recipe="models/recipe.sh $NAME (calla commit $commit)" \
-        --meta training.data="calla simulate: GRCh38 chr20:1-10,000,000 + HG002 GIAB v4.2.1${HARD_RATE:+ + hard cases at $HARD_RATE/bp}, $PLAT ${DEPTH}x (second part down-sampled to $FRAC); evaluation windows chr20:4.9-5.2 Mb and 8.9-9.2 Mb +-100 kb excluded${UNIFY_OPT:+; labels unified (tensors --unify)}" \
-        --meta training.inputs="train_a.ctf train_b.ctf" \
+        --meta training.data="calla simulate: GRCh38 chr20:1-10,000,000 + HG002 GIAB v4.2.1${HARD_RATE:+ + hard cases at $HARD_RATE/bp}, $PLAT ${DEPTH}x (second part down-sampled to $FRAC${LOW_FRAC:+; first part again down-sampled to $LOW_FRAC}); evaluation windows chr20:4.9-5.2 Mb and 8.9-9.2 Mb +-100 kb excluded${UNIFY_OPT:+; labels unified (tensors --unify)}" \
+        --meta training.inputs="$(for f in "${PARTS[@]}"; do basename "$f"; done | paste -sd' ')" \
         --meta training.recipe="$ARCH, epochs $EPOCHS, batch $BATCH, lr $LR${SCHED:+ $SCHED}, seed $SEED, early stop $EARLY" \
         --meta eval.sim_windows="$evalsum" \
         "$W/model.safetensors" >/dev/null
