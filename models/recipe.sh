@@ -9,7 +9,8 @@
 #      windows chr20:4,900,000-5,200,000 and 8,900,000-9,200,000, each padded by 100 kb, so no
 #      read that touches a window can feed a training or validation tensor        (awk below)
 #   3. labelled tensors: the first part at full depth, the second from a down-sampled copy of
-#      the BAM, so the model sees two depths                           calla tensors --truth
+#      the BAM, so the model sees two depths; with LOW_FRAC (Illumina's default) the first part
+#      again from a further down-sampled copy (~20x)                   calla tensors --truth
 #      + a check that no tensor lies within the padded windows                    (calla view)
 #   4. train on CPU (validation = a chunked 10% split of the tensors)   calla train
 #   5. curves                                                           calla plot
