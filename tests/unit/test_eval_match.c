@@ -66,7 +66,7 @@ int main(void) {
     T_NEAR(eval_precision(&r.allele[EVAL_INDEL]), 0.75, 1e-12, 0);
 
     // 0/0 is defined as 0 for every ratio; TP = 0 with FP/FN > 0 gives 0 as well.
-    EvalCount zero = {0, 0, 0}, none = {0, 3, 2};
+    EvalCount zero = {0, 0, 0, 0}, none = {0, 3, 2, 0};
     T_NEAR(eval_precision(&zero), 0.0, 0, 0);
     T_NEAR(eval_recall(&zero), 0.0, 0, 0);
     T_NEAR(eval_f1(&zero), 0.0, 0, 0);
