@@ -374,7 +374,6 @@ typedef struct {
     const Chunk *ch;
 } DecideCtx;
 
-// The full-alignment model's decision for call i of the chunk (CascadeDecideFn).
 // An allele of the call changes the length (REF or an ALT longer than one base): an indel.
 static int call_has_indel(const Call *c) {
     size_t r = strlen(c->ref);
@@ -388,6 +387,7 @@ static void fa_forward_cuda(void *ud, Model *fa, const float *x, int B) {
     cuda_model_forward((CudaModel *)ud, fa, x, NULL, B, 0);
 }
 
+// The full-alignment model's decision for call i of the chunk (CascadeDecideFn).
 static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
     DecideCtx *d = ud;
     CallRun *run = d->run;

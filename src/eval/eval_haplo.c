@@ -7,7 +7,7 @@
 #include "common/util.h"
 
 typedef struct {
-    const EvalVar **v;  // the side's variants in the group, in position order
+    EvalVar **v;        // the side's variants in the group, in position order
     int n, n_het;
     char **a, **b;      // its haplotype pairs (a <= b), one per valid phasing
     int n_pair;
@@ -76,6 +76,16 @@ static int same_alt_set(const char *a1, const char *b1, const char *a2, const ch
     return 1;
 }
 
+// Adds the match bits to the side's variants; 1 when one of them gained a bit.
+static int mark(const Side *s, uint8_t bits) {
+    int changed = 0;
+    for (int i = 0; i < s->n; i++) {
+        changed |= (s->v[i]->match | bits) != s->v[i]->match;
+        s->v[i]->match |= bits;
+    }
+    return changed;
+}
+
 // One group: [beg, end) on contig ctg, the variants of both sides.
 static int group(EvalRef *ref, int ctg, int64_t beg, int64_t end, Side *t, Side *q,
                  EvalHaploStats *st) {
@@ -103,17 +113,7 @@ static int group(EvalRef *ref, int ctg, int64_t beg, int64_t end, Side *t, Side 
             else if (!al) al = same_alt_set(t->a[i], t->b[i], q->a[j], q->b[j], r);
         }
     uint8_t bits = gt ? EVAL_MATCH_ALLELE | EVAL_MATCH_GENOTYPE : al ? EVAL_MATCH_ALLELE : 0;
-    int changed = 0;  // counted only when a variant gains a bit
-    for (int i = 0; i < t->n; i++) {
-        EvalVar *v = (EvalVar *)t->v[i];
-        changed |= (v->match | bits) != v->match;
-        v->match |= bits;
-    }
-    for (int i = 0; i < q->n; i++) {
-        EvalVar *v = (EvalVar *)q->v[i];
-        changed |= (v->match | bits) != v->match;
-        v->match |= bits;
-    }
+    int changed = mark(t, bits) | mark(q, bits);  // counted only when a variant gains a bit
     if (changed) {
         if (gt) st->genotype++;
         else st->allele++;
@@ -132,7 +132,7 @@ int eval_haplotype_match(EvalRef *ref, EvalVarSet *truth, EvalVarSet *query, Eva
     int ctg = -1, rc = 0;
     int64_t beg = 0, end = 0;
     while (rc == 0) {
-        const EvalVar *v = NULL;
+        EvalVar *v = NULL;
         int side = 0;
         if (i < nt && (j == nq || truth->v[i].ctg < query->v[j].ctg ||
                        (truth->v[i].ctg == query->v[j].ctg && truth->v[i].pos <= query->v[j].pos)))

@@ -65,39 +65,22 @@ void evalset_sort_merge(EvalVarSet *s) {
 }
 
 void eval_compare(EvalVarSet *truth, EvalVarSet *query, EvalResult *res) {
-    memset(res, 0, sizeof(*res));
     evalset_sort_merge(truth);
     evalset_sort_merge(query);
     size_t i = 0, j = 0;
     while (i < truth->n || j < query->n) {
         int c = i == truth->n ? 1 : j == query->n ? -1 : var_cmp(&truth->v[i], &query->v[j]);
         if (c < 0) {
-            truth->v[i].match = 0;
-            EvalType t = eval_var_type(&truth->v[i++]);
-            res->allele[t].fn++;
-            res->genotype[t].fn++;
+            truth->v[i++].match = 0;
         } else if (c > 0) {
-            query->v[j].match = 0;
-            EvalType t = eval_var_type(&query->v[j++]);
-            res->allele[t].fp++;
-            res->genotype[t].fp++;
+            query->v[j++].match = 0;
         } else {
-            EvalType t = eval_var_type(&truth->v[i]);
-            res->allele[t].tp++;
-            res->allele[t].tpq++;
-            truth->v[i].match = query->v[j].match = EVAL_MATCH_ALLELE;
-            if (truth->v[i].zyg == query->v[j].zyg) {
-                res->genotype[t].tp++;
-                res->genotype[t].tpq++;
-                truth->v[i].match = query->v[j].match = EVAL_MATCH_ALLELE | EVAL_MATCH_GENOTYPE;
-            } else {
-                res->genotype[t].fn++;
-                res->genotype[t].fp++;
-            }
-            i++;
-            j++;
+            uint8_t m = EVAL_MATCH_ALLELE;
+            if (truth->v[i].zyg == query->v[j].zyg) m |= EVAL_MATCH_GENOTYPE;
+            truth->v[i++].match = query->v[j++].match = m;
         }
     }
+    eval_count(truth, query, res);
 }
 
 void eval_count(const EvalVarSet *truth, const EvalVarSet *query, EvalResult *res) {
