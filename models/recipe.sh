@@ -9,8 +9,9 @@
 #      windows chr20:4,900,000-5,200,000 and 8,900,000-9,200,000, each padded by 100 kb, so no
 #      read that touches a window can feed a training or validation tensor        (awk below)
 #   3. labelled tensors: the first part at full depth, the second from a down-sampled copy of
-#      the BAM, so the model sees two depths; with LOW_FRAC (Illumina's default) the first part
-#      again from a further down-sampled copy (~20x)                   calla tensors --truth
+#      the BAM, so the model sees two depths; with LOW_FRAC (Illumina, ONT default) the first part
+#      again from a further down-sampled copy (~20x); with CHR21 (ONT default) two pieces of
+#      chr21 with planted variants                                     calla tensors --truth
 #      + a check that no tensor lies within the padded windows                    (calla view)
 #   4. train on CPU (validation = a chunked 10% split of the tensors)   calla train
 #   5. curves                                                           calla plot
@@ -48,7 +49,12 @@
 #   LOW_FRAC=F: a third tensor set, the first part's regions again from a copy of the reads
 #   down-sampled to F (ilmn/ont 0.4 -> ~20x, hifi 0.5 -> ~15x), so the model also sees the low
 #   end of the depths users run (issue #13: Illumina 20-60x, HiFi 15-40x, ONT 20-80x)
-#   [ilmn 0.4, as the shipped model was trained since round 5; the others off; 0 turns it off],
+#   [ilmn and ont 0.4, as the shipped models were trained since rounds 5 and 6; hifi off; 0
+#   turns it off],
+#   CHR21=1: add the real chr21 sequence outside the calibration region (chr21:5.01-5.9 Mb at
+#   full depth, 9.1-10 Mb down-sampled to FRAC) with planted variants, HG002's truth being
+#   chr20-only (Clair3 pileup models) [ont 1, as the shipped ONT model since round 6; the others
+#   0],
 #   INSTALL=0: leave models/ alone (train into WORKDIR only),
 #   RESUME=1: continue the last training from its checkpoint up to EPOCHS (exact resume: the same
 #   result as training EPOCHS from the start), then evaluate and install.
@@ -83,7 +89,8 @@ case $NAME in
 ilmn) DEPTH=${DEPTH:-50} FRAC=0.5 EPOCHS=${EPOCHS:-16} LR=${LR:-1e-3} BATCH=${BATCH:-200}
     SCHED=${SCHED:-warmup-cosine} EARLY=${EARLY_STOP:-0} LOW_FRAC=${LOW_FRAC-0.4} ;;
 hifi) DEPTH=${DEPTH:-30} FRAC=0.6 EPOCHS=${EPOCHS:-12} LR=${LR:-1e-3} BATCH=${BATCH:-200} ;;
-ont) DEPTH=${DEPTH:-50} FRAC=0.6 EPOCHS=${EPOCHS:-12} LR=${LR:-1e-3} BATCH=${BATCH:-200} ;;
+ont) DEPTH=${DEPTH:-50} FRAC=0.6 EPOCHS=${EPOCHS:-12} LR=${LR:-1e-3} BATCH=${BATCH:-200}
+    LOW_FRAC=${LOW_FRAC-0.4} CHR21=${CHR21-1} ;;
 clairvoyante-ilmn)
     ARCH=clairvoyante FEAT=clairvoyante PLAT=ilmn
     DEPTH=${DEPTH:-50} FRAC=0.5 EPOCHS=${EPOCHS:-30} LR=${LR:-1e-3} BATCH=${BATCH:-500} ;;
@@ -272,14 +279,47 @@ if [[ -n $LOW_FRAC ]]; then
         "${UNIFY_OPT[@]}" -@ "$THREADS" -o "$W/train_c.ctf"
     PARTS+=("$W/train_c.ctf")
 fi
+# CHR21=1: the real chr21 sequence too, outside the GQ calibration region (chr21:6.0-9.0 Mb,
+# models/calibrate.sh) and 100 kb around it. HG002's truth covers chr20 only, so the variants are
+# planted (3 SNPs + 1 indel per kb on both haplotypes, HARD_RATE as on chr20); the first piece at
+# full depth, the second down-sampled to FRAC, as on chr20.
+if [[ ${CHR21:-0} == 1 ]]; then
+    i=0
+    for r in chr21:5010001-5900000 chr21:9100001-10000000; do
+        i=$((i + 1)) S21=$W/sim-chr21-$i
+        if [[ ! -s $S21/reads.bam ]]; then
+            say "simulate $r with planted variants, $PLAT ${DEPTH}x"
+            "$CALLA" simulate -o "$S21" -f "$FA" -r "$r" --platform "$PLAT" --depth "$DEPTH" \
+                --snp-rate 0.003 --indel-rate 0.001 ${HARD_RATE:+--hard-rate "$HARD_RATE"} \
+                --seed $((SEED + 3000 + i)) -@ "$THREADS"
+        fi
+        bam=$S21/reads.bam
+        if [[ $i == 2 ]]; then
+            if [[ ! -s $S21/reads.ds.bam ]]; then
+                samtools view -@ "$THREADS" -b -s "$SEED$(printf '%s' "$FRAC" | sed 's/^0//')" \
+                    -o "$S21/reads.ds.bam.tmp" "$bam"
+                mv "$S21/reads.ds.bam.tmp" "$S21/reads.ds.bam"
+                samtools index "$S21/reads.ds.bam"
+            fi
+            bam=$S21/reads.ds.bam
+        fi
+        "$CALLA" tensors -b "$bam" -f "$S21/ref.fa" --platform "$PLAT" --features "$FEAT" \
+            -R "$S21/confident.bed" --truth "$S21/truth.vcf.gz" --confident "$S21/confident.bed" \
+            --seed "$SEED" "${UNIFY_OPT[@]}" -@ "$THREADS" -o "$W/train_chr21_$i.ctf"
+        PARTS+=("$W/train_chr21_$i.ctf")
+    done
+fi
+n21=
+[[ ${CHR21:-0} == 1 ]] && n21="+ $("$CALLA" view -H "$W/train_chr21_1.ctf" | awk '/^records:/{print $2}') + $("$CALLA" view -H "$W/train_chr21_2.ctf" | awk '/^records:/{print $2}')"
 # the exclusion, checked on the tensors themselves
 for f in "${PARTS[@]}"; do f=$(basename "$f" .ctf)
-    n=$("$CALLA" view "$W/$f.ctf" | awk -F'\t' '$2 > 4800000 && $2 <= 5300000 || $2 > 8800000 && $2 <= 9300000' | wc -l)
+    n=$("$CALLA" view "$W/$f.ctf" | awk -F'\t' '$1 == "chr20" && ($2 > 4800000 && $2 <= 5300000 || $2 > 8800000 && $2 <= 9300000) || $1 == "chr21" && $2 > 5900000 && $2 <= 9100000' | wc -l)
     [[ $n -eq 0 ]] || die "$n tensors of $f.ctf lie within the excluded windows"
 done
 echo "tensors: $("$CALLA" view -H "$W/train_a.ctf" | awk '/^records:/{print $2}') (full depth) +" \
     "$("$CALLA" view -H "$W/train_b.ctf" | awk '/^records:/{print $2}') (down-sampled)" \
-    "${LOW_FRAC:++ $("$CALLA" view -H "$W/train_c.ctf" | awk '/^records:/{print $2}') (low depth)}; none within 100 kb of an evaluation window" >&2
+    "${LOW_FRAC:++ $("$CALLA" view -H "$W/train_c.ctf" | awk '/^records:/{print $2}') (low depth)}" \
+    "${n21:+$n21 (chr21)}; none within 100 kb of an evaluation window" >&2
 
 # --- 4. training
 if [[ ${RESUME:-0} == 1 && -s $W/model.safetensors.ckpt ]]; then
@@ -310,7 +350,7 @@ if [[ $INSTALL == 1 ]]; then
     evalsum=$(awk '$2 == "allele" || $2 == "genotype" {printf "%s%s %s F1 %s", n++ ? "; " : "", $1, $2, $NF}' "$W/eval.txt")
     "$CALLA" model --store f16 -o "$root/models/$NAME.safetensors" \
         --meta recipe="models/recipe.sh $NAME (calla commit $commit)" \
-        --meta training.data="calla simulate: GRCh38 chr20:1-10,000,000 + HG002 GIAB v4.2.1${HARD_RATE:+ + hard cases at $HARD_RATE/bp}, $PLAT ${DEPTH}x (second part down-sampled to $FRAC${LOW_FRAC:+; first part again down-sampled to $LOW_FRAC}); evaluation windows chr20:4.9-5.2 Mb and 8.9-9.2 Mb +-100 kb excluded${UNIFY_OPT:+; labels unified (tensors --unify)}" \
+        --meta training.data="calla simulate: GRCh38 chr20:1-10,000,000 + HG002 GIAB v4.2.1${HARD_RATE:+ + hard cases at $HARD_RATE/bp}$([[ ${CHR21:-0} == 1 ]] && echo "; GRCh38 chr21:5.01-5.9 Mb + 9.1-10 Mb, planted variants (3 SNPs + 1 indel per kb)"), $PLAT ${DEPTH}x (second part down-sampled to $FRAC${LOW_FRAC:+; first part again down-sampled to $LOW_FRAC}); evaluation windows chr20:4.9-5.2 Mb and 8.9-9.2 Mb +-100 kb excluded${UNIFY_OPT:+; labels unified (tensors --unify)}" \
         --meta training.inputs="$(for f in "${PARTS[@]}"; do basename "$f"; done | paste -sd' ')" \
         --meta training.recipe="$ARCH, epochs $EPOCHS, batch $BATCH, lr $LR${SCHED:+ $SCHED}, seed $SEED, early stop $EARLY" \
         --meta eval.sim_windows="$evalsum" \
