@@ -3,9 +3,16 @@
 // validation loss and validation metrics must agree. Shared by test_cudaemu_train.c and
 // test_cuda_train.c.
 //
-// Clair3 (strict): every epoch's losses agree to relative 1e-3 and its metrics (F1, precision,
-// recall over the n/10 validation rows) to 2 rows. Per-step device/CPU differences are ~1e-6
-// relative (test_cuda_model_checks.h); measured in emulation the losses then agree to ~3e-6.
+// Clair3 (strict): epoch 1's losses agree to relative 1e-4, every later epoch's to 1e-2, and
+// every epoch's metrics (F1, precision, recall over the n/10 validation rows) to 2 rows. Per-step
+// device/CPU differences are ~1e-6 relative (test_cuda_model_checks.h); in emulation the losses
+// then agree to ~3e-6 over both epochs on AMD Zen 3, but on a Xeon with AVX-512 (Sapphire Rapids,
+// OpenBLAS 0.3.21, any OPENBLAS_CORETYPE) epoch 1 agrees to 3e-7 and epoch 2 lands on one of two
+// nearby trajectories (training loss 1.109285 or 1.109942, validation 0.53624 or 0.53775: 2.8e-3
+// apart), CPU and device each on either depending on the core type. AdamW divides each gradient
+// by its own running RMS, so a parameter whose gradient is near zero moves by about the learning
+// rate in whichever direction its last-bit rounding points: the likely cause of the split, which
+// is not a kernel error (epoch 1 agrees to 3e-7).
 // Clairvoyante (loose): its training can be chaotic in the rounding. The synthetic inputs are
 // integer counts, so max-pool windows often hold exact ties, and a 1-ulp difference in a conv
 // output re-routes a gradient. Two CPU runs that differ only in the convolution's summation order
@@ -68,9 +75,10 @@ static void compare_runs(ModelArch arch, const char *tag, int n, int epochs, int
                tu_num(&a, "val_loss"), tu_num(&b, "val_loss"), tu_num(&a, "val_f1"),
                tu_num(&b, "val_f1"));
         T_EQ_INT(tu_num(&b, "step"), tu_num(&a, "step"));
-        if (strict || e == 0)
-            T_NEAR(tu_num(&b, "train_loss"), tu_num(&a, "train_loss"), 0, strict ? 1e-3 : 1e-2);
-        if (strict) T_NEAR(tu_num(&b, "val_loss"), tu_num(&a, "val_loss"), 0, 1e-3);
+        // Clair3: epoch 1 to 1e-4, later epochs to 1e-2 (see the note at the top)
+        const double rel = strict ? (e == 0 ? 1e-4 : 1e-2) : 1e-2;
+        if (strict || e == 0) T_NEAR(tu_num(&b, "train_loss"), tu_num(&a, "train_loss"), 0, rel);
+        if (strict) T_NEAR(tu_num(&b, "val_loss"), tu_num(&a, "val_loss"), 0, rel);
         if (!strict && e == epochs - 1) T_NEAR(tu_num(&b, "val_loss"), tu_num(&a, "val_loss"), 0, 0.3);
         if (strict || e == epochs - 1)
             for (int k = 0; k < 3; k++)
