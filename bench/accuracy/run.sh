@@ -16,9 +16,9 @@
 #   env: CALLA [build/calla], SHARED [../shared], THREADS [2] (calla; the peers are
 #        single-threaded), FB_TIMEOUT seconds per freebayes run [900; ONT data sets 300: freebayes
 #        is known to be very slow on ONT], SIM=0 skips the simulated sets, SIM_PLATFORMS
-#        ["ilmn hifi ont"], SIM_DEPTH_ilmn/hifi/ont [50/30/50], LOW_PLATFORMS ["ilmn hifi": the
-#        windows' reads down-sampled to ~20x / ~15x too, data sets sim-windows-P-low; "" skips
-#        them], CALLERS ["calla calla-pileup
+#        ["ilmn hifi ont"], SIM_DEPTH_ilmn/hifi/ont [50/30/50], LOW_PLATFORMS ["ilmn hifi ont": the
+#        windows' reads down-sampled to ~20x / ~15x / ~21x too, data sets sim-windows-P-low; ""
+#        skips them], CALLERS ["calla calla-pileup
 #        bcftools freebayes"]: a later run with fewer callers keeps the other callers' earlier rows.
 # calla runs as a user would (`--platform P`): the pileup -> full-alignment cascade where
 # models/P-fa.safetensors ships (note "cascade"); calla-pileup adds --pileup-only and is run only
@@ -32,7 +32,7 @@ THREADS=${THREADS:-2}
 FB_TIMEOUT=${FB_TIMEOUT:-900}
 SIM=${SIM:-1}
 SIM_PLATFORMS=${SIM_PLATFORMS:-ilmn hifi ont}
-LOW_PLATFORMS=${LOW_PLATFORMS-ilmn hifi}
+LOW_PLATFORMS=${LOW_PLATFORMS-ilmn hifi ont}
 die() { echo "accuracy: $*" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || die "needs /usr/bin/time (apt-get install time)"
 [[ -x $CALLA ]] || die "no calla binary at $CALLA (make)"

@@ -8,7 +8,8 @@
 
 #define CALL_MAX_ALLELE 512
 
-typedef enum { FILTER_PASS = 0, FILTER_REFCALL = 1, FILTER_LOWQUAL = 2 } CallFilter;
+// FILTER_OVERLAP: starts inside a homozygous deletion with a higher QUAL (calling/overlap.h)
+typedef enum { FILTER_PASS = 0, FILTER_REFCALL = 1, FILTER_LOWQUAL = 2, FILTER_OVERLAP = 3 } CallFilter;
 
 typedef struct {
     int64_t pos;    // 0-based position of REF's first base

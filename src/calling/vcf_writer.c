@@ -77,6 +77,7 @@ VcfWriter *vcfwriter_open_extra(const char *path, char type, int gvcf, const cha
     int rc = 0;
     rc |= hdr_line(w->hdr, "##FILTER=<ID=RefCall,Description=\"Reference call (genotype 0/0)\">");
     rc |= hdr_line(w->hdr, "##FILTER=<ID=LowQual,Description=\"QUAL below the --qual threshold\">");
+    rc |= hdr_line(w->hdr, "##FILTER=<ID=Overlap,Description=\"Starts inside a deletion called homozygous with a higher QUAL\">");
     rc |= hdr_line(w->hdr, "##INFO=<ID=P,Number=0,Type=Flag,Description=\"Called by the pileup model\">");
     if (cascade)
         rc |= hdr_line(w->hdr, "##INFO=<ID=F,Number=0,Type=Flag,Description=\"Called by the full-alignment model\">");
@@ -143,7 +144,10 @@ int vcfwriter_write(VcfWriter *w, int contig, const Call *c) {
     int n_all = 1 + c->n_alt;  // a reference call has no ALT (written as a dot)
     if (w->gvcf) alleles[n_all++] = "<*>";
     int rc = bcf_update_alleles(w->hdr, r, alleles, n_all);
-    const char *fname = c->filter == FILTER_PASS ? "PASS" : c->filter == FILTER_REFCALL ? "RefCall" : "LowQual";
+    const char *fname = c->filter == FILTER_PASS      ? "PASS"
+                        : c->filter == FILTER_REFCALL ? "RefCall"
+                        : c->filter == FILTER_OVERLAP ? "Overlap"
+                                                      : "LowQual";
     int fid = bcf_hdr_id2int(w->hdr, BCF_DT_ID, fname);
     rc |= bcf_update_filter(w->hdr, r, &fid, 1);
     if (c->source == 'P') rc |= bcf_update_info_flag(w->hdr, r, "P", NULL, 1);

@@ -46,6 +46,7 @@
 #include "calling/genotype_clairvoyante.h"
 #include "calling/genotype_pl.h"
 #include "calling/gvcf.h"
+#include "calling/overlap.h"
 #include "calling/refconf.h"
 #include "calling/shard.h"
 #include "calling/shipped.h"
@@ -203,6 +204,8 @@ typedef struct {
     int prog_shown;  // a progress line was written (a terminal needs its final newline)
     int64_t done_pos, total_pos;
     long n_cand, n_written, n_pass;
+    HomDelSpan homdel;  // calls inside a homozygous deletion (calling/overlap.h), in output order
+    long n_overlap;
     // the cascade (fa != 0)
     int fa;
     CascadeParams cp;
@@ -560,6 +563,8 @@ static int shard_write(CallRun *run, const char *buf, size_t n, int from) {
                 call_free(&c);
                 goto bad;
             }
+        // rank 0's own share came first: the span it left carries over, as in one process
+        if (homdel_filter(&run->homdel, ct, &c)) run->n_pass--, run->n_overlap++;
         int rc = vcfwriter_write(run->vcf, ct, &c);
         call_free(&c);
         if (rc < 0) return -1;
@@ -638,6 +643,8 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
         rc = -1;
     }
     run->n_fa += o->n_fa, run->n_fa_changed += o->n_fa_changed, run->n_phased += o->n_phased;
+    for (size_t i = 0; i < o->n; i++)
+        run->n_overlap += homdel_filter(&run->homdel, run->ref_index[ch->tid], &o->calls[i]);
     if (rc == 0 && run->gvcf) rc = gvcf_chunk(run, ch, o);
     for (size_t i = 0; i < o->n; i++) {
         if (o->calls[i].vcf_skip) {
@@ -1125,6 +1132,7 @@ int main_call(int argc, char **argv) {
     int sites_open = 0;
     CallRun run;
     memset(&run, 0, sizeof run);
+    homdel_init(&run.homdel);
     Worker *ws = xcalloc(threads, sizeof *ws);
     Region *regs = NULL;
     int n_regs = 0;
@@ -1475,10 +1483,11 @@ int main_call(int argc, char **argv) {
             if (wrc < 0) goto out;
         }
     }
-    int64_t tot[4] = {run.n_cand, run.n_written, run.n_pass, 0};
+    int64_t tot[5] = {run.n_cand, run.n_written, run.n_pass, 0, run.n_overlap};
     for (long t = 0; t < threads; t++) tot[3] += scan_inputs_saturated(ws[t].in);
-    dist_sum_i64(tot, 4, "call totals");
+    dist_sum_i64(tot, 5, "call totals");
     run.n_cand = (long)tot[0], run.n_written = (long)tot[1], run.n_pass = (long)tot[2];
+    run.n_overlap = (long)tot[4];
     long sat = (long)tot[3];
     if (sat && R == 0)
         calla_warn("%ld feature values exceeded the int16 range and were saturated", sat);
@@ -1501,6 +1510,9 @@ int main_call(int argc, char **argv) {
     if (!quiet) calla_info("done: %lld positions in %.2f s, %ld candidates, %ld records (%ld PASS) written to "
                "\"%s\"",
                (long long)total_pos, dt, run.n_cand, run.n_written, run.n_pass, out_path);
+    if (!quiet && run.n_overlap)
+        calla_info("%ld call(s) starting inside a homozygous deletion of higher QUAL: FILTER Overlap",
+                   run.n_overlap);
     if (!quiet && run.fa)
         calla_info("cascade: %ld calls through the full-alignment model (%ld changed), %ld het "
                    "calls phased", run.n_fa, run.n_fa_changed, run.n_phased);

@@ -1,0 +1,38 @@
+// overlap.c — FILTER Overlap for calls inside a homozygous deletion (overlap.h).
+#include "calling/overlap.h"
+
+#include <string.h>
+
+void homdel_init(HomDelSpan *s) {
+    s->contig = -1;
+    s->beg = s->end = 0;
+    s->qual = 0;
+}
+
+int homdel_span(const Call *c, int64_t *beg, int64_t *end) {
+    if (c->filter != FILTER_PASS || c->vcf_skip || c->n_alt < 1 || !c->ref) return 0;
+    int a = c->gt[0];
+    if (a < 1 || a > c->n_alt || (!c->haploid && c->gt[1] != a) || !c->alt[a - 1]) return 0;
+    const char *r = c->ref, *x = c->alt[a - 1];
+    size_t lr = strlen(r), lx = strlen(x), pre = 0, suf = 0;
+    if (lx >= lr) return 0;
+    while (pre < lx && r[pre] == x[pre]) pre++;
+    while (suf < lx - pre && r[lr - 1 - suf] == x[lx - 1 - suf]) suf++;
+    if (pre + suf != lx) return 0;  // the ALT is not REF with bases removed
+    *beg = c->pos + (int64_t)pre;
+    *end = c->pos + (int64_t)(lr - suf);
+    return 1;
+}
+
+int homdel_filter(HomDelSpan *s, int contig, Call *c) {
+    if (c->filter == FILTER_PASS && !c->vcf_skip && c->n_alt > 0 && s->contig == contig &&
+        c->pos >= s->beg && c->pos < s->end && c->qual < s->qual) {
+        c->filter = FILTER_OVERLAP;
+        return 1;
+    }
+    int64_t b, e;
+    if (homdel_span(c, &b, &e) && (s->contig != contig || e > s->end)) {
+        s->contig = contig, s->beg = b, s->end = e, s->qual = c->qual;
+    }
+    return 0;
+}
