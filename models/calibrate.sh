@@ -3,8 +3,8 @@
 # and installs it as the model's metadata `gq_calibration` (docs/calling.md, "GQ and its
 # calibration"; run by models/recipe.sh after training, or alone on models/NAME.safetensors).
 #
-#   1. fit data: GRCh38 chr21:6,000,001-9,000,000 (never used for training: the models see chr20
-#      only) with planted SNPs and indels (4 + 1 per kb, both haplotypes), reads at the recipe's
+#   1. fit data: GRCh38 chr21:6,000,001-9,000,000 (never used for training: chr20, and with CHR21=1 chr21 outside
+#      5.9-9.1 Mb) with planted SNPs and indels (4 + 1 per kb, both haplotypes), reads at the recipe's
 #      depth                                                                calla simulate
 #   2. call it with the model without a map, fit the map                   calla call, calla eval
 #      --fit-calibration

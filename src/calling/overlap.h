@@ -3,7 +3,7 @@
 // scores the candidates there (every read shows the deletion) and can call one of them 1/1 from a
 // single read's allele (AD alt 1 of ~50). Such a call with a lower QUAL than the deletion's gets
 // FILTER Overlap; one with a higher QUAL is left alone (docs/calling.md, "Calls inside a
-// homozygous deletion").
+// homozygous deletion"). Only the deletion reaching furthest right is tracked.
 #ifndef CALLA_OVERLAP_H
 #define CALLA_OVERLAP_H
 #include <stdint.h>

@@ -3,7 +3,7 @@
 // validation loss and validation metrics must agree. Shared by test_cudaemu_train.c and
 // test_cuda_train.c.
 //
-// Clair3 (strict): epoch 1's losses agree to relative 1e-4, every later epoch's to 1e-2, and
+// Clair3 (strict): epoch 1's losses agree to relative 1e-3, every later epoch's to 1e-2, and
 // every epoch's metrics (F1, precision, recall over the n/10 validation rows) to 2 rows. Per-step
 // device/CPU differences are ~1e-6 relative (test_cuda_model_checks.h); in emulation the losses
 // then agree to ~3e-6 over both epochs on AMD Zen 3, but on a Xeon with AVX-512 (Sapphire Rapids,
@@ -75,8 +75,8 @@ static void compare_runs(ModelArch arch, const char *tag, int n, int epochs, int
                tu_num(&a, "val_loss"), tu_num(&b, "val_loss"), tu_num(&a, "val_f1"),
                tu_num(&b, "val_f1"));
         T_EQ_INT(tu_num(&b, "step"), tu_num(&a, "step"));
-        // Clair3: epoch 1 to 1e-4, later epochs to 1e-2 (see the note at the top)
-        const double rel = strict ? (e == 0 ? 1e-4 : 1e-2) : 1e-2;
+        // Clair3: epoch 1 to 1e-3, later epochs to 1e-2 (see the note at the top)
+        const double rel = strict ? (e == 0 ? 1e-3 : 1e-2) : 1e-2;
         if (strict || e == 0) T_NEAR(tu_num(&b, "train_loss"), tu_num(&a, "train_loss"), 0, rel);
         if (strict) T_NEAR(tu_num(&b, "val_loss"), tu_num(&a, "val_loss"), 0, rel);
         if (!strict && e == epochs - 1) T_NEAR(tu_num(&b, "val_loss"), tu_num(&a, "val_loss"), 0, 0.3);
