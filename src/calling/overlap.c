@@ -5,8 +5,7 @@
 
 void homdel_init(HomDelSpan *s) {
     s->contig = -1;
-    s->beg = s->end = 0;
-    s->qual = 0;
+    s->n = 0;
 }
 
 int homdel_span(const Call *c, int64_t *beg, int64_t *end) {
@@ -25,14 +24,28 @@ int homdel_span(const Call *c, int64_t *beg, int64_t *end) {
 }
 
 int homdel_filter(HomDelSpan *s, int contig, Call *c) {
-    if (c->filter == FILTER_PASS && !c->vcf_skip && c->n_alt > 0 && s->contig == contig &&
-        c->pos >= s->beg && c->pos < s->end && c->qual < s->qual) {
-        c->filter = FILTER_OVERLAP;
-        return 1;
-    }
+    if (s->contig != contig) s->contig = contig, s->n = 0;
+    int k = 0;  // drop the deletions the stream has passed
+    for (int i = 0; i < s->n; i++)
+        if (s->d[i].end > c->pos) s->d[k++] = s->d[i];
+    s->n = k;
+    if (c->filter == FILTER_PASS && !c->vcf_skip && c->n_alt > 0)
+        for (int i = 0; i < s->n; i++)
+            if (c->pos >= s->d[i].beg && c->qual < s->d[i].qual) {
+                c->filter = FILTER_OVERLAP;
+                return 1;
+            }
     int64_t b, e;
-    if (homdel_span(c, &b, &e) && (s->contig != contig || e > s->end)) {
-        s->contig = contig, s->beg = b, s->end = e, s->qual = c->qual;
+    if (homdel_span(c, &b, &e)) {
+        int at = s->n;
+        if (at == HOMDEL_MAX) {
+            at = 0;
+            for (int i = 1; i < s->n; i++)
+                if (s->d[i].end < s->d[at].end) at = i;
+        } else {
+            s->n++;
+        }
+        s->d[at].beg = b, s->d[at].end = e, s->d[at].qual = c->qual;
     }
     return 0;
 }

@@ -1,19 +1,28 @@
 // overlap.h — calls that start inside a homozygous deletion. A deletion called 1/1 removes its
 // bases from both haplotypes, so no other variant can start on them; the pileup model still
 // scores the candidates there (every read shows the deletion) and can call one of them 1/1 from a
-// single read's allele (AD alt 1 of ~50). Such a call with a lower QUAL than the deletion's gets
-// FILTER Overlap; one with a higher QUAL is left alone (docs/calling.md, "Calls inside a
-// homozygous deletion"). Only the deletion reaching furthest right is tracked.
+// single read's allele (AD alt 1 of ~50). Such a call with a lower QUAL than a deletion it starts
+// in gets FILTER Overlap; one with a higher QUAL is left alone (docs/calling.md, "Calls inside a
+// homozygous deletion"). The check is a pure function of the PASS calls in output order, so
+// re-running it over a stream in which some calls already carry Overlap (merge-shards, MPI rank 0)
+// gives the one-process result when those calls are fed as PASS again.
 #ifndef CALLA_OVERLAP_H
 #define CALLA_OVERLAP_H
 #include <stdint.h>
 
 #include "calling/genotype.h"
 
+// Deletions whose bases are still ahead of the stream: nested or overlapping PASS 1/1 deletions
+// each count. Past HOMDEL_MAX at once (never seen), the one ending first is replaced.
+#define HOMDEL_MAX 16
+
 typedef struct {
-    int contig;        // -1: no deletion yet
-    int64_t beg, end;  // the deleted bases of the last PASS 1/1 deletion, 0-based [beg, end)
-    double qual;
+    int contig;  // -1: no deletion yet
+    int n;
+    struct {
+        int64_t beg, end;  // deleted bases, 0-based [beg, end)
+        double qual;
+    } d[HOMDEL_MAX];
 } HomDelSpan;
 
 void homdel_init(HomDelSpan *s);
@@ -24,8 +33,7 @@ void homdel_init(HomDelSpan *s);
 int homdel_span(const Call *c, int64_t *beg, int64_t *end);
 
 // Feed the calls of the output in order (contig index, then position). Filters c (FILTER_OVERLAP)
-// when it is a PASS variant call starting inside the current span with a lower QUAL and returns
-// 1; otherwise returns 0, and a PASS homozygous deletion reaching past the current span becomes
-// the span.
+// when it is a PASS variant call starting inside a tracked deletion of higher QUAL and returns 1;
+// otherwise returns 0, and c becomes a tracked deletion when it is a PASS homozygous deletion.
 int homdel_filter(HomDelSpan *s, int contig, Call *c);
 #endif

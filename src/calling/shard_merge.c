@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calling/overlap.h"
 #include "calling/shard.h"
 #include "common/util.h"
 
@@ -242,6 +243,53 @@ static int joiner_put(Joiner *j, htsFile *out, const bcf_hdr_t *ih, bcf1_t *r, c
     return 0;
 }
 
+// FILTER Overlap across shard boundaries (calling/overlap.h): a shard checks its own calls only,
+// so a call at the start of a shard inside a homozygous deletion from the shard before is PASS
+// there. The merge runs the check again over the whole stream, with the calls a shard filtered
+// Overlap fed as PASS: the check depends on the PASS calls alone, so the result is the
+// one-process FILTER (and a call that a shard filtered because of a deletion the merge now
+// filters becomes PASS again, as in one process).
+typedef struct {
+    HomDelSpan span;
+    int pass_id, overlap_id;  // header ids; overlap_id < 0: the shards predate FILTER Overlap
+    int32_t *gt;
+    int ngt;
+    long n_filtered, n_unfiltered;
+} OverlapCheck;
+
+// Returns 0, or -1 when the record cannot be read.
+static int overlap_check(OverlapCheck *o, const bcf_hdr_t *h, bcf1_t *r) {
+    if (o->overlap_id < 0) return 0;
+    if (bcf_unpack(r, BCF_UN_FLT | BCF_UN_STR) < 0) return -1;
+    int was_pass = r->d.n_flt == 1 && r->d.flt[0] == o->pass_id;
+    int was_overlap = r->d.n_flt == 1 && r->d.flt[0] == o->overlap_id;
+    int n = bcf_get_genotypes(h, r, &o->gt, &o->ngt);
+    Call c;
+    memset(&c, 0, sizeof c);
+    c.pos = r->pos;
+    c.ref = r->d.allele[0];
+    for (int a = 1; a < r->n_allele && c.n_alt < 2; a++) c.alt[c.n_alt++] = r->d.allele[a];
+    c.filter = FILTER_LOWQUAL;  // anything but PASS and Overlap alone
+    if ((was_pass || was_overlap) && !bcf_float_is_missing(r->qual) && n >= 1 && n <= 2 &&
+        !bcf_gt_is_missing(o->gt[0]) && (n == 1 || !bcf_gt_is_missing(o->gt[1]))) {
+        c.filter = FILTER_PASS;
+        c.haploid = n == 1;
+        c.gt[0] = bcf_gt_allele(o->gt[0]);
+        c.gt[1] = n == 2 ? bcf_gt_allele(o->gt[1]) : c.gt[0];
+        c.qual = r->qual;
+    }
+    homdel_filter(&o->span, r->rid, &c);
+    if (c.filter == FILTER_OVERLAP && was_pass) {
+        o->n_filtered++;
+        return bcf_update_filter(h, r, &o->overlap_id, 1) < 0 ? -1 : 0;
+    }
+    if (c.filter == FILTER_PASS && was_overlap) {
+        o->n_unfiltered++;
+        return bcf_update_filter(h, r, &o->pass_id, 1) < 0 ? -1 : 0;
+    }
+    return 0;
+}
+
 int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_inputs) {
     ShardIn *s = xcalloc(n_inputs, sizeof *s);
     int rc = -1, n_open = 0;
@@ -275,6 +323,11 @@ int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_
     int last_rid = -1;
     hts_pos_t last_pos = -1;
     Joiner jn = {hdr, NULL, 0, 0, 0, {0, 0, 0}, 0, 0, -1, -1, NULL, 0};
+    OverlapCheck ov = {.pass_id = bcf_hdr_id2int(hdr, BCF_DT_ID, "PASS"),
+                       .overlap_id = bcf_hdr_id2int(hdr, BCF_DT_ID, "Overlap")};
+    homdel_init(&ov.span);
+    if (ov.overlap_id >= 0 && !bcf_hdr_idinfo_exists(hdr, BCF_HL_FLT, ov.overlap_id))
+        ov.overlap_id = -1;
     for (int i = 0; i < n_inputs; i++) {
         int r, first = 1;
         while ((r = bcf_read(s[i].fp, s[i].hdr, rec)) == 0) {
@@ -286,6 +339,11 @@ int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_
             }
             first = 0;
             last_rid = rec->rid, last_pos = rec->pos;
+            if (!is_block(s[i].hdr, rec) && overlap_check(&ov, s[i].hdr, rec) < 0) {
+                calla_err("\"%s\": unreadable record at %s:%lld", s[i].path,
+                          bcf_hdr_id2name(s[i].hdr, rec->rid), (long long)rec->pos + 1);
+                goto jdone;
+            }
             int jr = joiner_put(&jn, out, s[i].hdr, rec, s[i].path);
             if (jr == -2)
                 calla_err("failed to write a record to \"%s\": %s", out_path, strerror(errno));
@@ -311,9 +369,14 @@ int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_
         goto done;
     }
     rc = to_stdout ? 0 : index_and_commit(&a, out_type);
+    if (rc == 0 && ov.n_filtered + ov.n_unfiltered)
+        calla_info("FILTER Overlap across shard boundaries: %ld call(s) inside a homozygous "
+                   "deletion of the shard before now Overlap, %ld back to PASS",
+                   ov.n_filtered, ov.n_unfiltered);
 jdone:
     if (jn.pend) bcf_destroy(jn.pend);
     free(jn.buf);
+    free(ov.gt);
 done:
     if (out) hts_close(out);
     if (rc != 0) atomic_abort(&a);  // no-op after a commit or with stdout

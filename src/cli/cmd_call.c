@@ -643,8 +643,11 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
         rc = -1;
     }
     run->n_fa += o->n_fa, run->n_fa_changed += o->n_fa_changed, run->n_phased += o->n_phased;
-    for (size_t i = 0; i < o->n; i++)
-        run->n_overlap += homdel_filter(&run->homdel, run->ref_index[ch->tid], &o->calls[i]);
+    // FILTER Overlap where the output is written in order; the other MPI ranks leave it to rank 0,
+    // which checks their calls as it writes them (shard_write), so the output is one process's
+    if (run->vcf)
+        for (size_t i = 0; i < o->n; i++)
+            run->n_overlap += homdel_filter(&run->homdel, run->ref_index[ch->tid], &o->calls[i]);
     if (rc == 0 && run->gvcf) rc = gvcf_chunk(run, ch, o);
     for (size_t i = 0; i < o->n; i++) {
         if (o->calls[i].vcf_skip) {

@@ -1,6 +1,7 @@
 // test_overlap.c — FILTER Overlap (calling/overlap.h): the deleted span of a homozygous deletion
 // worked out by hand for plain, repeat-anchored and complex alleles, and which later calls get
-// filtered: those starting inside the span with a lower QUAL, nothing else.
+// filtered: those starting inside a tracked deletion (nested ones too) with a lower QUAL,
+// nothing else.
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,40 +32,38 @@ static int span(Call c, int64_t *b, int64_t *e) {
 }
 
 int main(void) {
+    // Deleted spans worked out by hand: {pos, REF, ALT1, ALT2, GT, span?, beg, end}
+    struct {
+        int64_t pos;
+        const char *ref, *a1, *a2;
+        int g0, g1, is_span;
+        int64_t beg, end;
+    } sp[] = {
+        {100, "GCCCA", "G", NULL, 1, 1, 1, 101, 105},     // anchor G, CCCA (101..104) deleted
+        {100, "ACGT", "AT", NULL, 1, 1, 1, 101, 103},     // prefix A, suffix T: CG (101, 102)
+        {100, "ACGT", "AGT", NULL, 1, 1, 1, 101, 102},    // prefix A, then suffix GT: the C (101)
+        {100, "GCC", "GC", NULL, 1, 1, 1, 102, 103},      // repeat: longest prefix first, last C
+        {100, "CA", "A", NULL, 1, 1, 1, 100, 101},        // no common prefix: the C itself
+        {100, "GCCCA", "GCA", "G", 2, 2, 1, 101, 105},    // the second ALT, homozygous
+        {100, "ACGT", "TT", NULL, 1, 1, 0, 0, 0},         // complex: not REF less bases
+        {100, "A", "T", NULL, 1, 1, 0, 0, 0},             // SNP
+        {100, "A", "ATT", NULL, 1, 1, 0, 0, 0},           // insertion
+        {100, "GCCCA", "G", NULL, 0, 1, 0, 0, 0},         // het
+        {100, "GCCCA", "GCA", "G", 1, 2, 0, 0, 0},        // 1/2
+        {100, "G", NULL, NULL, 0, 0, 0, 0, 0},            // reference call
+    };
+    for (size_t i = 0; i < sizeof sp / sizeof sp[0]; i++) {
+        int64_t b = -1, e = -1;
+        int r = span(mk(sp[i].pos, sp[i].ref, sp[i].a1, sp[i].a2, sp[i].g0, sp[i].g1, 30), &b, &e);
+        T_EQ_INT(r, sp[i].is_span);
+        if (r) T_EQ_INT(b, sp[i].beg), T_EQ_INT(e, sp[i].end);
+    }
     int64_t b = -1, e = -1;
-    // GCCCA -> G at 100: bases 101..104 deleted
-    T_EQ_INT(span(mk(100, "GCCCA", "G", NULL, 1, 1, 30), &b, &e), 1);
-    T_EQ_INT(b, 101);
-    T_EQ_INT(e, 105);
-    // ACGT -> AT: prefix A, suffix T, "CG" deleted (101, 102)
-    T_EQ_INT(span(mk(100, "ACGT", "AT", NULL, 1, 1, 30), &b, &e), 1);
-    T_EQ_INT(b, 101);
-    T_EQ_INT(e, 103);
-    // ACGT -> AGT: prefix A, then suffix GT: only the C (101)
-    T_EQ_INT(span(mk(100, "ACGT", "AGT", NULL, 1, 1, 30), &b, &e), 1);
-    T_EQ_INT(b, 101);
-    T_EQ_INT(e, 102);
-    // GCC -> GC (repeat): the longest common prefix first, so the last C (102)
-    T_EQ_INT(span(mk(100, "GCC", "GC", NULL, 1, 1, 30), &b, &e), 1);
-    T_EQ_INT(b, 102);
-    T_EQ_INT(e, 103);
-    // 1/2 of two deletions, the second allele homozygous (2/2)
-    T_EQ_INT(span(mk(100, "GCCCA", "GCA", "G", 2, 2, 30), &b, &e), 1);
-    T_EQ_INT(b, 101);
-    T_EQ_INT(e, 105);
-    // not a span: complex ACGT -> TT, a SNP, an insertion, het, 1/2, LowQual, reference call
-    T_EQ_INT(span(mk(100, "ACGT", "TT", NULL, 1, 1, 30), &b, &e), 0);
-    T_EQ_INT(span(mk(100, "A", "T", NULL, 1, 1, 30), &b, &e), 0);
-    T_EQ_INT(span(mk(100, "A", "ATT", NULL, 1, 1, 30), &b, &e), 0);
-    T_EQ_INT(span(mk(100, "GCCCA", "G", NULL, 0, 1, 30), &b, &e), 0);
-    T_EQ_INT(span(mk(100, "GCCCA", "GCA", "G", 1, 2, 30), &b, &e), 0);
-    Call lq = mk(100, "GCCCA", "G", NULL, 1, 1, 1);
+    Call lq = mk(100, "GCCCA", "G", NULL, 1, 1, 1);  // filtered LowQual: no span
     lq.filter = FILTER_LOWQUAL;
     T_EQ_INT(homdel_span(&lq, &b, &e), 0);
     call_free(&lq);
-    T_EQ_INT(span(mk(100, "G", NULL, NULL, 0, 0, 30), &b, &e), 0);
-    // haploid: GT is gt[0] alone
-    Call hp = mk(100, "GCCCA", "G", NULL, 1, 0, 30);
+    Call hp = mk(100, "GCCCA", "G", NULL, 1, 0, 30);  // haploid: GT is gt[0] alone
     hp.haploid = 1;
     T_EQ_INT(homdel_span(&hp, &b, &e), 1);
     T_EQ_INT(b, 101);
@@ -84,10 +83,18 @@ int main(void) {
         {0, mk(104, "A", "G", NULL, 1, 1, 31), 0},      // inside but higher QUAL: left alone
         {0, mk(104, "A", "C", NULL, 0, 1, 30), 0},      // equal QUAL: left alone
         {0, mk(105, "T", "A", NULL, 1, 1, 5), 0},       // past the span
-        {0, mk(200, "TAAAAAA", "T", NULL, 1, 1, 40), 0},  // a new span 201..206, QUAL 40
-        {0, mk(202, "AAA", "A", NULL, 1, 1, 35), 1},      // inside: filtered, and no new span
+        {0, mk(200, "TAAAAAA", "T", NULL, 1, 1, 40), 0},  // span 201..206, QUAL 40
+        {0, mk(202, "AAAAAGGGG", "A", NULL, 1, 1, 35), 1},  // inside: filtered, so no span 203..210
         {0, mk(205, "AAT", "A", NULL, 0, 0, 0), 0},       // reference call: untouched
-        {1, mk(203, "A", "G", NULL, 1, 1, 10), 0},        // other contig, same position
+        {0, mk(208, "G", "C", NULL, 1, 1, 1), 0},         // inside the filtered deletion only
+        // nested: a shorter deletion of higher QUAL inside a longer one is tracked too
+        {0, mk(300, "TAAAAAAAAAA", "T", NULL, 1, 1, 20), 0},  // span 301..310, QUAL 20
+        {0, mk(302, "AAAA", "A", NULL, 1, 1, 50), 0},         // inside, higher QUAL: span 303..305
+        {0, mk(304, "A", "G", NULL, 1, 1, 30), 1},  // above 20 but below the nested one's 50
+        {0, mk(307, "A", "C", NULL, 0, 1, 25), 0},  // past the nested one, above 20
+        {0, mk(308, "A", "C", NULL, 0, 1, 15), 1},  // below 20
+        {0, mk(311, "G", "C", NULL, 0, 1, 1), 0},   // past both
+        {1, mk(302, "A", "G", NULL, 1, 1, 10), 0},  // other contig, a position covered on contig 0
     };
     s[9].c.n_alt = 0, s[9].c.filter = FILTER_REFCALL;
     free(s[9].c.alt[0]);
@@ -103,17 +110,35 @@ int main(void) {
         T_EQ_INT(s[i].c.filter, s[i].filtered ? FILTER_OVERLAP : before);
         call_free(&s[i].c);
     }
-    T_EQ_INT(nf, 3);
-    // the span after the stream is still the 201..206 deletion (the filtered 1/1 at 202 did not
-    // replace it) on contig 0
-    T_EQ_INT(h.contig, 0);
-    T_EQ_INT(h.beg, 201);
-    T_EQ_INT(h.end, 207);
-    // a LowQual call inside is not touched
-    Call in = mk(204, "A", "G", NULL, 1, 1, 1);
+    T_EQ_INT(nf, 5);
+
+    // a LowQual call inside a deletion is not touched
+    homdel_init(&h);
+    Call d = mk(200, "TAAAAAA", "T", NULL, 1, 1, 40), in = mk(204, "A", "G", NULL, 1, 1, 1);
     in.filter = FILTER_LOWQUAL;
+    T_EQ_INT(homdel_filter(&h, 0, &d), 0);
     T_EQ_INT(homdel_filter(&h, 0, &in), 0);
     T_EQ_INT(in.filter, FILTER_LOWQUAL);
-    call_free(&in);
+    call_free(&d), call_free(&in);
+
+    // more nested deletions than HOMDEL_MAX: the one ending first is dropped, the rest still count
+    homdel_init(&h);
+    for (int i = 0; i <= HOMDEL_MAX; i++) {
+        // deletion i at 1000 + i deletes 1001 + i .. 1100 - i (ends 1101 - i), QUAL 100 + i; each
+        // starts inside the ones before it, with a higher QUAL, so none is filtered
+        char ref[128];
+        memset(ref, 'A', sizeof ref);
+        ref[101 - 2 * i] = '\0';
+        Call x = mk(1000 + i, ref, "A", NULL, 1, 1, 100 + i);
+        T_EQ_INT(homdel_filter(&h, 0, &x), 0);
+        call_free(&x);
+    }
+    T_EQ_INT(h.n, HOMDEL_MAX);
+    // the 17th replaced deletion 15 (end 1086, the first to end then); at 1085 deletions 0..15
+    // cover: 0..14 remain, the highest QUAL 114, so 114.5 passes and 113 is filtered
+    Call p0 = mk(1085, "A", "G", NULL, 1, 1, 114.5), p1 = mk(1085, "A", "C", NULL, 1, 1, 113);
+    T_EQ_INT(homdel_filter(&h, 0, &p0), 0);
+    T_EQ_INT(homdel_filter(&h, 0, &p1), 1);
+    call_free(&p0), call_free(&p1);
     T_DONE();
 }
