@@ -283,16 +283,17 @@ fi
 # models/calibrate.sh) and 100 kb around it. HG002's truth covers chr20 only, so the variants are
 # planted (3 SNPs + 1 indel per kb on both haplotypes, HARD_RATE as on chr20); the first piece at
 # full depth, the second down-sampled to FRAC, as on chr20.
-# A SIM_REGION shorter than 10 Mb shrinks each piece to a tenth of the SIM_REGION length (the
-# pieces keep their starts), so a smoke test stays small.
+# A smaller SIM_REGION (a smoke test) shrinks each piece to a tenth of the SIM_REGION length, at
+# least 50 kb, from the piece's start; such a piece is simulated into its own folder.
 if [[ ${CHR21:-0} == 1 ]]; then
     i=0
     sim_len=$(awk -F'[:-]' '{print NF == 3 ? $3 - $2 + 1 : 10000000}' <<<"$SIM_REGION")
     for r in chr21:5010001-5900000 chr21:9100001-10000000; do
         i=$((i + 1)) S21=$W/sim-chr21-$i
-        if ((sim_len < 10000000)); then
-            b=${r#*:} b=${b%-*} e=${r##*-} l=$((sim_len / 10))
-            ((l < e - b + 1)) && r=chr21:$b-$((b + l - 1))
+        b=${r#*:} b=${b%-*} e=${r##*-} l=$((sim_len / 10))
+        ((l < 50000)) && l=50000
+        if ((l < e - b + 1)); then
+            r=chr21:$b-$((b + l - 1)) S21=$W/sim-chr21-$i-${l}bp
         fi
         if [[ ! -s $S21/reads.bam ]]; then
             say "simulate $r with planted variants, $PLAT ${DEPTH}x"

@@ -36,16 +36,16 @@ int homdel_filter(HomDelSpan *s, int contig, Call *c) {
                 return 1;
             }
     int64_t b, e;
-    if (homdel_span(c, &b, &e)) {
-        int at = s->n;
-        if (at == HOMDEL_MAX) {
-            at = 0;
-            for (int i = 1; i < s->n; i++)
-                if (s->d[i].end < s->d[at].end) at = i;
-        } else {
-            s->n++;
-        }
-        s->d[at].beg = b, s->d[at].end = e, s->d[at].qual = c->qual;
+    if (!homdel_span(c, &b, &e)) return 0;
+    int at = s->n;
+    if (at == HOMDEL_MAX) {  // drop the one ending first: a tracked one, or this one
+        at = 0;
+        for (int i = 1; i < s->n; i++)
+            if (s->d[i].end < s->d[at].end) at = i;
+        if (e <= s->d[at].end) return 0;
+    } else {
+        s->n++;
     }
+    s->d[at].beg = b, s->d[at].end = e, s->d[at].qual = c->qual;
     return 0;
 }

@@ -13,7 +13,8 @@
 #include "calling/genotype.h"
 
 // Deletions whose bases are still ahead of the stream: nested or overlapping PASS 1/1 deletions
-// each count. Past HOMDEL_MAX at once (never seen), the one ending first is replaced.
+// each count. Past HOMDEL_MAX at once (never seen), the one ending first (of those and the new
+// one) is dropped.
 #define HOMDEL_MAX 16
 
 typedef struct {

@@ -360,8 +360,8 @@ int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_
         calla_err("failed to write a record to \"%s\": %s", out_path, strerror(errno));
         goto jdone;
     }
-    free(jn.buf);
-    jn.buf = NULL;
+    free(jn.buf), free(ov.gt);
+    jn.buf = NULL, ov.gt = NULL;
     int crc = hts_close(out);
     out = NULL;
     if (crc != 0) {

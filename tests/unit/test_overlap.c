@@ -56,7 +56,10 @@ int main(void) {
         int64_t b = -1, e = -1;
         int r = span(mk(sp[i].pos, sp[i].ref, sp[i].a1, sp[i].a2, sp[i].g0, sp[i].g1, 30), &b, &e);
         T_EQ_INT(r, sp[i].is_span);
-        if (r) T_EQ_INT(b, sp[i].beg), T_EQ_INT(e, sp[i].end);
+        if (r) {
+            T_EQ_INT(b, sp[i].beg);
+            T_EQ_INT(e, sp[i].end);
+        }
     }
     int64_t b = -1, e = -1;
     Call lq = mk(100, "GCCCA", "G", NULL, 1, 1, 1);  // filtered LowQual: no span
@@ -121,7 +124,8 @@ int main(void) {
     T_EQ_INT(in.filter, FILTER_LOWQUAL);
     call_free(&d), call_free(&in);
 
-    // more nested deletions than HOMDEL_MAX: the one ending first is dropped, the rest still count
+    // more nested deletions than HOMDEL_MAX: of the tracked ones and the new one, the one ending
+    // first is dropped
     homdel_init(&h);
     for (int i = 0; i <= HOMDEL_MAX; i++) {
         // deletion i at 1000 + i deletes 1001 + i .. 1100 - i (ends 1101 - i), QUAL 100 + i; each
@@ -134,9 +138,10 @@ int main(void) {
         call_free(&x);
     }
     T_EQ_INT(h.n, HOMDEL_MAX);
-    // the 17th replaced deletion 15 (end 1086, the first to end then); at 1085 deletions 0..15
-    // cover: 0..14 remain, the highest QUAL 114, so 114.5 passes and 113 is filtered
-    Call p0 = mk(1085, "A", "G", NULL, 1, 1, 114.5), p1 = mk(1085, "A", "C", NULL, 1, 1, 113);
+    // the 17th (end 1085, QUAL 116) ends before all 16 tracked, so it is the one dropped: at 1084
+    // deletions 0..16 cover, 0..15 are tracked (highest QUAL 115), so 115.5 passes; at 1085
+    // 0..15 cover, and 114.5 is filtered
+    Call p0 = mk(1084, "A", "G", NULL, 1, 1, 115.5), p1 = mk(1085, "A", "C", NULL, 1, 1, 114.5);
     T_EQ_INT(homdel_filter(&h, 0, &p0), 0);
     T_EQ_INT(homdel_filter(&h, 0, &p1), 1);
     call_free(&p0), call_free(&p1);
