@@ -9,7 +9,7 @@ BUILD=${BUILD:-build}
 CALLA=$root/$BUILD/calla MK=$root/$BUILD/tools/mkmodel
 C=$root/fuzz/corpus
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-for n in tensorfile safetensors bed region labels eval_vcf; do rm -rf "${C:?}/$n"; mkdir -p "$C/$n"; done
+for n in tensorfile safetensors bed region labels eval_vcf merge_shards; do rm -rf "${C:?}/$n"; mkdir -p "$C/$n"; done
 
 cp "$root/tests/fixtures/tensors_ref.fa" "$T/ref.fa" && samtools faidx "$T/ref.fa"
 samtools sort -o "$T/reads.bam" "$root/tests/fixtures/tensors_reads.sam" 2>/dev/null
@@ -105,4 +105,25 @@ cp "$T/truth.vcf" "$C/eval_vcf/truth.vcf"
   printf 'ctg1\t20\t.\tT\t<*>,*,G[ctg2:5[\t.\tPASS\t.\tGT\t1/2\n'
   printf 'ctg1\t25\t.\tG\tA\t.\tq10\t.\tGT\t0|1\n'
   printf 'ctg2\t58\t.\tCAA\tC\t.\t.\t.\tGT\t1\n'; } >"$C/eval_vcf/norm.vcf"
+
+# Shards for merge-shards: two shards of one `calla call --shard I/2 --gvcf` run on the fixture
+# (VCF and gVCF), joined by a "#SHARD" line; one shard alone; and a hand-made pair where a call at
+# the start of shard 2 lies inside a homozygous deletion of shard 1 (FILTER Overlap).
+for k in 1 2; do
+    "$CALLA" call -b "$T/reads.bam" -f "$T/ref.fa" -m "$T/m.st" --chunk-size 30 --shard $k/2 \
+        -o "$T/s$k.vcf" --gvcf "$T/s$k.g.vcf" 2>/dev/null
+done
+{ cat "$T/s1.vcf"; printf '#SHARD\n'; cat "$T/s2.vcf"; } >"$C/merge_shards/calls.vcf"
+{ cat "$T/s1.g.vcf"; printf '#SHARD\n'; cat "$T/s2.g.vcf"; } >"$C/merge_shards/gvcf.vcf"
+cp "$T/s2.vcf" "$C/merge_shards/one.vcf"
+shard_head() {
+    printf '##fileformat=VCFv4.2\n##FILTER=<ID=PASS,Description="All filters passed">\n'
+    printf '##FILTER=<ID=Overlap,Description="Inside a deletion">\n'
+    printf '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n##contig=<ID=ctg1,length=60>\n'
+    printf '##calla_shard=%s run=0123456789abcdef\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n' "$1"
+}
+{ shard_head "1/2 chunks=0-1/2"; printf 'ctg1\t10\t.\tGCCCA\tG\t30\tPASS\t.\tGT\t1/1\n#SHARD\n'
+  shard_head "2/2 chunks=1-2/2"; printf 'ctg1\t12\t.\tC\tT\t10\tPASS\t.\tGT\t1/1\n'
+  printf 'ctg1\t13\t.\tCAAAAA\tC\t20\tPASS\t.\tGT\t1\n'
+  printf 'ctg1\t15\t.\tA\tT\t10\tOverlap\t.\tGT\t1|1\n'; } >"$C/merge_shards/overlap.vcf"
 du -sh "$C"/*

@@ -267,7 +267,7 @@ static int overlap_check(OverlapCheck *o, const bcf_hdr_t *h, bcf1_t *r) {
     Call c;
     memset(&c, 0, sizeof c);
     c.pos = r->pos;
-    c.ref = r->d.allele[0];
+    c.ref = r->n_allele > 0 ? r->d.allele[0] : NULL;  // a record without REF: never a span
     for (int a = 1; a < r->n_allele && c.n_alt < 2; a++) c.alt[c.n_alt++] = r->d.allele[a];
     c.filter = FILTER_LOWQUAL;  // anything but PASS and Overlap alone
     if ((was_pass || was_overlap) && !bcf_float_is_missing(r->qual) && n >= 1 && n <= 2 &&
