@@ -267,7 +267,7 @@ static int overlap_check(OverlapCheck *o, const bcf_hdr_t *h, bcf1_t *r) {
     Call c;
     memset(&c, 0, sizeof c);
     c.pos = r->pos;
-    c.ref = r->n_allele > 0 ? r->d.allele[0] : NULL;  // a record without REF: never a span
+    c.ref = r->n_allele > 0 ? r->d.allele[0] : NULL;  // (the merge refuses records without REF)
     for (int a = 1; a < r->n_allele && c.n_alt < 2; a++) c.alt[c.n_alt++] = r->d.allele[a];
     c.filter = FILTER_LOWQUAL;  // anything but PASS and Overlap alone
     if ((was_pass || was_overlap) && !bcf_float_is_missing(r->qual) && n >= 1 && n <= 2 &&
@@ -339,6 +339,11 @@ int shard_merge(const char *out_path, char out_type, char *const *inputs, int n_
             }
             first = 0;
             last_rid = rec->rid, last_pos = rec->pos;
+            if (bcf_unpack(rec, BCF_UN_STR) < 0 || rec->n_allele < 1) {
+                calla_err("\"%s\": record at %s:%lld has no REF allele", s[i].path,
+                          bcf_hdr_id2name(s[i].hdr, rec->rid), (long long)rec->pos + 1);
+                goto jdone;
+            }
             if (!is_block(s[i].hdr, rec) && overlap_check(&ov, s[i].hdr, rec) < 0) {
                 calla_err("\"%s\": unreadable record at %s:%lld", s[i].path,
                           bcf_hdr_id2name(s[i].hdr, rec->rid), (long long)rec->pos + 1);
