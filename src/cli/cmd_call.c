@@ -72,6 +72,7 @@
 // a GPU, where the batch is the parallelism.
 #define DEFAULT_BATCH 128
 #define DEFAULT_BATCH_CUDA 1000
+#define MAX_ENSEMBLE 3  // --ensemble models besides -m
 
 static void usage(FILE *fp) {
     fprintf(fp,
@@ -98,6 +99,9 @@ static void usage(FILE *fp) {
             "Calling:\n"
             "  --platform ilmn|hifi|ont  picks the shipped model; must match the model's platform [the model's]\n"
             "  --qual Q                  FILTER LowQual below QUAL Q [2]\n"
+            "  --ensemble MODEL          also run this model (same architecture, features and platform\n"
+            "                            as -m) and decide from the mean of their output probabilities;\n"
+            "                            repeatable (up to %d); CPU only; GQ is then uncalibrated\n"
             "  --ref-calls               also write reference calls (FILTER RefCall)\n"
             "  --haploid-contigs LIST    comma-separated contigs called haploid (e.g. chrX,chrY,chrM)\n"
             "  --haploid-mode precise|sensitive  het probabilities dropped (precise) or given to the\n"
@@ -132,7 +136,7 @@ static void usage(FILE *fp) {
             "  --chunk-size N            positions per work chunk [%d] (the cascade works per chunk)\n"
             "  --progress-interval S     seconds between progress lines [10; 1 on a terminal]\n"
             "  -h, --help                this help\n",
-            DEFAULT_BATCH, DEFAULT_BATCH_CUDA, DEFAULT_CHUNK);
+            MAX_ENSEMBLE, DEFAULT_BATCH, DEFAULT_BATCH_CUDA, DEFAULT_CHUNK);
 }
 
 // A candidate kept until its batch has been through the model (features already converted).
@@ -155,6 +159,9 @@ typedef struct {
 typedef struct {
     Model model;
     int loaded;
+    Model ens[MAX_ENSEMBLE];  // --ensemble: n_ens more models (CPU only)
+    int n_ens;
+    float *avg;  // [batch, n_out]: the mean of the models' outputs
     CudaModel *cm;  // --device cuda: the model on the GPU (docs/cuda.md), else NULL
     ScanInputs *in;
     RefConfReader *rcr;  // --gvcf
@@ -330,7 +337,19 @@ static void flush(CallRun *run, Worker *w, int drain) {
     if (!w->cm) {
         if (w->n_pend == 0) return;
         model_forward(&w->model, w->x, NULL, w->n_pend, 0);
-        genotype_batch(run, w, w->model.out, w->pend, w->n_pend);
+        const float *out = w->model.out;
+        if (w->n_ens) {  // --ensemble: the mean of the output probabilities, head by head
+            const size_t n = (size_t)w->n_pend * w->model.n_out;
+            memcpy(w->avg, w->model.out, n * sizeof *w->avg);
+            for (int k = 0; k < w->n_ens; k++) {
+                model_forward(&w->ens[k], w->x, NULL, w->n_pend, 0);
+                for (size_t i = 0; i < n; i++) w->avg[i] += w->ens[k].out[i];
+            }
+            const float inv = 1.0f / (float)(w->n_ens + 1);
+            for (size_t i = 0; i < n; i++) w->avg[i] *= inv;
+            out = w->avg;
+        }
+        genotype_batch(run, w, out, w->pend, w->n_pend);
         w->n_pend = 0;
         return;
     }
@@ -875,6 +894,67 @@ enum {                                       // the cascade (calling/cascade.h)
     OPT_FA_MODEL = 1400, OPT_PILEUP_ONLY, OPT_VAR_PCT, OPT_REF_PCT, OPT_NO_PHASING_FA, OPT_FA_SITES,
     OPT_FA_SCOPE
 };
+enum { OPT_ENSEMBLE = 1500 };  // --ensemble MODEL
+
+// --ensemble: loads the n models into every worker after checking that each matches the -m
+// model (architecture, feature kind and platform through check_model_meta, the same tensor
+// compatibility mode, the same input and output shapes) and notes them in desc. 0 or -1.
+static int load_ensemble(Worker *ws, long threads, int batch, const StFile *main_st,
+                         Platform platform, const char *const *paths, int n, char **desc) {
+    const char *arch0 = st_meta(main_st, "architecture"), *compat0 = st_meta(main_st, "pileup_compat");
+    for (int k = 0; k < n; k++) {
+        char *file = shipped_model_resolve(paths[k], platform_name(platform));
+        if (!file) return -1;
+        StFile se;
+        if (st_open(&se, file) < 0) {
+            free(file);
+            return -1;
+        }
+        Platform p = platform;
+        char *d = NULL;
+        int rc = check_model_meta(&se, platform_name(platform), &p, &d);
+        const char *arch = st_meta(&se, "architecture"), *compat = st_meta(&se, "pileup_compat");
+        if (rc == 0 && strcmp(arch, arch0) != 0) {
+            calla_err("--ensemble \"%s\" is a %s model, -m \"%s\" a %s one", file, arch,
+                      main_st->path, arch0);
+            rc = -1;
+        }
+        if (rc == 0 && strcmp(compat ? compat : "", compat0 ? compat0 : "") != 0) {
+            calla_err("--ensemble \"%s\" has pileup_compat \"%s\", -m \"%s\" \"%s\" (tensors "
+                      "would differ)",
+                      file, compat ? compat : "", main_st->path, compat0 ? compat0 : "");
+            rc = -1;
+        }
+        for (long t = 0; rc == 0 && t < threads; t++) {
+            Model *m = &ws[t].ens[k], *m0 = &ws[t].model;
+            if (modelfile_load_st(&se, m, batch, 0) < 0) {
+                rc = -1;
+                break;
+            }
+            ws[t].n_ens = k + 1;
+            if (m->n_pos != m0->n_pos || m->n_chan != m0->n_chan || m->n_out != m0->n_out) {
+                calla_err("--ensemble \"%s\": input %dx%d and %d outputs, -m \"%s\": %dx%d and %d",
+                          file, m->n_pos, m->n_chan, m->n_out, main_st->path, m0->n_pos,
+                          m0->n_chan, m0->n_out);
+                rc = -1;
+            }
+        }
+        if (rc == 0) {
+            kstring_t ds = {0, 0, NULL};
+            ksprintf(&ds, "%s; ensemble (mean of the output probabilities, GQ uncalibrated) with %s",
+                     *desc, d);
+            free(*desc);
+            *desc = ds.s;
+        }
+        free(d);
+        st_close(&se);
+        free(file);
+        if (rc < 0) return -1;
+    }
+    for (long t = 0; t < threads; t++)
+        ws[t].avg = xmalloc((size_t)batch * ws[t].model.n_out * sizeof *ws[t].avg);
+    return 0;
+}
 
 int main_call(int argc, char **argv) {
     calla_set_cmd("call");
@@ -910,6 +990,7 @@ int main_call(int argc, char **argv) {
         {"compat", required_argument, NULL, OPT_COMPAT},
         {"shard", required_argument, NULL, OPT_SHARD},
         {"fa-model", required_argument, NULL, OPT_FA_MODEL},
+        {"ensemble", required_argument, NULL, OPT_ENSEMBLE},
         {"pileup-only", no_argument, NULL, OPT_PILEUP_ONLY},
         {"var-pct-full", required_argument, NULL, OPT_VAR_PCT},
         {"ref-pct-full", required_argument, NULL, OPT_REF_PCT},
@@ -934,6 +1015,8 @@ int main_call(int argc, char **argv) {
     char compat_m[16] = "calla";
     int shard_i = 0, shard_n = 0;  // --shard I/N; 0: the whole run
     const char *fa_model_path = NULL, *fa_sites_path = NULL;
+    const char *ens_path[MAX_ENSEMBLE];
+    int n_ens = 0;
     int pileup_only = 0, no_phasing_fa = 0, fa_scope = -1;  // fa_scope: -1 the platform's
     double var_pct = -1, ref_pct = -1;
     optind = 1;
@@ -1026,6 +1109,12 @@ int main_call(int argc, char **argv) {
             }
             break;
         case OPT_FA_MODEL: fa_model_path = optarg; break;
+        case OPT_ENSEMBLE:
+            if (n_ens == MAX_ENSEMBLE) {
+                calla_err("--ensemble: at most %d models besides -m", MAX_ENSEMBLE);
+                bad = 1;
+            } else ens_path[n_ens++] = optarg;
+            break;
         case OPT_PILEUP_ONLY: pileup_only = 1; break;
         case OPT_NO_PHASING_FA: no_phasing_fa = 1; break;
         case OPT_FA_SCOPE:
@@ -1050,6 +1139,10 @@ int main_call(int argc, char **argv) {
     }
     if (!bad && pileup_only && fa_model_path) {
         calla_err("--pileup-only and --fa-model exclude each other");
+        bad = 1;
+    }
+    if (!bad && n_ens && device >= 0) {
+        calla_err("--ensemble runs on the CPU only (not with --device cuda)");
         bad = 1;
     }
     if (!bad && precision == 1 && device < 0) {
@@ -1154,7 +1247,8 @@ int main_call(int argc, char **argv) {
     if (check_model_meta(&st, platform_s, &platform, &desc) < 0) goto out;
     if (!compat_s && st_meta(&st, "pileup_compat"))
         snprintf(compat_m, sizeof compat_m, "%s", st_meta(&st, "pileup_compat"));
-    if (st_meta(&st, "gq_calibration") && *st_meta(&st, "gq_calibration")) {  // "": none
+    // --ensemble: the map was fitted to the model alone, not to the mean of several
+    if (!n_ens && st_meta(&st, "gq_calibration") && *st_meta(&st, "gq_calibration")) {  // "": none
         char why[160];
         if (gq_calib_parse(st_meta(&st, "gq_calibration"), &gqcal, why, sizeof why) < 0) {
             calla_err("model \"%s\": bad gq_calibration metadata: %s", model_file, why);
@@ -1173,6 +1267,8 @@ int main_call(int argc, char **argv) {
             !(ws[t].cm = cuda_model_new(&ws[t].model, device, precision < 0 ? 0 : precision)))
             goto out;
     }
+    if (n_ens && load_ensemble(ws, threads, (int)batch, &st, platform, ens_path, n_ens, &desc) < 0)
+        goto out;
     if (device < 0) {  // CPU inference arithmetic (network/infer.h)
         InferPrecision ip = precision == 2 ? INFER_BF16 : precision == 3 ? INFER_AUTO : INFER_FP32;
         ip = infer_precision_resolve(ip);
@@ -1188,10 +1284,12 @@ int main_call(int argc, char **argv) {
         const char *emu = getenv("CALLA_BF16_EMULATE");
         const int simd = bf16_simd_available() && !(emu && strcmp(emu, "1") == 0);
         for (long t = 0; t < threads; t++)
-            if (model_set_infer_precision(&ws[t].model, ip, simd) < 0) {
-                calla_err("model \"%s\": cannot compute in %s", model_file, infer_precision_name(ip));
-                goto out;
-            }
+            for (int k = -1; k < ws[t].n_ens; k++)
+                if (model_set_infer_precision(k < 0 ? &ws[t].model : &ws[t].ens[k], ip, simd) < 0) {
+                    calla_err("model \"%s\": cannot compute in %s", model_file,
+                              infer_precision_name(ip));
+                    goto out;
+                }
         if (!quiet && R == 0 && ip == INFER_BF16)
             calla_info("inference in bf16 (%s)", simd ? "AVX-512-BF16"
                                                       : "emulated without AVX-512-BF16: slower "
@@ -1554,6 +1652,8 @@ out:
     for (long t = 0; t < threads; t++) {
         cuda_model_free(ws[t].cm);
         if (ws[t].loaded) model_free(&ws[t].model);
+        for (int k = 0; k < ws[t].n_ens; k++) model_free(&ws[t].ens[k]);
+        free(ws[t].avg);
         cascade_worker_free(ws[t].cw);
         cuda_model_free(ws[t].cfa);
         if (ws[t].fa_loaded) model_free(&ws[t].fa);
