@@ -912,17 +912,24 @@ static int load_ensemble(Worker *ws, long threads, int batch, const StFile *main
         }
         Platform p = platform;
         char *d = NULL;
-        int rc = check_model_meta(&se, platform_name(platform), &p, &d);
+        int rc = check_model_meta(&se, NULL, &p, &d);
+        if (rc == 0 && p != platform) {
+            calla_err("--ensemble \"%s\" was trained for %s, -m \"%s\" is called as %s", file,
+                      platform_name(p), main_st->path, platform_name(platform));
+            rc = -1;
+        }
         const char *arch = st_meta(&se, "architecture"), *compat = st_meta(&se, "pileup_compat");
+        // no pileup_compat means the calla encoding, as an explicit "calla" does
+        const char *c1 = compat && *compat ? compat : "calla", *c0 = compat0 && *compat0 ? compat0 : "calla";
         if (rc == 0 && strcmp(arch, arch0) != 0) {
             calla_err("--ensemble \"%s\" is a %s model, -m \"%s\" a %s one", file, arch,
                       main_st->path, arch0);
             rc = -1;
         }
-        if (rc == 0 && strcmp(compat ? compat : "", compat0 ? compat0 : "") != 0) {
+        if (rc == 0 && strcmp(c1, c0) != 0) {
             calla_err("--ensemble \"%s\" has pileup_compat \"%s\", -m \"%s\" \"%s\" (tensors "
                       "would differ)",
-                      file, compat ? compat : "", main_st->path, compat0 ? compat0 : "");
+                      file, c1, main_st->path, c0);
             rc = -1;
         }
         for (long t = 0; rc == 0 && t < threads; t++) {
