@@ -3,6 +3,7 @@
 // alleles the outcome names.
 #include "calling/genotype_fa.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,17 @@ static const IndelAllele *indel_of_len(const Candidate *c, char kind, int len, i
     return NULL;
 }
 
+double binom_half_cdf(int k, int n) {
+    if (k < 0) return 0;
+    if (k >= n) return 1;
+    double s = 0, lt = -n * log(2.0);  // log(C(n, 0) / 2^n)
+    for (int i = 0; i <= k; i++) {
+        s += exp(lt);
+        lt += log((double)(n - i) / (i + 1));  // C(n, i + 1) = C(n, i) (n - i) / (i + 1)
+    }
+    return s < 1 ? s : 1;
+}
+
 // genotype_realise on the candidate as the outcome names it: only the outcome's indel alleles,
 // in order (for InsDel the insertion is looked up as the first 'I', the deletion as the first
 // 'D'). 0, or -1 if no read supports it.
@@ -59,6 +71,18 @@ static int realise(const FaOutcome *o, const Candidate *c, const char *ref_seq, 
             out->ad[k + 1] < snp_af * c->depth)
             return -1;
     return 0;
+}
+
+int fa_het_unsupported(const Call *call, const Candidate *c, double het_p) {
+    if (!(het_p > 0) || call->haploid || call->n_alt != 1 || call->gt[0] != 0 || call->gt[1] != 1)
+        return 0;
+    int d = (int)strlen(call->alt[0]) - (int)strlen(call->ref);
+    if (d == 0 || abs(d) > FA_HET_MAXLEN) return 0;
+    char kind = d > 0 ? 'I' : 'D';
+    int k = 0;
+    for (int i = 0; i < c->n_indels; i++)
+        if (c->indels[i].kind == kind && c->indels[i].count > 0) k += c->indels[i].count;
+    return binom_half_cdf(k, c->depth) < het_p;
 }
 
 int genotype_clair3_fa(const float *probs, const Candidate *c, const char *ref_seq,

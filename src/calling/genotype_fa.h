@@ -22,4 +22,17 @@
 int genotype_clair3_fa(const float *probs, const Candidate *c, const char *ref_seq,
                        double min_qual, double snp_af, Call *out);
 
+// The het rule of the cascade (`calla call --fa-het-p`; docs/calling.md, "The het rule"): 1 when
+// call is a het REF/ALT whose ALT is an indel of 1..FA_HET_MAXLEN bases and the reads showing an
+// indel of its kind at the candidate (insertions or deletions, any length: stutter spreads one
+// allele over several lengths) are too few for a het: P(X <= k | X ~ Binomial(depth, 1/2)) <
+// het_p. Else 0 (also for het_p <= 0). Longer indels are exempt: reads that end inside a long
+// insertion do not show it, so its count undercounts.
+int fa_het_unsupported(const Call *call, const Candidate *c, double het_p);
+#define FA_HET_P_DEFAULT 1e-3  // a Phred-30 test
+#define FA_HET_MAXLEN 2
+
+// P(X <= k) for X ~ Binomial(n, 1/2), exact (log-space terms); 1 when k >= n, 0 when k < 0.
+double binom_half_cdf(int k, int n);
+
 #endif

@@ -129,6 +129,9 @@ static void usage(FILE *fp) {
             "  --fa-scope all|indel      which full-alignment decisions replace the pileup call: all,\n"
             "                            or only where either call has an indel (SNP and reference\n"
             "                            calls stay the pileup model's) [hifi all; ilmn, ont indel]\n"
+            "  --fa-het-p P              where the pileup model called the reference, a full-alignment\n"
+            "                            het call of a 1-2 bp indel needs reads that fit a het:\n"
+            "                            P(AD or fewer of DP | 1/2) >= P; 0: off [0.001]\n"
             "  --no-phasing-for-fa       no read phasing: haplotype channel unknown, no phased GTs\n"
             "  --fa-sites FILE           write the sites sent to the full-alignment model, with its\n"
             "                            outputs (tab-separated text; not with MPI)\n"
@@ -154,6 +157,7 @@ typedef struct {
     size_t cand_cap;
     kstring_t sites;  // --fa-sites lines of the chunk
     long n_fa, n_fa_changed, n_phased;  // the cascade: calls sent, calls changed, calls phased
+    long n_fa_het;                      // full-alignment het calls --fa-het-p turned down
 } ChunkCalls;
 
 typedef struct {
@@ -218,8 +222,9 @@ typedef struct {
     CascadeParams cp;
     const GqCalib *fa_gqcal;  // the full-alignment model's gq_calibration, else NULL
     int fa_indel_only;        // --fa-scope indel: SNP/reference decisions stay the pileup model's
+    double fa_het_p;          // --fa-het-p (genotype_fa.h)
     FILE *sites;              // --fa-sites
-    long n_fa, n_fa_changed, n_phased;
+    long n_fa, n_fa_changed, n_phased, n_fa_het;
 } CallRun;
 
 static void pending_free(Pending *p) {
@@ -418,7 +423,7 @@ static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
     const Candidate *c = &o->cand[i];
     char *rbuf = xmalloc((size_t)run->max_ctx + 1);
     ref_context(run, w, c->pos, rbuf);
-    Call call;
+    Call *old = &o->calls[i], call;
     if (genotype_clair3_fa(p, c, rbuf, run->min_qual, run->prm.snp_af, &call) < 0) {
         call_free(&call);
         ref_call(&call, c, 'F');
@@ -428,7 +433,6 @@ static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
     call_set_likelihoods(&call, GL_CLAIR3, p, c->ref, hm, run->min_qual);  // gt21 x zygosity
     if (run->fa_gqcal) call.gq = call_gq(gq_calib_apply(run->fa_gqcal, call.gq_phred));
     if (call.filter == FILTER_REFCALL && !run->ref_calls) call.vcf_skip = 1;  // the site goes
-    Call *old = &o->calls[i];
     if (run->sites) {
         kstring_t *ks = &o->sites;
         ksprintf(ks, "%s\t%lld\t%s\t%.2f\t%s\t%s\t%s\t", scan_inputs_contig_name(w->in, c->tid),
@@ -441,6 +445,11 @@ static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
         kputc('\n', ks);
     }
     o->n_fa++;
+    if (cascade_is_ref(old) && fa_het_unsupported(&call, c, run->fa_het_p)) {
+        call_free(&call);  // --fa-het-p: the pileup model's reference call stays
+        o->n_fa_het++;
+        return;
+    }
     if (run->fa_indel_only && !call_has_indel(old) && !call_has_indel(&call)) {
         call_free(&call);  // --fa-scope indel: a SNP or reference decision stays the pileup's
         return;
@@ -471,7 +480,7 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
     ChunkCalls *o = slot;
     o->n = 0;
     o->n_cand = 0;
-    o->n_fa = o->n_fa_changed = o->n_phased = 0;
+    o->n_fa = o->n_fa_changed = o->n_phased = o->n_fa_het = 0;
     o->sites.l = 0;
     w->out = o;
     const char *name = scan_inputs_contig_name(w->in, ch->tid);
@@ -662,6 +671,7 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
         rc = -1;
     }
     run->n_fa += o->n_fa, run->n_fa_changed += o->n_fa_changed, run->n_phased += o->n_phased;
+    run->n_fa_het += o->n_fa_het;
     // FILTER Overlap where the output is written in order; the other MPI ranks leave it to rank 0,
     // which checks their calls as it writes them (shard_write), so the output is one process's
     if (run->vcf)
@@ -892,7 +902,7 @@ enum { OPT_COMPAT = 1200 };                  // --compat (docs/tensors.md "Clair
 enum { OPT_SHARD = 1300 };                   // --shard I/N (calling/shard.h)
 enum {                                       // the cascade (calling/cascade.h)
     OPT_FA_MODEL = 1400, OPT_PILEUP_ONLY, OPT_VAR_PCT, OPT_REF_PCT, OPT_NO_PHASING_FA, OPT_FA_SITES,
-    OPT_FA_SCOPE
+    OPT_FA_SCOPE, OPT_FA_HET_P
 };
 enum { OPT_ENSEMBLE = 1500 };  // --ensemble MODEL
 
@@ -1003,6 +1013,7 @@ int main_call(int argc, char **argv) {
         {"ref-pct-full", required_argument, NULL, OPT_REF_PCT},
         {"no-phasing-for-fa", no_argument, NULL, OPT_NO_PHASING_FA},
         {"fa-scope", required_argument, NULL, OPT_FA_SCOPE},
+        {"fa-het-p", required_argument, NULL, OPT_FA_HET_P},
         {"fa-sites", required_argument, NULL, OPT_FA_SITES},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
@@ -1025,6 +1036,7 @@ int main_call(int argc, char **argv) {
     const char *ens_path[MAX_ENSEMBLE];
     int n_ens = 0;
     int pileup_only = 0, no_phasing_fa = 0, fa_scope = -1;  // fa_scope: -1 the platform's
+    double fa_het_p = FA_HET_P_DEFAULT;
     double var_pct = -1, ref_pct = -1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:f:m:o:O:r:R:@:h", lopts, NULL)) != -1) {
@@ -1133,6 +1145,12 @@ int main_call(int argc, char **argv) {
             }
             break;
         case OPT_FA_SITES: fa_sites_path = optarg; break;
+        case OPT_FA_HET_P:
+            if (parse_double(optarg, &d) < 0 || d < 0 || d > 1) {
+                calla_err("bad value \"%s\" for --fa-het-p (a probability, 0 to 1)", optarg);
+                bad = 1;
+            } else fa_het_p = d;
+            break;
         case OPT_VAR_PCT: case OPT_REF_PCT:
             if (parse_double(optarg, &d) < 0 || !(d >= 0 && d <= 1)) {
                 calla_err("bad value \"%s\" for --%s (a share in [0, 1])", optarg,
@@ -1543,6 +1561,7 @@ int main_call(int argc, char **argv) {
         run.fa_gqcal = has_fa_gqcal ? &fa_gqcal : NULL;
         // the platform's default scope: docs/calling.md (the shipped ilmn FA model loses SNPs)
         run.fa_indel_only = fa_scope >= 0 ? fa_scope : platform != PLATFORM_HIFI;
+        run.fa_het_p = fa_het_p;
         if (R == 0 && !quiet)
             calla_info("cascade: full-alignment model \"%s\" (%d rows%s) on the %.2f / %.2f "
                        "lowest-QUAL share of each chunk's variant / reference calls%s; %s", fa_file,
@@ -1622,8 +1641,9 @@ int main_call(int argc, char **argv) {
         calla_info("%ld call(s) starting inside a homozygous deletion of higher QUAL: FILTER Overlap",
                    run.n_overlap);
     if (!quiet && run.fa)
-        calla_info("cascade: %ld calls through the full-alignment model (%ld changed), %ld het "
-                   "calls phased", run.n_fa, run.n_fa_changed, run.n_phased);
+        calla_info("cascade: %ld calls through the full-alignment model (%ld changed, %ld het "
+                   "indel calls over reference calls turned down by --fa-het-p), %ld het calls "
+                   "phased", run.n_fa, run.n_fa_changed, run.n_fa_het, run.n_phased);
     if (run.sites) {
         int bad_close = fclose(run.sites) != 0;
         run.sites = NULL;

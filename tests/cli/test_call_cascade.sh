@@ -25,7 +25,12 @@
 #     test_cuda_emu.sh's tolerance for the pileup model);
 # (h) --fa-scope indel: SNP and reference decisions stay the pileup model's, so away from the
 #     sites where either run wrote an indel the SNP records (unphased) are exactly --pileup-only's;
-#     --fa-scope all (HiFi's default) changes some of them; a bad value is a usage error.
+#     --fa-scope all (HiFi's default) changes some of them; a bad value is a usage error;
+# (i) --fa-het-p: with 0 the untrained model promotes many pileup reference calls to het 1-2 bp
+#     indels (>= 5 records); with 1 (any het below all-reads support goes) every one of them is
+#     gone and the log's count equals that number of records; with the default 0.001 the records
+#     it removes are a subset of those, each with P(X <= AD | Binomial(DP, 1/2)) < 0.001 (awk),
+#     and no other record changes; a bad value is a usage error.
 source "$(dirname "$0")/lib.sh"
 usage_fail() {  # PATTERN cmd...: exit 2, the error line matches (then the --help pointer)
     local pat=$1 err; shift
@@ -222,6 +227,43 @@ cmp -s <(snps po.vcf fa.vcf) <(snps fa.vcf po.vcf) &&
     fail "(h) the untrained model changed no SNP record with scope all: (h) proves nothing"
 [[ $(unphase sc.vcf | wc -l) -gt 0 ]] || fail "(h) empty"
 usage_fail 'bad value "snp" for --fa-scope' "$CALLA" call "${IN[@]}" --fa-model fa.st --fa-scope snp -o x.vcf
+# (i)
+het_count() { sed -n 's/.* \([0-9]*\) het indel calls over reference calls turned down.*/\1/p' "$1"; }
+# F-flagged het records REF/ALT with a 1-2 bp indel ALT at a pileup reference call (poref.vcf)
+promoted() {
+    bcftools query -f '%POS\n' -i 'FILTER="RefCall"' poref.vcf | sort -u >ref.pos
+    bcftools query -i 'INFO/F=1 && GT="het"' -f '%POS\t%REF\t%ALT\t[%AD]\t[%DP]\n' "$1" |
+        awk -F'\t' 'NR == FNR { r[$1] = 1; next }
+            { d = length($3) - length($2); if (d < 0) d = -d }
+            ($1 in r) && $3 !~ /,/ && d >= 1 && d <= 2' ref.pos -
+}
+INL=(-b sim/reads.bam -f sim/ref.fa --platform hifi --chunk-size $CH)  # not --quiet: the counts
+for p in 0 1; do
+    "$CALLA" call "${INL[@]}" --fa-model fa.st --fa-het-p $p -o het$p.vcf 2>het$p.log ||
+        fail "(i) --fa-het-p $p: $(tail -1 het$p.log)"
+done
+promoted het0.vcf >prom0.txt; promoted het1.vcf >prom1.txt; promoted fa.vcf >promd.txt
+[[ $(wc -l <prom0.txt) -ge 5 ]] || fail "(i) too few promotions to test: $(wc -l <prom0.txt)"
+[[ $(het_count het0.log) == 0 ]] || fail "(i) --fa-het-p 0 turned calls down: $(grep cascade: het0.log)"
+[[ -s prom1.txt ]] && fail "(i) --fa-het-p 1 left promotions: $(head -2 prom1.txt)"
+[[ $(het_count het1.log) == $(wc -l <prom0.txt) ]] ||
+    fail "(i) --fa-het-p 1: log count $(het_count het1.log), records gone $(wc -l <prom0.txt)"
+gone=$(comm -23 <(bcftools view -H het0.vcf | sort) <(bcftools view -H fa.vcf | sort) | cut -f2 | sort)
+[[ -n $gone ]] || fail "(i) the default rule removed nothing: (i) proves little"
+"$CALLA" call "${INL[@]}" --fa-model fa.st --fa-het-p 0.001 -o hetd.vcf 2>hetd.log || fail "(i) 0.001"
+cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H hetd.vcf) || fail "(i) the default is not 0.001"
+[[ $(het_count hetd.log) == $(wc -l <<<"$gone") ]] ||
+    fail "(i) 0.001: log count $(het_count hetd.log), records gone $(wc -l <<<"$gone")"
+comm -13 <(bcftools view -H het0.vcf | sort) <(bcftools view -H fa.vcf | sort) | grep -q . &&
+    fail "(i) the default rule added or changed records"
+comm -23 <(echo "$gone") <(cut -f1 prom0.txt | sort) | grep -q . &&
+    fail "(i) the default rule removed records that are not promotions"
+awk -F'\t' 'NR == FNR { g[$1] = 1; next } ($1 in g) { split($4, a, ","); k = a[2]; n = $5
+        lt = -n * log(2); s = 0
+        for (i = 0; i <= k; i++) { s += exp(lt); lt += log((n - i) / (i + 1)) }
+        if (s >= 0.001) { print; bad = 1 } } END { exit bad }' <(echo "$gone") prom0.txt >bad.txt ||
+    fail "(i) removed although AD fits a het: $(head -2 bad.txt)"
+usage_fail 'bad value "2" for --fa-het-p' "$CALLA" call "${IN[@]}" --fa-model fa.st --fa-het-p 2 -o x.vcf
 # (g)
 EMU=$CALLA_TOOLS/calla-cudaemu
 if [[ -x $EMU && -f $CALLA_ROOT/models/hifi-fa.safetensors && -s def.vcf ]]; then

@@ -118,6 +118,45 @@ int main(void) {
         T_NEAR(k.qual, call_qual(ai / (aa + ai + ii)), 1e-9, 0);
         call_free(&k);
     }
+    // the het rule (--fa-het-p): P(X <= k), X ~ Binomial(n, 1/2), by hand
+    T_NEAR(binom_half_cdf(0, 1), 0.5, 1e-15, 0);
+    T_NEAR(binom_half_cdf(1, 2), 0.75, 1e-15, 0);
+    T_NEAR(binom_half_cdf(2, 10), 56.0 / 1024, 1e-15, 0);          // 1 + 10 + 45
+    T_NEAR(binom_half_cdf(3, 20), 1351.0 / 1048576, 1e-15, 0);     // 1 + 20 + 190 + 1140
+    T_NEAR(binom_half_cdf(2, 20), 211.0 / 1048576, 1e-15, 0);
+    T_NEAR(binom_half_cdf(50, 100), 0.5 + 0.5 * 0.0795892373871787, 1e-12, 0);  // C(100,50)/2^100
+    T_NEAR(binom_half_cdf(20, 20), 1.0, 0, 0);
+    T_NEAR(binom_half_cdf(-1, 20), 0.0, 0, 0);
+    // fa_het_unsupported: a het REF/ALT with a 1-2 bp indel ALT, against the reads of any indel
+    // of its kind at the candidate (depth 20: 3 reads P 0.00129 stay, 2 reads P 0.000201 go)
+    {
+        char r1[] = "A", i1[] = "AT", i3[] = "ATTT", r2[] = "AGG", d2[] = "A", sn[] = "C";
+        IndelAllele al[3] = {{'I', "T", 2}, {'D', "GG", 1}, {'I', "TT", 0}};
+        Candidate s = c;
+        s.depth = 20, s.indels = al, s.n_indels = 3;
+        Call het_ins = {.ref = r1, .alt = {i1, NULL}, .n_alt = 1, .gt = {0, 1}};
+        T_EQ_INT(fa_het_unsupported(&het_ins, &s, FA_HET_P_DEFAULT), 1);  // 2 insertion reads
+        T_EQ_INT(fa_het_unsupported(&het_ins, &s, 0.0), 0);                // rule off
+        T_EQ_INT(fa_het_unsupported(&het_ins, &s, 2.01e-4), 0);            // P = 211 / 2^20 = 2.0123e-4
+        T_EQ_INT(fa_het_unsupported(&het_ins, &s, 2.02e-4), 1);
+        al[2].count = 1;  // a second insertion allele (stutter): 3 insertion reads, P 0.00129
+        T_EQ_INT(fa_het_unsupported(&het_ins, &s, FA_HET_P_DEFAULT), 0);
+        al[2].count = 0;
+        al[1].count = 9;  // deletion reads do not count for an insertion
+        T_EQ_INT(fa_het_unsupported(&het_ins, &s, FA_HET_P_DEFAULT), 1);
+        Call het_del = {.ref = r2, .alt = {d2, NULL}, .n_alt = 1, .gt = {0, 1}};
+        T_EQ_INT(fa_het_unsupported(&het_del, &s, FA_HET_P_DEFAULT), 0);  // 9 deletion reads
+        al[1].count = 2;
+        T_EQ_INT(fa_het_unsupported(&het_del, &s, FA_HET_P_DEFAULT), 1);
+        Call long_ins = {.ref = r1, .alt = {i3, NULL}, .n_alt = 1, .gt = {0, 1}};
+        T_EQ_INT(fa_het_unsupported(&long_ins, &s, FA_HET_P_DEFAULT), 0);  // 3 bp: exempt
+        Call hom_ins = {.ref = r1, .alt = {i1, NULL}, .n_alt = 1, .gt = {1, 1}};
+        T_EQ_INT(fa_het_unsupported(&hom_ins, &s, FA_HET_P_DEFAULT), 0);   // hets only
+        Call snp = {.ref = r1, .alt = {sn, NULL}, .n_alt = 1, .gt = {0, 1}};
+        T_EQ_INT(fa_het_unsupported(&snp, &s, FA_HET_P_DEFAULT), 0);
+        Call two = {.ref = r1, .alt = {i1, sn}, .n_alt = 2, .gt = {1, 2}};
+        T_EQ_INT(fa_het_unsupported(&two, &s, FA_HET_P_DEFAULT), 0);       // 1/2: never
+    }
     // hom deletion of 1 (both heads at -1): REF AG, ALT A, 1/1 — not the more frequent "GG"
     set_probs(p, DD, 0.9f, 1, 0.9f, 15, 0.9f, 15, 0.9f);
     T_EQ_INT(genotype_clair3_fa(p, &c, ref, 2.0, 0.0, &k), 0);
