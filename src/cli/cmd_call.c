@@ -433,6 +433,13 @@ static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
     call_set_likelihoods(&call, GL_CLAIR3, p, c->ref, hm, run->min_qual);  // gt21 x zygosity
     if (run->fa_gqcal) call.gq = call_gq(gq_calib_apply(run->fa_gqcal, call.gq_phred));
     if (call.filter == FILTER_REFCALL && !run->ref_calls) call.vcf_skip = 1;  // the site goes
+    // which call the VCF keeps: the full-alignment one, or the pileup one by --fa-het-p or
+    // --fa-scope indel
+    enum { KEEP_FA, KEEP_HET_P, KEEP_SCOPE } kept = KEEP_FA;
+    static const char *const kept_name[] = {"fa", "pileup:het-p", "pileup:scope"};
+    if (cascade_is_ref(old) && fa_het_unsupported(&call, c, run->fa_het_p)) kept = KEEP_HET_P;
+    else if (run->fa_indel_only && !call_has_indel(old) && !call_has_indel(&call))
+        kept = KEEP_SCOPE;
     if (run->sites) {
         kstring_t *ks = &o->sites;
         ksprintf(ks, "%s\t%lld\t%s\t%.2f\t%s\t%s\t%s\t", scan_inputs_contig_name(w->in, c->tid),
@@ -442,16 +449,12 @@ static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
         else ksprintf(ks, "%d/%d", call.gt[0], call.gt[1]);
         ksprintf(ks, "\t%.2f\t%d\t", call.qual, n_reads);
         for (int k = 0; k < w->fa.n_out; k++) ksprintf(ks, k ? ",%.6g" : "%.6g", p[k]);
-        kputc('\n', ks);
+        ksprintf(ks, "\t%s\n", kept_name[kept]);
     }
     o->n_fa++;
-    if (cascade_is_ref(old) && fa_het_unsupported(&call, c, run->fa_het_p)) {
-        call_free(&call);  // --fa-het-p: the pileup model's reference call stays
-        o->n_fa_het++;
-        return;
-    }
-    if (run->fa_indel_only && !call_has_indel(old) && !call_has_indel(&call)) {
-        call_free(&call);  // --fa-scope indel: a SNP or reference decision stays the pileup's
+    if (kept != KEEP_FA) {
+        if (kept == KEEP_HET_P) o->n_fa_het++;
+        call_free(&call);  // the pileup model's call stays
         return;
     }
     int same = old->n_alt == call.n_alt && old->gt[0] == call.gt[0] && old->gt[1] == call.gt[1] &&
@@ -1494,7 +1497,7 @@ int main_call(int argc, char **argv) {
             goto out;
         }
         fprintf(run.sites, "#chrom\tpos\tpileup\tpileup_qual\tref\talt1\talt2\tgt\tqual\treads\t"
-                           "probs(gt21,zygosity,indel_length1,indel_length2)\n");
+                           "probs(gt21,zygosity,indel_length1,indel_length2)\tkept\n");
     }
     if (R == 0) {
         const int vflags = fa_file ? VCFW_CASCADE : 0;

@@ -263,6 +263,14 @@ awk -F'\t' 'NR == FNR { g[$1] = 1; next } ($1 in g) { split($4, a, ","); k = a[2
         for (i = 0; i <= k; i++) { s += exp(lt); lt += log((n - i) / (i + 1)) }
         if (s >= 0.001) { print; bad = 1 } } END { exit bad }' <(echo "$gone") prom0.txt >bad.txt ||
     fail "(i) removed although AD fits a het: $(head -2 bad.txt)"
+# --fa-sites names the call kept: pileup:het-p at exactly the sites the rule emptied (fa.vcf was
+# called with --fa-sites sites.txt and the default rule)
+[[ $(awk -F'\t' '!/^#/ && $12 == "pileup:het-p"' sites.txt | wc -l) == $(wc -l <<<"$gone") ]] ||
+    fail "(i) --fa-sites: $(awk -F'\t' '!/^#/ && $12 == "pileup:het-p"' sites.txt | wc -l) pileup:het-p rows, $(wc -l <<<"$gone") records gone"
+cmp -s <(awk -F'\t' '!/^#/ && $12 == "pileup:het-p" { print $2 }' sites.txt | sort) <(echo "$gone") ||
+    fail "(i) --fa-sites pileup:het-p rows are not the records the rule removed"
+awk -F'\t' '!/^#/ && $12 !~ /^(fa|pileup:het-p|pileup:scope)$/ { bad = 1 } END { exit bad }' sites.txt ||
+    fail "(i) --fa-sites: a row without a kept column"
 usage_fail 'bad value "2" for --fa-het-p' "$CALLA" call "${IN[@]}" --fa-model fa.st --fa-het-p 2 -o x.vcf
 # (g)
 EMU=$CALLA_TOOLS/calla-cudaemu
