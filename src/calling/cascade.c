@@ -7,6 +7,7 @@
 
 #include <htslib/sam.h>
 
+#include "common/stats.h"
 #include "common/util.h"
 #include "tensors/fa_window.h"
 
@@ -19,6 +20,8 @@ void cascade_params_default(CascadeParams *p, Platform platform) {
     p->phase_min_qual = 10;
     p->phase_min_reads = 4;
     p->phase_min_frac = 0.9;
+    p->hap_p = 1;
+    p->hap_min_reads = 10;
 }
 
 static int dbl_cmp(const void *a, const void *b) {
@@ -65,6 +68,7 @@ CascadeWorker *cascade_worker_new(Model *fa, int batch, const FaParams *fp) {
     cw->fa = fa;
     cw->batch = batch;
     cw->fp = *fp;
+    if (!fa) return cw;  // phasing and the haplotype check only
     cw->x = xmalloc((size_t)batch * fa->n_pos * fa->n_chan * sizeof *cw->x);
     cw->idx = xmalloc((size_t)batch * sizeof *cw->idx);
     cw->nr = xmalloc((size_t)batch * sizeof *cw->nr);
@@ -235,12 +239,72 @@ static int vote_phase(const CascadeWorker *cw, const CascadeParams *p, Call *c) 
     return 1;
 }
 
+long cascade_hap_table(const CascadeWorker *cw, const Call *c, long t[2][2]) {
+    enum { MAXPS = 8 };
+    int32_t pss[MAXPS];
+    long tab[MAXPS][2][2];
+    int nps = 0;
+    size_t lo = 0, hi = cw->n;  // reads starting at or before pos, as vote_phase
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cw->r[mid].beg <= c->pos) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t k = lo; k-- > 0;) {
+        const BufRead *r = &cw->r[k];
+        if (r->beg + cw->max_span <= c->pos) break;
+        if (r->end <= c->pos || r->hp < 1 || r->hp > 2) continue;
+        int a = cascade_read_allele(r->b, c);
+        if (a != 0 && a != 1) continue;
+        int j = 0;
+        while (j < nps && pss[j] != r->ps) j++;
+        if (j == nps) {
+            if (nps == MAXPS) continue;
+            pss[nps] = r->ps;
+            memset(tab[nps], 0, sizeof tab[nps]);
+            nps++;
+        }
+        tab[j][r->hp - 1][a]++;
+    }
+    int best = -1;
+    long best_n = 0;
+    for (int j = 0; j < nps; j++) {
+        long n = tab[j][0][0] + tab[j][0][1] + tab[j][1][0] + tab[j][1][1];
+        if (best < 0 || n > best_n || (n == best_n && pss[j] < pss[best])) best = j, best_n = n;
+    }
+    if (best < 0) {
+        memset(t, 0, 4 * sizeof(long));
+        return 0;
+    }
+    memcpy(t, tab[best], 4 * sizeof(long));
+    return best_n;
+}
+
+// The haplotype check (cascade.h) on the chunk's PASS het indel calls REF/ALT.
+static long hap_check(const CascadeWorker *cw, const CascadeParams *p, const CascadeChunk *cc) {
+    long n = 0;
+    for (size_t i = 0; i < cc->n; i++) {
+        Call *c = &cc->calls[i];
+        if (c->filter != FILTER_PASS || c->vcf_skip || c->haploid || c->n_alt != 1 ||
+            c->gt[0] != 0 || c->gt[1] != 1 || strlen(c->ref) == strlen(c->alt[0]))
+            continue;
+        long t[2][2];
+        if (cascade_hap_table(cw, c, t) < p->hap_min_reads) continue;
+        if (fisher_2x2_p(t[0][0], t[0][1], t[1][0], t[1][1]) > p->hap_p) {
+            c->filter = FILTER_HAPNOISE;
+            n++;
+        }
+    }
+    return n;
+}
+
 static long phase_calls(const CascadeWorker *cw, const CascadeParams *p, const CascadeChunk *cc,
                         const PhaseResult *pr) {
     long n = 0;
     for (size_t i = 0; i < cc->n; i++) {
         Call *c = &cc->calls[i];
         if (c->n_alt == 0 || c->haploid || c->gt[0] == c->gt[1] || c->vcf_skip) continue;
+        if (c->filter == FILTER_HAPNOISE) continue;  // not a het of either haplotype
         if (c->n_alt == 1 && c->gt[0] == 0 && strlen(c->ref) == 1 && strlen(c->alt[0]) == 1) {
             int k = phase_result_find(pr, c->pos);
             if (k >= 0) {
@@ -313,7 +377,7 @@ int cascade_chunk(CascadeWorker *cw, const CascadeParams *p, const CascadeChunk 
     size_t *pick = xmalloc((cc->n ? cc->n : 1) * sizeof *pick);
     int64_t *pos = xmalloc((cc->n ? cc->n : 1) * sizeof *pos);
     size_t np = 0;
-    for (size_t i = 0; i < cc->n; i++)
+    for (size_t i = 0; i < cc->n && cw->fa; i++)
         if (cascade_picked(&cc->calls[i], st->qv, st->qr)) {
             if (np && cc->calls[i].pos == pos[np - 1]) continue;  // one window per position
             pick[np] = i, pos[np] = cc->calls[i].pos;
@@ -346,8 +410,9 @@ int cascade_chunk(CascadeWorker *cw, const CascadeParams *p, const CascadeChunk 
         run_batch(cw);
         cw->cc = NULL;
     }
-    // 4. phased genotypes
+    // 4. the haplotype check, then phased genotypes
     if (pr) {
+        if (p->hap_p < 1) st->n_hapnoise = hap_check(cw, p, cc);
         st->n_phased_calls = phase_calls(cw, p, cc, pr);
         phase_result_free(pr);
     }

@@ -24,8 +24,18 @@ typedef struct {
     double phase_min_qual;    // het SNPs used for phasing: PASS, QUAL >= this [10]
     int phase_min_reads;      // other hets: phased reads that must vote [4]
     double phase_min_frac;    // ... and the share of them that must agree [0.9]
+    // The haplotype check (`calla call --hap-p`; docs/calling.md "The haplotype check"): a PASS het
+    // call REF/ALT whose ALT is an indel gets FILTER HapNoise when, among the reads of its phase
+    // set with the most such reads, at least hap_min_reads carry a haplotype (HP 1/2) and one of
+    // the two alleles, and Fisher's exact test finds no association between the two at level
+    // hap_p: p > hap_p. Read noise (homopolymer slips) shows on both haplotypes alike; a real het
+    // allele on one only. hap_p >= 1: no check (the default here; `calla call` sets it).
+    double hap_p;
+    int hap_min_reads;        // [10]
 } CascadeParams;
-// ont 0.7 / 0.1, hifi and ilmn 0.3 / 0.3 (clair3.md §3.2); phasing on, 10, 4, 0.9.
+// ont 0.7 / 0.1, hifi and ilmn 0.3 / 0.3 (clair3.md §3.2); phasing on, 10, 4, 0.9; no
+// haplotype check (hap_p 1), 10.
+#define HAP_P_DEFAULT 0.05  // `calla call --hap-p` (ONT without a full-alignment model)
 void cascade_params_default(CascadeParams *p, Platform platform);
 
 // The QUAL cut-off of clair3.md §3.2: q sorted ascending, then the QUAL of the last of the lowest
@@ -47,8 +57,9 @@ int cascade_read_allele(const struct bam1_t *b, const Call *c);
 
 // Per-thread state: the full-alignment model and the chunk's buffered reads.
 typedef struct CascadeWorker CascadeWorker;
-// fa: a loaded clair3-fa model (batch_max >= batch), kept by the caller. fp: the tensor
-// parameters (rows = the model's), copied; its read_hp is replaced by the phasing.
+// fa: a loaded clair3-fa model (batch_max >= batch), kept by the caller; or NULL: no
+// full-alignment stage (nothing is picked), only the phasing and the haplotype check. fp: the
+// tensor parameters (rows = the model's), copied; its read_hp is replaced by the phasing.
 CascadeWorker *cascade_worker_new(Model *fa, int batch, const FaParams *fp);
 // Another forward pass for the model (`calla call --device cuda`: the GPU's): fills fa->out for
 // the B inputs x as model_forward(fa, x, NULL, B, 0) does. NULL: model_forward.
@@ -78,10 +89,17 @@ typedef struct {
 typedef struct {
     double qv, qr;          // the cut-offs
     long n_picked, n_hets, n_phased_sites, n_phased_calls;
+    long n_hapnoise;        // calls the haplotype check filtered
 } CascadeStats;
 
+// The haplotype check's table for call c (a REF/ALT call): t[h][a] = the reads with HP h + 1
+// showing allele a (0 REF, 1 ALT), in the phase set with the most such reads (ties: the lower
+// PS). Returns the reads counted.
+long cascade_hap_table(const CascadeWorker *cw, const Call *c, long t[2][2]);
+
 // The cascade on one chunk, after its pileup calls: picks, phases, runs the full-alignment model
-// on the picked calls (decide() replaces them) and then phases the het calls in place. Returns 0.
+// on the picked calls (decide() replaces them), applies the haplotype check and then phases the
+// het calls in place. Returns 0.
 int cascade_chunk(CascadeWorker *cw, const CascadeParams *p, const CascadeChunk *cc,
                   CascadeStats *st);
 

@@ -9,7 +9,10 @@
 #define CALL_MAX_ALLELE 512
 
 // FILTER_OVERLAP: starts inside a homozygous deletion with a higher QUAL (calling/overlap.h)
-typedef enum { FILTER_PASS = 0, FILTER_REFCALL = 1, FILTER_LOWQUAL = 2, FILTER_OVERLAP = 3 } CallFilter;
+// FILTER_HAPNOISE: a het indel whose ALT reads do not follow the read haplotypes (calling/cascade.h)
+typedef enum {
+    FILTER_PASS = 0, FILTER_REFCALL = 1, FILTER_LOWQUAL = 2, FILTER_OVERLAP = 3, FILTER_HAPNOISE = 4
+} CallFilter;
 
 typedef struct {
     int64_t pos;    // 0-based position of REF's first base

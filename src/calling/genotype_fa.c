@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/stats.h"
 #include "common/util.h"
 
 #define LMAX 16  // length classes 1..16 each way (16: 16 bases or more)
@@ -41,17 +42,6 @@ static const IndelAllele *indel_of_len(const Candidate *c, char kind, int len, i
         if ((len < LMAX ? l == len : l >= LMAX) && k-- == 0) return a;
     }
     return NULL;
-}
-
-double binom_half_cdf(int k, int n) {
-    if (k < 0) return 0;
-    if (k >= n) return 1;
-    double s = 0, lt = -n * log(2.0);  // log(C(n, 0) / 2^n)
-    for (int i = 0; i <= k; i++) {
-        s += exp(lt);
-        lt += log((double)(n - i) / (i + 1));  // C(n, i + 1) = C(n, i) (n - i) / (i + 1)
-    }
-    return s < 1 ? s : 1;
 }
 
 // genotype_realise on the candidate as the outcome names it: only the outcome's indel alleles,

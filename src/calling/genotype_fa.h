@@ -3,6 +3,7 @@
 #ifndef CALLA_GENOTYPE_FA_H
 #define CALLA_GENOTYPE_FA_H
 #include "calling/genotype.h"
+#include "common/stats.h"
 
 // Length-head classes: len(alt) - len(ref) clipped to [-16, 16], class = value + 16.
 #define FA_LEN_CLASSES 33
@@ -31,8 +32,5 @@ int genotype_clair3_fa(const float *probs, const Candidate *c, const char *ref_s
 int fa_het_unsupported(const Call *call, const Candidate *c, double het_p);
 #define FA_HET_P_DEFAULT 1e-3  // a Phred-30 test
 #define FA_HET_MAXLEN 2
-
-// P(X <= k) for X ~ Binomial(n, 1/2), exact (log-space terms); 1 when k >= n, 0 when k < 0.
-double binom_half_cdf(int k, int n);
 
 #endif

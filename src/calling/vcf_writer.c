@@ -56,7 +56,7 @@ VcfWriter *vcfwriter_open_extra(const char *path, char type, int gvcf, const cha
                                 const char *extra_line) {
     VcfWriter *w = xcalloc(1, sizeof *w);
     w->last_contig = -1;
-    const int cascade = (gvcf & VCFW_CASCADE) != 0;
+    const int cascade = (gvcf & VCFW_CASCADE) != 0, hapcheck = (gvcf & VCFW_HAPCHECK) != 0;
     gvcf &= VCFW_GVCF;
     w->type = type;
     w->gvcf = gvcf;
@@ -78,6 +78,8 @@ VcfWriter *vcfwriter_open_extra(const char *path, char type, int gvcf, const cha
     rc |= hdr_line(w->hdr, "##FILTER=<ID=RefCall,Description=\"Reference call (genotype 0/0)\">");
     rc |= hdr_line(w->hdr, "##FILTER=<ID=LowQual,Description=\"QUAL below the --qual threshold\">");
     rc |= hdr_line(w->hdr, "##FILTER=<ID=Overlap,Description=\"Starts inside a deletion called homozygous with a higher QUAL\">");
+    if (hapcheck)
+        rc |= hdr_line(w->hdr, "##FILTER=<ID=HapNoise,Description=\"Het indel whose ALT reads do not follow the read haplotypes (calla call --hap-p)\">");
     rc |= hdr_line(w->hdr, "##INFO=<ID=P,Number=0,Type=Flag,Description=\"Called by the pileup model\">");
     if (cascade)
         rc |= hdr_line(w->hdr, "##INFO=<ID=F,Number=0,Type=Flag,Description=\"Called by the full-alignment model\">");
@@ -147,6 +149,7 @@ int vcfwriter_write(VcfWriter *w, int contig, const Call *c) {
     const char *fname = c->filter == FILTER_PASS      ? "PASS"
                         : c->filter == FILTER_REFCALL ? "RefCall"
                         : c->filter == FILTER_OVERLAP ? "Overlap"
+                        : c->filter == FILTER_HAPNOISE ? "HapNoise"
                                                       : "LowQual";
     int fid = bcf_hdr_id2int(w->hdr, BCF_DT_ID, fname);
     rc |= bcf_update_filter(w->hdr, r, &fid, 1);

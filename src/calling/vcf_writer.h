@@ -17,6 +17,7 @@ int vcf_type_from_name(const char *path, char *type);
 // Flags for the `gvcf` argument of the open functions (0/1 keep their old meaning):
 #define VCFW_GVCF 1     // <*> on variant records, reference blocks, the gVCF header lines
 #define VCFW_CASCADE 2  // header lines of the full-alignment cascade: INFO/F, FORMAT/PS
+#define VCFW_HAPCHECK 4  // FILTER HapNoise (the haplotype check, calling/cascade.h)
 
 // contigs/lens: the reference's contigs in order. type: v, z, b or u (z and b files are indexed).
 // gvcf: VCFW_* flags (1: a gVCF). Prints a one-line error

@@ -132,6 +132,10 @@ static void usage(FILE *fp) {
             "  --fa-het-p P              where the pileup model called the reference, a full-alignment\n"
             "                            het call of a 1-2 bp indel needs reads that fit a het:\n"
             "                            P(AD or fewer of DP | 1/2) >= P; 0: off [0.001]\n"
+            "  --hap-p P                 without a full-alignment model (ont): reads phased per chunk,\n"
+            "                            phased GTs, and a het indel whose ALT reads do not follow the\n"
+            "                            haplotypes (Fisher p > P, >= 10 phased reads) gets FILTER\n"
+            "                            HapNoise; 1: off (no phasing either) [ont 0.05]\n"
             "  --no-phasing-for-fa       no read phasing: haplotype channel unknown, no phased GTs\n"
             "  --fa-sites FILE           write the sites sent to the full-alignment model, with its\n"
             "                            outputs (tab-separated text; not with MPI)\n"
@@ -158,6 +162,7 @@ typedef struct {
     kstring_t sites;  // --fa-sites lines of the chunk
     long n_fa, n_fa_changed, n_phased;  // the cascade: calls sent, calls changed, calls phased
     long n_fa_het;                      // full-alignment het calls --fa-het-p turned down
+    long n_hapnoise;                    // het indel calls the haplotype check filtered
 } ChunkCalls;
 
 typedef struct {
@@ -225,6 +230,8 @@ typedef struct {
     double fa_het_p;          // --fa-het-p (genotype_fa.h)
     FILE *sites;              // --fa-sites
     long n_fa, n_fa_changed, n_phased, n_fa_het;
+    int hap_only;  // the cascade without a full-alignment model: phasing and the haplotype check
+    long n_hapnoise;
 } CallRun;
 
 static void pending_free(Pending *p) {
@@ -474,6 +481,7 @@ static int cascade_run_chunk(CallRun *run, Worker *w, const Chunk *ch) {
     CascadeStats st;
     int rc = cascade_chunk(w->cw, &run->cp, &cc, &st);
     o->n_phased = st.n_phased_calls;
+    o->n_hapnoise = st.n_hapnoise;
     return rc;
 }
 
@@ -483,7 +491,7 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
     ChunkCalls *o = slot;
     o->n = 0;
     o->n_cand = 0;
-    o->n_fa = o->n_fa_changed = o->n_phased = o->n_fa_het = 0;
+    o->n_fa = o->n_fa_changed = o->n_phased = o->n_fa_het = o->n_hapnoise = 0;
     o->sites.l = 0;
     w->out = o;
     const char *name = scan_inputs_contig_name(w->in, ch->tid);
@@ -675,6 +683,7 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
     }
     run->n_fa += o->n_fa, run->n_fa_changed += o->n_fa_changed, run->n_phased += o->n_phased;
     run->n_fa_het += o->n_fa_het;
+    run->n_hapnoise += o->n_hapnoise;
     // FILTER Overlap where the output is written in order; the other MPI ranks leave it to rank 0,
     // which checks their calls as it writes them (shard_write), so the output is one process's
     if (run->vcf)
@@ -905,7 +914,7 @@ enum { OPT_COMPAT = 1200 };                  // --compat (docs/tensors.md "Clair
 enum { OPT_SHARD = 1300 };                   // --shard I/N (calling/shard.h)
 enum {                                       // the cascade (calling/cascade.h)
     OPT_FA_MODEL = 1400, OPT_PILEUP_ONLY, OPT_VAR_PCT, OPT_REF_PCT, OPT_NO_PHASING_FA, OPT_FA_SITES,
-    OPT_FA_SCOPE, OPT_FA_HET_P
+    OPT_FA_SCOPE, OPT_FA_HET_P, OPT_HAP_P
 };
 enum { OPT_ENSEMBLE = 1500 };  // --ensemble MODEL
 
@@ -1017,6 +1026,7 @@ int main_call(int argc, char **argv) {
         {"no-phasing-for-fa", no_argument, NULL, OPT_NO_PHASING_FA},
         {"fa-scope", required_argument, NULL, OPT_FA_SCOPE},
         {"fa-het-p", required_argument, NULL, OPT_FA_HET_P},
+        {"hap-p", required_argument, NULL, OPT_HAP_P},
         {"fa-sites", required_argument, NULL, OPT_FA_SITES},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
@@ -1039,7 +1049,7 @@ int main_call(int argc, char **argv) {
     const char *ens_path[MAX_ENSEMBLE];
     int n_ens = 0;
     int pileup_only = 0, no_phasing_fa = 0, fa_scope = -1;  // fa_scope: -1 the platform's
-    double fa_het_p = FA_HET_P_DEFAULT;
+    double fa_het_p = FA_HET_P_DEFAULT, hap_p = HAP_P_DEFAULT;
     double var_pct = -1, ref_pct = -1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:f:m:o:O:r:R:@:h", lopts, NULL)) != -1) {
@@ -1148,6 +1158,12 @@ int main_call(int argc, char **argv) {
             }
             break;
         case OPT_FA_SITES: fa_sites_path = optarg; break;
+        case OPT_HAP_P:
+            if (parse_double(optarg, &d) < 0 || d < 0 || d > 1) {
+                calla_err("bad value \"%s\" for --hap-p (a probability, 0 to 1)", optarg);
+                bad = 1;
+            } else hap_p = d;
+            break;
         case OPT_FA_HET_P:
             if (parse_double(optarg, &d) < 0 || d < 0 || d > 1) {
                 calla_err("bad value \"%s\" for --fa-het-p (a probability, 0 to 1)", optarg);
@@ -1390,6 +1406,16 @@ int main_call(int argc, char **argv) {
                   model_file, model_arch_name(arch));
         goto out;
     }
+    // The haplotype check where no full-alignment model runs: ONT, which ships none (a
+    // full-alignment model sees the haplotypes itself; Illumina's short reads phase too few
+    // reads; docs/calling.md "The haplotype check")
+    int hap_only = !fa_file && !pileup_only && !no_phasing_fa && hap_p < 1 &&
+                   platform == PLATFORM_ONT && arch == ARCH_CLAIR3_PILEUP;
+    if (hap_only) {
+        FaParams fp;
+        fa_params_default(&fp, TF_FA_ROWS_ONT);
+        for (long t = 0; t < threads; t++) ws[t].cw = cascade_worker_new(NULL, 0, &fp);
+    }
 
     ScanParams prm;
     scan_params_default(&prm, platform, kind);
@@ -1500,7 +1526,7 @@ int main_call(int argc, char **argv) {
                            "probs(gt21,zygosity,indel_length1,indel_length2)\tkept\n");
     }
     if (R == 0) {
-        const int vflags = fa_file ? VCFW_CASCADE : 0;
+        const int vflags = fa_file ? VCFW_CASCADE : hap_only ? VCFW_CASCADE | VCFW_HAPCHECK : 0;
         vcf = vcfwriter_open_extra(out_path, out_type, vflags, sample, rc_.n, rc_.names, rc_.lens,
                                    cmdline, desc, shard_line);
         if (!vcf) {
@@ -1572,6 +1598,14 @@ int main_call(int argc, char **argv) {
                        run.cp.ref_pct, run.cp.phasing ? ", reads phased" : ", no phasing",
                        run.fa_indel_only ? "its decisions kept where either call has an indel"
                                          : "all its decisions kept");
+    } else if (hap_only) {
+        run.fa = 1, run.hap_only = 1;
+        cascade_params_default(&run.cp, platform);
+        run.cp.var_pct = run.cp.ref_pct = 0;  // nothing to pick: no full-alignment model
+        run.cp.hap_p = hap_p;
+        if (R == 0 && !quiet)
+            calla_info("haplotype check: reads phased per chunk; het indel calls whose ALT reads "
+                       "do not follow the haplotypes get FILTER HapNoise (--hap-p %g)", hap_p);
     }
     {
         const char *fa = getenv("CALLA_TEST_FAIL_AT_CHUNK");  // tests only: an injected failure
@@ -1643,7 +1677,10 @@ int main_call(int argc, char **argv) {
     if (!quiet && run.n_overlap)
         calla_info("%ld call(s) starting inside a homozygous deletion of higher QUAL: FILTER Overlap",
                    run.n_overlap);
-    if (!quiet && run.fa)
+    if (!quiet && run.hap_only)
+        calla_info("haplotype check: %ld het indel calls filtered HapNoise, %ld het calls phased",
+                   run.n_hapnoise, run.n_phased);
+    else if (!quiet && run.fa)
         calla_info("cascade: %ld calls through the full-alignment model (%ld changed, %ld het "
                    "indel calls over reference calls turned down by --fa-het-p), %ld het calls "
                    "phased", run.n_fa, run.n_fa_changed, run.n_fa_het, run.n_phased);
