@@ -69,10 +69,14 @@ int fa_het_unsupported(const Call *call, const Candidate *c, double het_p) {
     int d = (int)strlen(call->alt[0]) - (int)strlen(call->ref);
     if (d == 0 || abs(d) > FA_HET_MAXLEN) return 0;
     char kind = d > 0 ? 'I' : 'D';
-    int k = 0;
+    int k = 0, n = c->depth;
     for (int i = 0; i < c->n_indels; i++)
         if (c->indels[i].kind == kind && c->indels[i].count > 0) k += c->indels[i].count;
-    return binom_half_cdf(k, c->depth) < het_p;
+    if (n > FA_HET_MAX_DEPTH) {  // the same share of FA_HET_MAX_DEPTH reads (genotype_fa.h)
+        k = (int)((double)k * FA_HET_MAX_DEPTH / n + 0.5);
+        n = FA_HET_MAX_DEPTH;
+    }
+    return binom_half_cdf(k, n) < het_p;
 }
 
 int genotype_clair3_fa(const float *probs, const Candidate *c, const char *ref_seq,

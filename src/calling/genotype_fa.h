@@ -32,5 +32,9 @@ int genotype_clair3_fa(const float *probs, const Candidate *c, const char *ref_s
 int fa_het_unsupported(const Call *call, const Candidate *c, double het_p);
 #define FA_HET_P_DEFAULT 1e-3  // a Phred-30 test
 #define FA_HET_MAXLEN 2
+// Above this depth the test takes the same share of FA_HET_MAX_DEPTH reads: a plain binomial at
+// 1000x would ask a het for 45% of the reads, and real hets are often less balanced (amplicons).
+// At 100 reads the bar is 35% (P(X <= 34) = 0.00089).
+#define FA_HET_MAX_DEPTH 100
 
 #endif

@@ -131,7 +131,8 @@ static void usage(FILE *fp) {
             "                            calls stay the pileup model's) [hifi all; ilmn, ont indel]\n"
             "  --fa-het-p P              where the pileup model called the reference, a full-alignment\n"
             "                            het call of a 1-2 bp indel needs reads that fit a het:\n"
-            "                            P(AD or fewer of DP | 1/2) >= P; 0: off [0.001]\n"
+            "                            P(k or fewer of DP | 1/2) >= P, k = the reads with any\n"
+            "                            insertion (deletion) there, DP capped at 100; 0: off [0.001]\n"
             "  --hap-p P                 without a full-alignment model (ont): reads phased per chunk,\n"
             "                            phased GTs, and a het indel whose ALT reads do not follow the\n"
             "                            haplotypes (Fisher p > P, >= 10 phased reads) gets FILTER\n"
@@ -1159,13 +1160,13 @@ int main_call(int argc, char **argv) {
             break;
         case OPT_FA_SITES: fa_sites_path = optarg; break;
         case OPT_HAP_P:
-            if (parse_double(optarg, &d) < 0 || d < 0 || d > 1) {
+            if (parse_double(optarg, &d) < 0 || !(d >= 0 && d <= 1)) {
                 calla_err("bad value \"%s\" for --hap-p (a probability, 0 to 1)", optarg);
                 bad = 1;
             } else hap_p = d;
             break;
         case OPT_FA_HET_P:
-            if (parse_double(optarg, &d) < 0 || d < 0 || d > 1) {
+            if (parse_double(optarg, &d) < 0 || !(d >= 0 && d <= 1)) {
                 calla_err("bad value \"%s\" for --fa-het-p (a probability, 0 to 1)", optarg);
                 bad = 1;
             } else fa_het_p = d;

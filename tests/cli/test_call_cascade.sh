@@ -230,9 +230,9 @@ usage_fail 'bad value "snp" for --fa-scope' "$CALLA" call "${IN[@]}" --fa-model 
 # (i)
 het_count() { sed -n 's/.* \([0-9]*\) het indel calls over reference calls turned down.*/\1/p' "$1"; }
 # F-flagged het records REF/ALT with a 1-2 bp indel ALT at a pileup reference call (poref.vcf)
-promoted() {
-    bcftools query -f '%POS\n' -i 'FILTER="RefCall"' poref.vcf | sort -u >ref.pos
-    bcftools query -i 'INFO/F=1 && GT="het"' -f '%POS\t%REF\t%ALT\t[%AD]\t[%DP]\n' "$1" |
+promoted() {  # keyed by CHROM:POS (the simulation has two contigs)
+    bcftools query -f '%CHROM:%POS\n' -i 'FILTER="RefCall"' poref.vcf | sort -u >ref.pos
+    bcftools query -i 'INFO/F=1 && GT="het"' -f '%CHROM:%POS\t%REF\t%ALT\t[%AD]\t[%DP]\n' "$1" |
         awk -F'\t' 'NR == FNR { r[$1] = 1; next }
             { d = length($3) - length($2); if (d < 0) d = -d }
             ($1 in r) && $3 !~ /,/ && d >= 1 && d <= 2' ref.pos -
@@ -248,7 +248,8 @@ promoted het0.vcf >prom0.txt; promoted het1.vcf >prom1.txt; promoted fa.vcf >pro
 [[ -s prom1.txt ]] && fail "(i) --fa-het-p 1 left promotions: $(head -2 prom1.txt)"
 [[ $(het_count het1.log) == $(wc -l <prom0.txt) ]] ||
     fail "(i) --fa-het-p 1: log count $(het_count het1.log), records gone $(wc -l <prom0.txt)"
-gone=$(comm -23 <(bcftools view -H het0.vcf | sort) <(bcftools view -H fa.vcf | sort) | cut -f2 | sort)
+gone=$(comm -23 <(bcftools view -H het0.vcf | sort) <(bcftools view -H fa.vcf | sort) |
+    awk -F'\t' '{ print $1 ":" $2 }' | sort)
 [[ -n $gone ]] || fail "(i) the default rule removed nothing: (i) proves little"
 "$CALLA" call "${INL[@]}" --fa-model fa.st --fa-het-p 0.001 -o hetd.vcf 2>hetd.log || fail "(i) 0.001"
 cmp -s <(bcftools view -H fa.vcf) <(bcftools view -H hetd.vcf) || fail "(i) the default is not 0.001"
@@ -267,11 +268,12 @@ awk -F'\t' 'NR == FNR { g[$1] = 1; next } ($1 in g) { split($4, a, ","); k = a[2
 # called with --fa-sites sites.txt and the default rule)
 [[ $(awk -F'\t' '!/^#/ && $12 == "pileup:het-p"' sites.txt | wc -l) == $(wc -l <<<"$gone") ]] ||
     fail "(i) --fa-sites: $(awk -F'\t' '!/^#/ && $12 == "pileup:het-p"' sites.txt | wc -l) pileup:het-p rows, $(wc -l <<<"$gone") records gone"
-cmp -s <(awk -F'\t' '!/^#/ && $12 == "pileup:het-p" { print $2 }' sites.txt | sort) <(echo "$gone") ||
+cmp -s <(awk -F'\t' '!/^#/ && $12 == "pileup:het-p" { print $1 ":" $2 }' sites.txt | sort) <(echo "$gone") ||
     fail "(i) --fa-sites pileup:het-p rows are not the records the rule removed"
 awk -F'\t' '!/^#/ && $12 !~ /^(fa|pileup:het-p|pileup:scope)$/ { bad = 1 } END { exit bad }' sites.txt ||
     fail "(i) --fa-sites: a row without a kept column"
 usage_fail 'bad value "2" for --fa-het-p' "$CALLA" call "${IN[@]}" --fa-model fa.st --fa-het-p 2 -o x.vcf
+usage_fail 'bad value "nan" for --fa-het-p' "$CALLA" call "${IN[@]}" --fa-model fa.st --fa-het-p nan -o x.vcf
 # (g)
 EMU=$CALLA_TOOLS/calla-cudaemu
 if [[ -x $EMU && -f $CALLA_ROOT/models/hifi-fa.safetensors && -s def.vcf ]]; then

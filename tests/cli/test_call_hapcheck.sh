@@ -108,4 +108,6 @@ cmp -s want.s got.s || fail "(c) HapNoise records differ from the independent co
 "$CALLA" call "${IN[@]}" --hap-p 2 -o x.vcf 2>err; [[ $? -eq 2 ]] && grep -q 'bad value "2" for --hap-p' err ||
     fail "(d) --hap-p 2: $(head -1 err)"
 grep -q 'HapNoise' po.vcf && fail "(d) --pileup-only has HapNoise"
+"$CALLA" call "${IN[@]}" --hap-p nan -o x.vcf 2>err; [[ $? -eq 2 ]] && grep -q 'bad value "nan" for --hap-p' err ||
+    fail "(d) --hap-p nan: $(head -1 err)"
 done_test

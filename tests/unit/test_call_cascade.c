@@ -156,6 +156,20 @@ int main(void) {
         T_EQ_INT(fa_het_unsupported(&snp, &s, FA_HET_P_DEFAULT), 0);
         Call two = {.ref = r1, .alt = {i1, sn}, .n_alt = 2, .gt = {1, 2}};
         T_EQ_INT(fa_het_unsupported(&two, &s, FA_HET_P_DEFAULT), 0);       // 1/2: never
+        Call hap = {.ref = r1, .alt = {i1, NULL}, .n_alt = 1, .gt = {0, 1}, .haploid = 1};
+        T_EQ_INT(fa_het_unsupported(&hap, &s, FA_HET_P_DEFAULT), 0);       // haploid: never
+        // above FA_HET_MAX_DEPTH (100) the same share of 100 reads: P(X <= 34 | 100) = 0.00089
+        // goes, P(X <= 35 | 100) = 0.00176 stays; at depth 1000, 340 and 350 insertion reads
+        // (a plain binomial would need 475)
+        s.depth = 1000, al[1].count = 0, al[2].count = 0;
+        al[0].count = 340;
+        T_EQ_INT(fa_het_unsupported(&het_ins, &s, FA_HET_P_DEFAULT), 1);
+        al[0].count = 350;
+        T_EQ_INT(fa_het_unsupported(&het_ins, &s, FA_HET_P_DEFAULT), 0);
+        s.depth = 100, al[0].count = 34;
+        T_EQ_INT(fa_het_unsupported(&het_ins, &s, FA_HET_P_DEFAULT), 1);
+        al[0].count = 35;
+        T_EQ_INT(fa_het_unsupported(&het_ins, &s, FA_HET_P_DEFAULT), 0);
     }
     // hom deletion of 1 (both heads at -1): REF AG, ALT A, 1/1 — not the more frequent "GG"
     set_probs(p, DD, 0.9f, 1, 0.9f, 15, 0.9f, 15, 0.9f);
