@@ -290,6 +290,10 @@ static long hap_check(const CascadeWorker *cw, const CascadeParams *p, const Cas
             continue;
         long t[2][2];
         if (cascade_hap_table(cw, c, t) < p->hap_min_reads) continue;
+        long h1 = t[0][0] + t[0][1], h2 = t[1][0] + t[1][1];
+        long ref = t[0][0] + t[1][0], alt = t[0][1] + t[1][1];
+        if (!h1 || !h2 || !ref || !alt) continue;  // one haplotype or one allele: no information
+        if (alt >= HAP_HOM_SHARE * (ref + alt)) continue;  // a hom-alt signal, not noise
         if (fisher_2x2_p(t[0][0], t[0][1], t[1][0], t[1][1]) > p->hap_p) {
             c->filter = FILTER_HAPNOISE;
             n++;

@@ -27,15 +27,20 @@ typedef struct {
     // The haplotype check (`calla call --hap-p`; docs/calling.md "The haplotype check"): a PASS het
     // call REF/ALT whose ALT is an indel gets FILTER HapNoise when, among the reads of its phase
     // set with the most such reads, at least hap_min_reads carry a haplotype (HP 1/2) and one of
-    // the two alleles, and Fisher's exact test finds no association between the two at level
-    // hap_p: p > hap_p. Read noise (homopolymer slips) shows on both haplotypes alike; a real het
-    // allele on one only. hap_p >= 1: no check (the default here; `calla call` sets it).
+    // the two alleles, both haplotypes and both alleles are among them, the ALT has less than
+    // HAP_HOM_SHARE of them (more looks hom-alt), and Fisher's exact test finds no association
+    // between haplotype and allele: p > hap_p. Read noise
+    // (homopolymer slips) shows on both haplotypes alike; a real het allele on one only.
+    // hap_p >= 1: no check (the default here; `calla call` sets it).
     double hap_p;
     int hap_min_reads;        // [10]
 } CascadeParams;
 // ont 0.7 / 0.1, hifi and ilmn 0.3 / 0.3 (clair3.md §3.2); phasing on, 10, 4, 0.9; no
 // haplotype check (hap_p 1), 10.
 #define HAP_P_DEFAULT 0.05  // `calla call --hap-p` (ONT without a full-alignment model)
+// Calls whose ALT has this share or more of the counted reads are not tested: a het expects 1/2,
+// so such a call looks hom-alt (called het by the pileup model), not like noise.
+#define HAP_HOM_SHARE 0.75
 void cascade_params_default(CascadeParams *p, Platform platform);
 
 // The QUAL cut-off of clair3.md §3.2: q sorted ascending, then the QUAL of the last of the lowest

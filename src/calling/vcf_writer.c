@@ -57,6 +57,7 @@ VcfWriter *vcfwriter_open_extra(const char *path, char type, int gvcf, const cha
     VcfWriter *w = xcalloc(1, sizeof *w);
     w->last_contig = -1;
     const int cascade = (gvcf & VCFW_CASCADE) != 0, hapcheck = (gvcf & VCFW_HAPCHECK) != 0;
+    const int phased = cascade || (gvcf & VCFW_PHASED) != 0;
     gvcf &= VCFW_GVCF;
     w->type = type;
     w->gvcf = gvcf;
@@ -89,7 +90,7 @@ VcfWriter *vcfwriter_open_extra(const char *path, char type, int gvcf, const cha
     rc |= hdr_line(w->hdr, "##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"Read depth for each allele\">");
     rc |= hdr_line(w->hdr, "##FORMAT=<ID=AF,Number=A,Type=Float,Description=\"Observed allele frequency in reads, for each ALT allele\">");
     rc |= hdr_line(w->hdr, "##FORMAT=<ID=PL,Number=G,Type=Integer,Description=\"Phred-scaled genotype likelihoods from the model's genotype probabilities, best 0, capped at 999\">");
-    if (cascade)
+    if (phased)
         rc |= hdr_line(w->hdr, "##FORMAT=<ID=PS,Number=1,Type=Integer,Description=\"Phase set: 1-based position of the first SNP of the phase block\">");
     if (gvcf) {
         rc |= hdr_line(w->hdr, "##ALT=<ID=*,Description=\"Any allele not named in ALT (gVCF)\">");

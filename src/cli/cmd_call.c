@@ -1051,6 +1051,7 @@ int main_call(int argc, char **argv) {
     int n_ens = 0;
     int pileup_only = 0, no_phasing_fa = 0, fa_scope = -1;  // fa_scope: -1 the platform's
     double fa_het_p = FA_HET_P_DEFAULT, hap_p = HAP_P_DEFAULT;
+    int hap_p_given = 0;
     double var_pct = -1, ref_pct = -1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:f:m:o:O:r:R:@:h", lopts, NULL)) != -1) {
@@ -1163,7 +1164,7 @@ int main_call(int argc, char **argv) {
             if (parse_double(optarg, &d) < 0 || !(d >= 0 && d <= 1)) {
                 calla_err("bad value \"%s\" for --hap-p (a probability, 0 to 1)", optarg);
                 bad = 1;
-            } else hap_p = d;
+            } else hap_p = d, hap_p_given = 1;
             break;
         case OPT_FA_HET_P:
             if (parse_double(optarg, &d) < 0 || !(d >= 0 && d <= 1)) {
@@ -1412,6 +1413,9 @@ int main_call(int argc, char **argv) {
     // reads; docs/calling.md "The haplotype check")
     int hap_only = !fa_file && !pileup_only && !no_phasing_fa && hap_p < 1 &&
                    platform == PLATFORM_ONT && arch == ARCH_CLAIR3_PILEUP;
+    if (hap_p_given && !hap_only && hap_p < 1 && R == 0)
+        calla_warn("--hap-p has no effect here: the haplotype check runs for --platform ont with "
+                   "a clair3-pileup model, no full-alignment model, and phasing on");
     if (hap_only) {
         FaParams fp;
         fa_params_default(&fp, TF_FA_ROWS_ONT);
@@ -1527,7 +1531,7 @@ int main_call(int argc, char **argv) {
                            "probs(gt21,zygosity,indel_length1,indel_length2)\tkept\n");
     }
     if (R == 0) {
-        const int vflags = fa_file ? VCFW_CASCADE : hap_only ? VCFW_CASCADE | VCFW_HAPCHECK : 0;
+        const int vflags = fa_file ? VCFW_CASCADE : hap_only ? VCFW_PHASED | VCFW_HAPCHECK : 0;
         vcf = vcfwriter_open_extra(out_path, out_type, vflags, sample, rc_.n, rc_.names, rc_.lens,
                                    cmdline, desc, shard_line);
         if (!vcf) {
@@ -1648,11 +1652,14 @@ int main_call(int argc, char **argv) {
             if (wrc < 0) goto out;
         }
     }
-    int64_t tot[5] = {run.n_cand, run.n_written, run.n_pass, 0, run.n_overlap};
+    int64_t tot[10] = {run.n_cand, run.n_written, run.n_pass, 0, run.n_overlap,
+                       run.n_fa, run.n_fa_changed, run.n_fa_het, run.n_phased, run.n_hapnoise};
     for (long t = 0; t < threads; t++) tot[3] += scan_inputs_saturated(ws[t].in);
-    dist_sum_i64(tot, 5, "call totals");
+    dist_sum_i64(tot, 10, "call totals");
     run.n_cand = (long)tot[0], run.n_written = (long)tot[1], run.n_pass = (long)tot[2];
     run.n_overlap = (long)tot[4];
+    run.n_fa = (long)tot[5], run.n_fa_changed = (long)tot[6], run.n_fa_het = (long)tot[7];
+    run.n_phased = (long)tot[8], run.n_hapnoise = (long)tot[9];
     long sat = (long)tot[3];
     if (sat && R == 0)
         calla_warn("%ld feature values exceeded the int16 range and were saturated", sat);

@@ -10,7 +10,8 @@
 #     (one chunk per contig, so the phasing is the one the check used); awk counts, per het indel
 #     call, the reads of each haplotype showing REF or the ALT (base at POS, then the indel or
 #     none) in the phase set with the most such reads, and computes Fisher's exact test. The calls
-#     it finds with >= 10 such reads and p > 0.05 are exactly the HapNoise records;
+#     it finds with >= 10 such reads, both haplotypes and both alleles among them, the ALT under
+#     3/4 of them and p > 0.05 are exactly the HapNoise records;
 # (d) other platforms and --pileup-only: no check; a bad value is a usage error.
 source "$(dirname "$0")/lib.sh"
 need bcftools
@@ -92,7 +93,9 @@ while IFS=$'\t' read -r chr pos ref alt gt filt; do
         if (bn < 10) exit
         A = t[best, 1, 0] + 0; B = t[best, 1, 1] + 0; C = t[best, 2, 0] + 0; D = t[best, 2, 1] + 0
         n = A + B + C + D; r1 = A + B; c1 = A + C
-        if (r1 == 0 || r1 == n || c1 == 0 || c1 == n) { pv = 1 } else {
+        if (r1 == 0 || r1 == n || c1 == 0 || c1 == n) exit   # one haplotype or one allele
+        if (B + D >= 0.75 * n) exit                          # ALT >= 3/4: looks hom-alt
+        {
             l0 = lh(A, r1, c1, n); pv = 0
             lo = c1 - (n - r1); if (lo < 0) lo = 0; hi = r1 < c1 ? r1 : c1
             for (x = lo; x <= hi; x++) { l = lh(x, r1, c1, n); if (l <= l0 + 1e-7) pv += exp(l) }
