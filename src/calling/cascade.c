@@ -193,11 +193,13 @@ static PhaseResult *phase_chunk(CascadeWorker *cw, const CascadeParams *p, const
     return pr;
 }
 
-// A het call's phase from the haplotypes of the reads showing its two alleles.
-static int vote_phase(const CascadeWorker *cw, const CascadeParams *p, Call *c) {
-    enum { MAXPS = 8 };
-    int32_t pss[MAXPS];
-    long va[MAXPS], vb[MAXPS];  // votes: gt[0] on haplotype 1 (a) or on haplotype 2 (b)
+enum { MAXPS = 8 };  // phase sets counted per call (the first met)
+
+// The reads covering call c that carry a haplotype (HP 1/2) and show allele g0 or g1, per phase
+// set: t[j][h][k] = reads of haplotype h + 1 showing g0 (k 0) or g1 (k 1) in phase set pss[j].
+// Returns the index of the phase set with the most such reads (ties: the lower PS), or -1.
+static int hap_tables(const CascadeWorker *cw, const Call *c, int g0, int g1,
+                      int32_t pss[MAXPS], long t[MAXPS][2][2]) {
     int nps = 0;
     // reads starting at or before pos: binary search, then back while they may still cover it
     size_t lo = 0, hi = cw->n;
@@ -209,30 +211,41 @@ static int vote_phase(const CascadeWorker *cw, const CascadeParams *p, Call *c) 
     for (size_t k = lo; k-- > 0;) {
         const BufRead *r = &cw->r[k];
         if (r->beg + cw->max_span <= c->pos) break;
-        if (r->end <= c->pos || r->hp == 0) continue;
+        if (r->end <= c->pos || r->hp < 1 || r->hp > 2) continue;
         int a = cascade_read_allele(r->b, c);
-        if (a != c->gt[0] && a != c->gt[1]) continue;
+        if (a != g0 && a != g1) continue;
         int j = 0;
         while (j < nps && pss[j] != r->ps) j++;
         if (j == nps) {
             if (nps == MAXPS) continue;
-            pss[nps] = r->ps, va[nps] = vb[nps] = 0;
+            pss[nps] = r->ps;
+            memset(t[nps], 0, sizeof t[nps]);
             nps++;
         }
-        if ((a == c->gt[0]) == (r->hp == 1)) va[j]++;
-        else vb[j]++;
+        t[j][r->hp - 1][a == g1]++;
     }
     int best = -1;
-    for (int j = 0; j < nps; j++)
-        if (best < 0 || va[j] + vb[j] > va[best] + vb[best] ||
-            (va[j] + vb[j] == va[best] + vb[best] && pss[j] < pss[best]))
-            best = j;
+    long best_n = 0;
+    for (int j = 0; j < nps; j++) {
+        long n = t[j][0][0] + t[j][0][1] + t[j][1][0] + t[j][1][1];
+        if (best < 0 || n > best_n || (n == best_n && pss[j] < pss[best])) best = j, best_n = n;
+    }
+    return best;
+}
+
+// A het call's phase from the haplotypes of the reads showing its two alleles.
+static int vote_phase(const CascadeWorker *cw, const CascadeParams *p, Call *c) {
+    int32_t pss[MAXPS];
+    long t[MAXPS][2][2];
+    int best = hap_tables(cw, c, c->gt[0], c->gt[1], pss, t);
     if (best < 0) return 0;
-    long tot = va[best] + vb[best], top = va[best] > vb[best] ? va[best] : vb[best];
+    // votes: gt[0] on haplotype 1 (a) or on haplotype 2 (b)
+    long va = t[best][0][0] + t[best][1][1], vb = t[best][0][1] + t[best][1][0];
+    long tot = va + vb, top = va > vb ? va : vb;
     if (tot < p->phase_min_reads || (double)top < p->phase_min_frac * (double)tot) return 0;
-    if (vb[best] > va[best]) {
-        int t = c->gt[0];
-        c->gt[0] = c->gt[1], c->gt[1] = t;
+    if (vb > va) {
+        int g = c->gt[0];
+        c->gt[0] = c->gt[1], c->gt[1] = g;
     }
     c->phased = 1;
     c->ps = pss[best];
@@ -240,44 +253,15 @@ static int vote_phase(const CascadeWorker *cw, const CascadeParams *p, Call *c) 
 }
 
 long cascade_hap_table(const CascadeWorker *cw, const Call *c, long t[2][2]) {
-    enum { MAXPS = 8 };
     int32_t pss[MAXPS];
     long tab[MAXPS][2][2];
-    int nps = 0;
-    size_t lo = 0, hi = cw->n;  // reads starting at or before pos, as vote_phase
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (cw->r[mid].beg <= c->pos) lo = mid + 1;
-        else hi = mid;
-    }
-    for (size_t k = lo; k-- > 0;) {
-        const BufRead *r = &cw->r[k];
-        if (r->beg + cw->max_span <= c->pos) break;
-        if (r->end <= c->pos || r->hp < 1 || r->hp > 2) continue;
-        int a = cascade_read_allele(r->b, c);
-        if (a != 0 && a != 1) continue;
-        int j = 0;
-        while (j < nps && pss[j] != r->ps) j++;
-        if (j == nps) {
-            if (nps == MAXPS) continue;
-            pss[nps] = r->ps;
-            memset(tab[nps], 0, sizeof tab[nps]);
-            nps++;
-        }
-        tab[j][r->hp - 1][a]++;
-    }
-    int best = -1;
-    long best_n = 0;
-    for (int j = 0; j < nps; j++) {
-        long n = tab[j][0][0] + tab[j][0][1] + tab[j][1][0] + tab[j][1][1];
-        if (best < 0 || n > best_n || (n == best_n && pss[j] < pss[best])) best = j, best_n = n;
-    }
+    int best = hap_tables(cw, c, 0, 1, pss, tab);
     if (best < 0) {
         memset(t, 0, 4 * sizeof(long));
         return 0;
     }
     memcpy(t, tab[best], 4 * sizeof(long));
-    return best_n;
+    return t[0][0] + t[0][1] + t[1][0] + t[1][1];
 }
 
 // The haplotype check (cascade.h) on the chunk's PASS het indel calls REF/ALT.

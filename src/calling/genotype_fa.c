@@ -3,7 +3,6 @@
 // alleles the outcome names.
 #include "calling/genotype_fa.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 

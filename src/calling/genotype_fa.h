@@ -3,7 +3,6 @@
 #ifndef CALLA_GENOTYPE_FA_H
 #define CALLA_GENOTYPE_FA_H
 #include "calling/genotype.h"
-#include "common/stats.h"
 
 // Length-head classes: len(alt) - len(ref) clipped to [-16, 16], class = value + 16.
 #define FA_LEN_CLASSES 33

@@ -7,6 +7,7 @@
 
 #include "calling/cascade.h"
 #include "calling/genotype_fa.h"
+#include "common/stats.h"
 #include "testlib.h"
 
 // gt21 class cls with probability pc (the rest spread), zygosity zyg with pz, length heads with
