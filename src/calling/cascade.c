@@ -269,6 +269,7 @@ static long hap_check(const CascadeWorker *cw, const CascadeParams *p, const Cas
     long n = 0;
     for (size_t i = 0; i < cc->n; i++) {
         Call *c = &cc->calls[i];
+        if (cc->active && !cc->active[i]) continue;
         if (c->filter != FILTER_PASS || c->vcf_skip || c->haploid || c->n_alt != 1 ||
             c->gt[0] != 0 || c->gt[1] != 1 || strlen(c->ref) == strlen(c->alt[0]))
             continue;
@@ -291,6 +292,7 @@ static long phase_calls(const CascadeWorker *cw, const CascadeParams *p, const C
     long n = 0;
     for (size_t i = 0; i < cc->n; i++) {
         Call *c = &cc->calls[i];
+        if (cc->active && !cc->active[i]) continue;
         if (c->n_alt == 0 || c->haploid || c->gt[0] == c->gt[1] || c->vcf_skip) continue;
         if (c->filter == FILTER_HAPNOISE) continue;  // not a het of either haplotype
         if (c->n_alt == 1 && c->gt[0] == 0 && strlen(c->ref) == 1 && strlen(c->alt[0]) == 1) {
@@ -355,6 +357,7 @@ int cascade_chunk(CascadeWorker *cw, const CascadeParams *p, const CascadeChunk 
     double *qv = xmalloc((cc->n ? cc->n : 1) * sizeof *qv), *qr = xmalloc((cc->n ? cc->n : 1) * sizeof *qr);
     size_t nv = 0, nr = 0;
     for (size_t i = 0; i < cc->n; i++) {
+        if (cc->active && !cc->active[i]) continue;
         if (cascade_is_ref(&cc->calls[i])) qr[nr++] = cc->calls[i].qual;
         else qv[nv++] = cc->calls[i].qual;
     }
@@ -366,7 +369,7 @@ int cascade_chunk(CascadeWorker *cw, const CascadeParams *p, const CascadeChunk 
     int64_t *pos = xmalloc((cc->n ? cc->n : 1) * sizeof *pos);
     size_t np = 0;
     for (size_t i = 0; i < cc->n && cw->fa; i++)
-        if (cascade_picked(&cc->calls[i], st->qv, st->qr)) {
+        if ((!cc->active || cc->active[i]) && cascade_picked(&cc->calls[i], st->qv, st->qr)) {
             if (np && cc->calls[i].pos == pos[np - 1]) continue;  // one window per position
             pick[np] = i, pos[np] = cc->calls[i].pos;
             np++;

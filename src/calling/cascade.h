@@ -89,6 +89,10 @@ typedef struct {
     size_t n;
     CascadeDecideFn decide;
     void *ud;
+    // calls[i] is reported when active[i] (NULL: all are). The others (a gap between joined
+    // regions, reads/regions.h) only lend their het SNPs to the phasing: they take no part in the
+    // cut-offs, are never picked, checked or phased.
+    const unsigned char *active;
 } CascadeChunk;
 
 typedef struct {

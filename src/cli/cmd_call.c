@@ -67,6 +67,10 @@
 #include "training/safetensors.h"
 
 #define DEFAULT_CHUNK 100000
+// --join-gap defaults (docs/calling.md "Regions and phasing"): about what one read (Illumina: one
+// read pair) can bridge, so that het SNPs on either side of a gap end up in one phase set
+#define JOIN_GAP_ILMN 1000
+#define JOIN_GAP_LONG 10000
 // Candidates per forward pass: small on the CPU, where a batch's activations should stay in
 // cache (batch 128: 95 MB per thread and faster than 1000's 400 MB; docs/calling.md), large on
 // a GPU, where the batch is the parallelism.
@@ -138,13 +142,18 @@ static void usage(FILE *fp) {
             "                            haplotypes (Fisher p > P, >= 10 phased reads) gets FILTER\n"
             "                            HapNoise; 1: off (no phasing either) [ont 0.05]\n"
             "  --no-phasing-for-fa       no read phasing: haplotype channel unknown, no phased GTs\n"
+            "  --join-gap N              where reads are phased: -r/-R regions at most N bases apart\n"
+            "                            are worked on as one span, so that the reads between them\n"
+            "                            phase too; calls in the gaps are not written; 0: off\n"
+            "                            [ilmn %d, hifi/ont %d]\n"
             "  --fa-sites FILE           write the sites sent to the full-alignment model, with its\n"
             "                            outputs (tab-separated text; not with MPI)\n"
             "Debugging:\n"
             "  --chunk-size N            positions per work chunk [%d] (the cascade works per chunk)\n"
             "  --progress-interval S     seconds between progress lines [10; 1 on a terminal]\n"
             "  -h, --help                this help\n",
-            MAX_ENSEMBLE, DEFAULT_BATCH, DEFAULT_BATCH_CUDA, DEFAULT_CHUNK);
+            MAX_ENSEMBLE, DEFAULT_BATCH, DEFAULT_BATCH_CUDA, JOIN_GAP_ILMN, JOIN_GAP_LONG,
+            DEFAULT_CHUNK);
 }
 
 // A candidate kept until its batch has been through the model (features already converted).
@@ -185,6 +194,7 @@ typedef struct {
     Pending *pendv[2];
     int slot, inflight, n_inflight;
     // the current chunk
+    const Chunk *ch;
     ChunkCalls *out;
     const char *ref;  // chunk reference from chunk beg, upper case (cascade: from beg - 32)
     int64_t ref_beg, ref_len;
@@ -387,7 +397,7 @@ static int emit(const Candidate *c, void *ud) {
     EmitCtx *e = ud;
     Worker *w = e->w;
     Model *m = &w->model;
-    w->out->n_cand++;
+    if (chunk_covers(w->ch, c->pos)) w->out->n_cand++;  // not those of a gap (--join-gap)
     Pending *p = &w->pend[w->n_pend];
     p->c = *c;
     p->c.features = NULL;
@@ -477,13 +487,30 @@ static void fa_decide(void *ud, size_t i, const float *p, int n_reads) {
 static int cascade_run_chunk(CallRun *run, Worker *w, const Chunk *ch) {
     ChunkCalls *o = w->out;
     DecideCtx d = {run, w, ch};
+    unsigned char *active = NULL;  // joined regions: the calls outside them only help to phase
+    if (ch->iv) {
+        active = xmalloc(o->n ? o->n : 1);
+        for (size_t i = 0; i < o->n; i++) active[i] = (unsigned char)chunk_covers(ch, o->calls[i].pos);
+    }
     CascadeChunk cc = {ch->tid, ch->beg, ch->end, w->ref, w->ref_beg, w->ref_len, o->calls, o->n,
-                       fa_decide, &d};
+                       fa_decide, &d, active};
     CascadeStats st;
     int rc = cascade_chunk(w->cw, &run->cp, &cc, &st);
     o->n_phased = st.n_phased_calls;
     o->n_hapnoise = st.n_hapnoise;
+    free(active);
     return rc;
+}
+
+// Joined regions (--join-gap): drops the calls at positions outside the regions (the gaps).
+static void drop_gap_calls(const Chunk *ch, ChunkCalls *o) {
+    if (!ch->iv) return;
+    size_t k = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        if (chunk_covers(ch, o->calls[i].pos)) o->calls[k++] = o->calls[i];
+        else call_free(&o->calls[i]);
+    }
+    o->n = k;
 }
 
 static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
@@ -495,6 +522,7 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
     o->n_fa = o->n_fa_changed = o->n_phased = o->n_fa_het = o->n_hapnoise = 0;
     o->sites.l = 0;
     w->out = o;
+    w->ch = ch;
     const char *name = scan_inputs_contig_name(w->in, ch->tid);
     int64_t clen = scan_inputs_contig_len(w->in, ch->tid);
     int64_t rend = ch->end + run->max_ctx;
@@ -538,6 +566,7 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
         cands_free(o, o->n);
         cascade_reads_reset(w->cw, 0, 0);
     }
+    drop_gap_calls(ch, o);
     if (w->cm && w->inflight >= 0) {  // after an error: let the device finish, drop its batch
         cuda_infer_wait(w->cm, w->inflight);
         for (int k = 0; k < w->n_inflight; k++) pending_free(&w->pendv[w->inflight][k]);
@@ -629,6 +658,7 @@ static int gvcf_chunk(CallRun *run, const Chunk *ch, const ChunkCalls *o) {
     int contig = run->ref_index[ch->tid], hap = run->haploid[ch->tid];
     size_t ci = 0;
     for (int64_t p = ch->beg; p < ch->end; p++) {
+        if (ch->iv && !chunk_covers(ch, p)) continue;  // a gap between joined regions
         int done = 0;
         for (; ci < o->n && o->calls[ci].pos <= p; ci++) {
             const Call *c = &o->calls[ci];
@@ -713,7 +743,7 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
         rc = -1;
     }
     run->n_cand += o->n_cand;
-    run->done_pos += ch->end - ch->beg;
+    run->done_pos += chunk_positions(ch);
     if (rc == 0 && !run->quiet && dist_rank() == 0 && run->done_pos < run->total_pos &&
         progress_due(&run->prog)) {
         progress_line(run, 0);
@@ -915,7 +945,7 @@ enum { OPT_COMPAT = 1200 };                  // --compat (docs/tensors.md "Clair
 enum { OPT_SHARD = 1300 };                   // --shard I/N (calling/shard.h)
 enum {                                       // the cascade (calling/cascade.h)
     OPT_FA_MODEL = 1400, OPT_PILEUP_ONLY, OPT_VAR_PCT, OPT_REF_PCT, OPT_NO_PHASING_FA, OPT_FA_SITES,
-    OPT_FA_SCOPE, OPT_FA_HET_P, OPT_HAP_P
+    OPT_FA_SCOPE, OPT_FA_HET_P, OPT_HAP_P, OPT_JOIN_GAP
 };
 enum { OPT_ENSEMBLE = 1500 };  // --ensemble MODEL
 
@@ -1028,6 +1058,7 @@ int main_call(int argc, char **argv) {
         {"fa-scope", required_argument, NULL, OPT_FA_SCOPE},
         {"fa-het-p", required_argument, NULL, OPT_FA_HET_P},
         {"hap-p", required_argument, NULL, OPT_HAP_P},
+        {"join-gap", required_argument, NULL, OPT_JOIN_GAP},
         {"fa-sites", required_argument, NULL, OPT_FA_SITES},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
@@ -1040,6 +1071,7 @@ int main_call(int argc, char **argv) {
     char **region_args = xcalloc(argc + 1, sizeof(char *));
     int n_region_args = 0, ref_calls = 0, c, bad = 0;
     long threads = 1, batch = -1, chunk = DEFAULT_CHUNK, min_depth = -1, min_mapq = -1;
+    long join_gap = -1;  // --join-gap; -1: the platform's
     double qual = 2, snp_af = -1, indel_af = -1;
     int device = -1;     // --device: -1 CPU, else the CUDA device
     int precision = -1;  // --precision (GPU only): 0 fp32, 1 tf32, 2 bf16; -1 not given
@@ -1104,7 +1136,7 @@ int main_call(int argc, char **argv) {
             else if (c == OPT_SNP_AF) snp_af = d;
             else indel_af = d;
             break;
-        case OPT_BATCH: case OPT_MIN_DEPTH: case OPT_MIN_MAPQ: case OPT_CHUNK:
+        case OPT_BATCH: case OPT_MIN_DEPTH: case OPT_MIN_MAPQ: case OPT_CHUNK: case OPT_JOIN_GAP:
             if (parse_int(optarg, &v) < 0 || v < 0 ||
                 ((c == OPT_BATCH || c == OPT_CHUNK) && v < 1) || (c == OPT_BATCH && v > 1000000)) {
                 calla_err("bad integer \"%s\"", optarg);
@@ -1112,6 +1144,7 @@ int main_call(int argc, char **argv) {
             } else if (c == OPT_BATCH) batch = v;
             else if (c == OPT_MIN_DEPTH) min_depth = v;
             else if (c == OPT_MIN_MAPQ) min_mapq = v;
+            else if (c == OPT_JOIN_GAP) join_gap = v;
             else chunk = v;
             break;
         case OPT_DEVICE:
@@ -1496,7 +1529,12 @@ int main_call(int argc, char **argv) {
     }
     size_t n_chunks = 0;
     int64_t total_pos = 0;
-    chunks = regions_chunks(regs, n_regs, chunk, &n_chunks, &total_pos);
+    // Where reads are phased, regions close together are worked on as one span (--join-gap):
+    // phasing is per chunk, and short regions alone hold too few het SNPs to phase.
+    const int phased_run = fa_file ? !no_phasing_fa : hap_only;
+    if (join_gap < 0) join_gap = platform == PLATFORM_ILMN ? JOIN_GAP_ILMN : JOIN_GAP_LONG;
+    chunks = regions_chunks_joined(regs, n_regs, chunk, phased_run && join_gap > 0 ? join_gap : -1,
+                                   &n_chunks, &total_pos);
 
     sample = sample_name(bam_path, sample_opt);
     {
@@ -1515,7 +1553,7 @@ int main_call(int argc, char **argv) {
         shard_run_id(argc, argv, run_id);
         if (R == 0) shard_line = shard_header_line(shard_i, shard_n, s_lo, s_hi, n_chunks, run_id);
         total_pos = 0;
-        for (size_t k = s_lo; k < s_hi; k++) total_pos += chunks[k].end - chunks[k].beg;
+        for (size_t k = s_lo; k < s_hi; k++) total_pos += chunk_positions(&chunks[k]);
         if (R == 0 && !quiet)
             calla_info("shard %d/%d: chunks [%zu, %zu) of %zu (%lld positions)", shard_i, shard_n,
                        s_lo, s_hi, n_chunks, (long long)total_pos);
@@ -1631,7 +1669,7 @@ int main_call(int argc, char **argv) {
     size_t c_hi = s_lo + (s_hi - s_lo) * (size_t)(R + 1) / W;
     if (W > 1) {  // progress counts this rank's share (rank 0 prints it)
         run.total_pos = 0;
-        for (size_t k = c_lo; k < c_hi; k++) run.total_pos += chunks[k].end - chunks[k].beg;
+        for (size_t k = c_lo; k < c_hi; k++) run.total_pos += chunk_positions(&chunks[k]);
     }
     if (chunks_run(chunks + c_lo, c_hi - c_lo, (int)threads, slots, sizeof *slots, call_work,
                    call_sink, &run) < 0)

@@ -140,24 +140,56 @@ int regions_build(const ScanInputs *in, char *const *region_args, int n_region_a
 
 Chunk *regions_chunks(const Region *regs, int n_regs, int64_t chunk, size_t *n_out,
                       int64_t *total_pos) {
+    return regions_chunks_joined(regs, n_regs, chunk, -1, n_out, total_pos);
+}
+
+Chunk *regions_chunks_joined(const Region *regs, int n_regs, int64_t chunk, int64_t join_gap,
+                             size_t *n_out, int64_t *total_pos) {
     Chunk *chunks = NULL;
     size_t n_chunks = 0, cap_chunks = 0;
     int64_t total = 0;
-    for (int i = 0; i < n_regs; i++) {
-        total += regs[i].end - regs[i].beg;
-        for (int64_t b = regs[i].beg; b < regs[i].end; b += chunk) {
+    for (int i = 0; i < n_regs;) {
+        int j = i + 1;  // regions [i, j) form one span
+        while (j < n_regs && join_gap >= 0 && regs[j].tid == regs[i].tid &&
+               regs[j].beg - regs[j - 1].end <= join_gap)
+            j++;
+        const int joined = j - i > 1;
+        int k0 = i;  // the first region that may overlap the next chunk
+        for (int k = i; k < j; k++) total += regs[k].end - regs[k].beg;
+        for (int64_t b = regs[i].beg; b < regs[j - 1].end; b += chunk) {
+            int64_t e = b + chunk < regs[j - 1].end ? b + chunk : regs[j - 1].end;
+            const Region *iv = NULL;
+            int n_iv = 0;
+            if (joined) {
+                while (k0 < j && regs[k0].end <= b) k0++;
+                int k1 = k0;
+                while (k1 < j && regs[k1].beg < e) k1++;
+                if (k1 == k0) continue;  // the chunk lies in a gap
+                iv = regs + k0, n_iv = k1 - k0;
+            }
             if (n_chunks == cap_chunks) {
                 cap_chunks = cap_chunks ? 2 * cap_chunks : 64;
                 chunks = xrealloc(chunks, cap_chunks * sizeof *chunks);
             }
-            int64_t e = b + chunk < regs[i].end ? b + chunk : regs[i].end;
-            chunks[n_chunks] = (Chunk){regs[i].tid, b, e, n_chunks};
+            chunks[n_chunks] = (Chunk){regs[i].tid, b, e, n_chunks, iv, n_iv};
             n_chunks++;
         }
+        i = j;
     }
     *n_out = n_chunks;
     if (total_pos) *total_pos = total;
     return chunks;
+}
+
+int64_t chunk_positions(const Chunk *ch) {
+    if (!ch->iv) return ch->end - ch->beg;
+    int64_t n = 0;
+    for (int k = 0; k < ch->n_iv; k++) {
+        int64_t b = ch->iv[k].beg > ch->beg ? ch->iv[k].beg : ch->beg;
+        int64_t e = ch->iv[k].end < ch->end ? ch->iv[k].end : ch->end;
+        if (e > b) n += e - b;
+    }
+    return n;
 }
 
 int chunks_run(const Chunk *chunks, size_t n_chunks, int threads, void *slots, size_t slot_size,

@@ -31,6 +31,11 @@
 #     gone and the log's count equals that number of records; with the default 0.001 the records
 #     it removes are a subset of those, each with P(X <= AD | Binomial(DP, 1/2)) < 0.001 (awk),
 #     and no other record changes; a bad value is a usage error.
+# (j) --join-gap: -R regions a few hundred bases apart on one contig are called as one span (one
+#     chunk in the log, against one per region with --join-gap 0); with phasing only (pct 0) the
+#     records are those of -r over the span restricted to the regions (bcftools -T), phase
+#     included, and fewer phase sets than region by region; the gVCF covers the regions only: the
+#     same blocks and records as --join-gap 0 once unphased; a bad value is a usage error.
 source "$(dirname "$0")/lib.sh"
 usage_fail() {  # PATTERN cmd...: exit 2, the error line matches (then the --help pointer)
     local pat=$1 err; shift
@@ -274,6 +279,28 @@ awk -F'\t' '!/^#/ && $12 !~ /^(fa|pileup:het-p|pileup:scope)$/ { bad = 1 } END {
     fail "(i) --fa-sites: a row without a kept column"
 usage_fail 'bad value "2" for --fa-het-p' "$CALLA" call "${IN[@]}" --fa-model fa.st --fa-het-p 2 -o x.vcf
 usage_fail 'bad value "nan" for --fa-het-p' "$CALLA" call "${IN[@]}" --fa-model fa.st --fa-het-p nan -o x.vcf
+# (j) joined regions
+c1=$(head -1 sim/ref.fa.fai | cut -f1)
+printf '%s\t0\t9000\n%s\t9300\t21000\n%s\t21150\t40000\n' "$c1" "$c1" "$c1" >iv.bed
+J=(-b sim/reads.bam -f sim/ref.fa --platform hifi --chunk-size $CH --fa-model fa.st --var-pct-full 0 --ref-pct-full 0)
+"$CALLA" call "${J[@]}" -R iv.bed -o j.vcf --gvcf j.g.vcf.gz 2>log || fail "(j) -R: $(tail -1 log)"
+grep -q ' 1 chunk(s) over 39550 positions' log || fail "(j) not one span: $(grep chunk log)"
+"$CALLA" call "${J[@]}" -R iv.bed --join-gap 0 -o j0.vcf --gvcf j0.g.vcf.gz 2>log || fail "(j) --join-gap 0"
+grep -q ' 3 chunk(s) over 39550 positions' log || fail "(j) --join-gap 0: $(grep chunk log)"
+"$CALLA" call "${J[@]}" -r "$c1:1-40000" -o jr.vcf 2>log || fail "(j) -r: $(tail -1 log)"
+[[ $(bcftools view -H j.vcf | wc -l) -ge 40 ]] || fail "(j) few records"
+cmp -s <(bcftools view -H j.vcf) <(bcftools view -H -T iv.bed jr.vcf) ||
+    fail "(j) -R joined differs from -r restricted: $(diff <(bcftools view -H j.vcf) <(bcftools view -H -T iv.bed jr.vcf) | head -3)"
+nps() { bcftools query -i 'FMT/PS!="."' -f '[%PS]\n' "$1" | sort -u | wc -l; }
+[[ $(nps j.vcf) -ge 1 && $(nps j.vcf) -lt $(nps j0.vcf) ]] ||
+    fail "(j) phase sets joined $(nps j.vcf), region by region $(nps j0.vcf)"
+cmp -s <(unphase j.vcf) <(unphase j0.vcf) || fail "(j) the records differ beyond phase"
+[[ $(bcftools view -H j.g.vcf.gz | grep -c '<\*>') -gt 10 ]] || fail "(j) few gVCF blocks"
+cmp -s <(unphase j.g.vcf.gz) <(unphase j0.g.vcf.gz) ||
+    fail "(j) gVCF differs from --join-gap 0's: $(diff <(unphase j.g.vcf.gz) <(unphase j0.g.vcf.gz) | head -3)"
+bcftools query -f '%POS\n' j.g.vcf.gz | awk '($1 > 9000 && $1 <= 9300) || ($1 > 21000 && $1 <= 21150) || $1 > 40000' |
+    grep -q . && fail "(j) gVCF records in the gaps"
+usage_fail 'bad integer "-5"' "$CALLA" call "${J[@]}" --join-gap -5 -o x.vcf
 # (g)
 EMU=$CALLA_TOOLS/calla-cudaemu
 if [[ -x $EMU && -f $CALLA_ROOT/models/hifi-fa.safetensors && -s def.vcf ]]; then

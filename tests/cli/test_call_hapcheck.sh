@@ -12,7 +12,10 @@
 #     none) in the phase set with the most such reads, and computes Fisher's exact test. The calls
 #     it finds with >= 10 such reads, both haplotypes and both alleles among them, the ALT under
 #     3/4 of them and p > 0.05 are exactly the HapNoise records;
-# (d) other platforms and --pileup-only: no check; a bad value is a usage error.
+# (d) other platforms and --pileup-only: no check; a bad value is a usage error;
+# (e) -R regions of 1.5 kb 100 bases apart (GIAB-style gaps) are joined (--join-gap): the records are
+#     those of -r over the span, restricted to the regions (bcftools -T), HapNoise and phase
+#     included; region by region (--join-gap 0) the check finds fewer HapNoise calls.
 source "$(dirname "$0")/lib.sh"
 need bcftools
 need samtools
@@ -113,4 +116,16 @@ cmp -s want.s got.s || fail "(c) HapNoise records differ from the independent co
 grep -q 'HapNoise' po.vcf && fail "(d) --pileup-only has HapNoise"
 "$CALLA" call "${IN[@]}" --hap-p nan -o x.vcf 2>err; [[ $? -eq 2 ]] && grep -q 'bad value "nan" for --hap-p' err ||
     fail "(d) --hap-p nan: $(head -1 err)"
+
+# (e)
+c1=$(head -1 sim/ref.fa.fai | cut -f1)
+awk -v c="$c1" 'BEGIN { for (b = 0; b + 1500 <= 130000; b += 1600) print c "\t" b "\t" b + 1500 }' >iv.bed
+"$CALLA" call "${IN[@]}" -R iv.bed -o j.vcf 2>log || fail "(e) -R: $(tail -1 log)"
+grep -q ' 1 chunk(s) over ' log || fail "(e) the regions are not one span: $(grep chunk log)"
+"$CALLA" call "${IN[@]}" -r "$c1:1-$(tail -1 iv.bed | cut -f3)" -o jr.vcf 2>/dev/null || fail "(e) -r"
+cmp -s <(bcftools view -H j.vcf) <(bcftools view -H -T iv.bed jr.vcf) ||
+    fail "(e) -R joined differs from -r restricted: $(diff <(bcftools view -H j.vcf) <(bcftools view -H -T iv.bed jr.vcf) | head -3)"
+"$CALLA" call "${IN[@]}" -R iv.bed --join-gap 0 -o j0.vcf 2>/dev/null || fail "(e) --join-gap 0"
+nj=$(bcftools view -H -f HapNoise j.vcf | wc -l); n0=$(bcftools view -H -f HapNoise j0.vcf | wc -l)
+[[ $nj -ge 3 && $n0 -lt $nj ]] || fail "(e) HapNoise joined $nj, region by region $n0"
 done_test
