@@ -62,6 +62,8 @@
 #   F of each part's intervals by length; 1 = all, the way to scale up on a bigger host) [0.25],
 #   FA_ROWS (--fa-rows) [the platform's], NOPHASE=0|1 (the unphased copy) [1],
 #   MPI_NP=N: train on N MPI ranks (mpirun -np N; THREADS per rank).
+#   INIT=MODEL: FA stage: start from MODEL's parameters (calla train --init: fine-tuning), e.g.
+#   another platform's shipped full-alignment model [none: a fresh initialisation],
 #   DEVICE=cuda (or cuda:N): train on a GPU (calla train --device; docs/cuda.md). The shipped
 #   ilmn-fa model was trained so, on an H200 (docs/models.md).
 set -euo pipefail
@@ -210,8 +212,8 @@ fa_stage() {
         rm -f "$W/train.jsonl" "$W/model.safetensors.ckpt"
         "${launch[@]}" "$CALLA" train -i "$W/train_a.ctf" "$W/train_b.ctf" --arch clair3-fa --platform "$PLAT" \
             --epochs "$EPOCHS" --batch "$BATCH" --chunk 50 --lr "$LR" --seed "$SEED" --early-stop "$EARLY" \
-            --schedule "$SCHED" "${nophase_opt[@]}" ${DEVICE:+--device "$DEVICE"} -@ "$THREADS" \
-            --log "$W/train.jsonl" -o "$W/model.safetensors"
+            --schedule "$SCHED" "${nophase_opt[@]}" ${DEVICE:+--device "$DEVICE"} ${INIT:+--init "$INIT"} \
+            -@ "$THREADS" --log "$W/train.jsonl" -o "$W/model.safetensors"
     fi
     "$CALLA" plot "$W/train.jsonl" -o "$W/curves.svg" --title "calla $NAME model (clair3-fa)"
     # 6. held-out comparison with the shipped pileup model
@@ -231,7 +233,7 @@ fa_stage() {
             --meta recipe="models/recipe.sh $NAME (calla commit $commit)" \
             --meta training.data="calla simulate: GRCh38 $SIM_REGION + HG002 GIAB v4.2.1, $PLAT ${DEPTH}x (second part down-sampled to $FRAC), reads haplotagged from the truth's het SNPs; FA_FRAC $FA_FRAC of the training regions; evaluation windows chr20:4.9-5.2 Mb and 8.9-9.2 Mb +-100 kb excluded" \
             --meta training.inputs="train_a.ctf train_b.ctf" \
-            --meta training.recipe="clair3-fa, epochs $EPOCHS, batch $BATCH, lr $LR $SCHED, seed $SEED, early stop $EARLY, no-phasing copy $NOPHASE, device ${DEVICE:-cpu}" \
+            --meta training.recipe="clair3-fa, epochs $EPOCHS, batch $BATCH, lr $LR $SCHED, seed $SEED, early stop $EARLY, no-phasing copy $NOPHASE, device ${DEVICE:-cpu}${INIT:+, fine-tuned from $(basename "$INIT")}" \
             --meta eval.heldout_candidates="$fa_sum" \
             "$W/model.safetensors" >/dev/null
         cp "$W/curves.svg" "$root/models/$NAME.curves.svg"

@@ -46,6 +46,8 @@ static void usage(FILE *out) {
         "  --early-stop N         stop after N epochs without a better validation loss [10; 0 off; "
         "on --resume: as saved]\n"
         "  --seed S               seed of initialisation, dropout and data order [1]\n"
+        "  --init MODEL           start from MODEL's parameters (fine-tuning): same architecture\n"
+        "                         and shapes (clair3-fa: any read-row count); optimizer fresh\n"
         "  --platform NAME        recorded in the model file (ilmn, hifi, ont)\n"
         "Output:\n"
         "  -o, --output FILE      best model (lowest validation loss), safetensors (a file:\n"
@@ -92,6 +94,7 @@ enum {
     O_PLAT,
     O_CKPT,
     O_RESUME,
+    O_INIT,
     O_LOG,
     O_MAXSTEPS,
     O_GBATCH,
@@ -150,6 +153,7 @@ int main_train(int argc, char **argv) {
                                        {"platform", required_argument, 0, O_PLAT},
                                        {"checkpoint", required_argument, 0, O_CKPT},
                                        {"resume", required_argument, 0, O_RESUME},
+                                       {"init", required_argument, 0, O_INIT},
                                        {"log", required_argument, 0, O_LOG},
                                        {"max-steps", required_argument, 0, O_MAXSTEPS},
                                        {"global-batch", required_argument, 0, O_GBATCH},
@@ -297,6 +301,7 @@ int main_train(int argc, char **argv) {
             case O_PLAT: c.platform = optarg; break;
             case O_CKPT: c.ckpt = optarg; break;
             case O_RESUME: c.resume = optarg; break;
+            case O_INIT: c.init = optarg; break;
             case O_LOG: c.log = optarg; break;
             case O_MAXSTEPS:
                 if (parse_int(optarg, &l) < 0 || l < 1) {
@@ -389,6 +394,11 @@ int main_train(int argc, char **argv) {
     if (strcmp(c.out, "-") == 0 || (c.ckpt && strcmp(c.ckpt, "-") == 0)) {
         calla_err("-o/--checkpoint: a model file cannot be written to standard output (it is "
                   "rewritten after each better epoch); give a file name");
+        usage(stderr);
+        goto out;
+    }
+    if (c.init && c.resume) {
+        calla_err("--init and --resume exclude each other (a checkpoint holds its parameters)");
         usage(stderr);
         goto out;
     }

@@ -223,6 +223,42 @@ static int save_checkpoint(const TrainConfig *c, const Model *m, const Optimizer
     return rc;
 }
 
+// --init: the parameters and state of model file c->init, whose architecture and every
+// parameter and state tensor (name and shape) must be m's. Returns 0, or -1 after a one-line
+// error naming the file.
+static int init_from_model(const TrainConfig *c, Model *m) {
+    Model im;
+    memset(&im, 0, sizeof im);
+    if (modelfile_load(c->init, &im, 1, 0) < 0) return -1;
+    int ok = im.arch == m->arch;
+    const char *why = ok ? NULL : model_arch_name(im.arch);
+    if (ok && (im.n_tensors != m->n_tensors || im.n_params != m->n_params ||
+               im.n_state_tensors != m->n_state_tensors || im.n_state != m->n_state))
+        ok = 0, why = "another number of parameters";
+    for (int t = 0; ok && t < m->n_tensors + m->n_state_tensors; t++) {
+        const ParamTensor *a = t < m->n_tensors ? &m->tensors[t] : &m->state_tensors[t - m->n_tensors];
+        const ParamTensor *b = t < m->n_tensors ? &im.tensors[t] : &im.state_tensors[t - m->n_tensors];
+        if (strcmp(a->name, b->name) || a->ndim != b->ndim || a->offset != b->offset ||
+            memcmp(a->shape, b->shape, sizeof a->shape))
+            ok = 0, why = a->name;
+    }
+    if (!ok) {
+        if (im.arch != m->arch)
+            calla_err("--init \"%s\" is a %s model; the training data need %s", c->init, why,
+                      model_arch_name(m->arch));
+        else
+            calla_err("--init \"%s\": its parameters do not fit a %s model for these data (%s)",
+                      c->init, model_arch_name(m->arch), why);
+        model_free(&im);
+        return -1;
+    }
+    memcpy(m->params, im.params, m->n_params * sizeof *m->params);
+    if (m->n_state) memcpy(m->state, im.state, m->n_state * sizeof *m->state);
+    model_free(&im);
+    INFO("parameters initialised from \"%s\" (fine-tuning)", c->init);
+    return 0;
+}
+
 // Model-file metadata: provenance of the best model.
 static int save_model(const TrainConfig *c, const Model *m, int epoch, const Metrics *v) {
     char inputs[4096] = "", ep[32], seed[32], vl[64], vf1[64], vgf1[64];
@@ -245,8 +281,10 @@ static int save_model(const TrainConfig *c, const Model *m, int epoch, const Met
         {"training.val_loss", vl},
         {"training.val_f1", vf1},
         {"training.val_genotype_f1", vgf1},
+        {"training.init", c->init ? c->init : ""},  // last: left out without --init
     };
-    return modelfile_save(c->out, m, md, (int)(sizeof md / sizeof md[0]), NULL, 0);
+    const int n_md = (int)(sizeof md / sizeof md[0]) - (c->init ? 0 : 1);
+    return modelfile_save(c->out, m, md, n_md, NULL, 0);
 }
 
 // The log's first line (fresh runs only; a resumed run appends epochs): what trains and what
@@ -358,6 +396,7 @@ int train_run(TrainConfig *c) {
         }
         have_model = 1;
         model_init_params(&m, c->seed);
+        if (c->init && init_from_model(c, &m) < 0) goto done;
         optim_init(&o, c->opt, m.n_params, c->weight_decay, m.params);
         int64_t total = spe * c->epochs;
         int64_t warm = c->warmup >= 0 ? c->warmup : total / 10;

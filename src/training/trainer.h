@@ -26,6 +26,10 @@ typedef struct {
     uint64_t seed;
     int64_t max_steps;  // stop (with a checkpoint) after this many updates; 0 = no limit
     const char *platform, *out, *ckpt, *resume, *log, *cmdline;
+    // --init: a model file of the same architecture and parameter shapes whose parameters (and
+    // state) replace the fresh initialisation (fine-tuning; clair3-fa: of any read-row count, as
+    // its parameters do not depend on it). Not with resume.
+    const char *init;
     int no_phasing_copy;  // clair3-fa: train on every record and its unphased copy (dataset.h)
     // Data parallelism (docs/distributed.md); none of these is saved in checkpoints.
     int no_dropout;           // 1: forward in inference mode (exact rank-count equivalence tests)
