@@ -502,7 +502,9 @@ static int cascade_run_chunk(CallRun *run, Worker *w, const Chunk *ch) {
     return rc;
 }
 
-// Joined regions (--join-gap): drops the calls at positions outside the regions (the gaps).
+// Joined regions (--join-gap): drops the calls at positions outside the regions (the gaps). A
+// phase set named after a het SNP in a gap is renamed after its first call kept (PS is the
+// 1-based position of the block's first record); phase sets never span chunks, so this is local.
 static void drop_gap_calls(const Chunk *ch, ChunkCalls *o) {
     if (!ch->iv) return;
     size_t k = 0;
@@ -511,6 +513,15 @@ static void drop_gap_calls(const Chunk *ch, ChunkCalls *o) {
         else call_free(&o->calls[i]);
     }
     o->n = k;
+    // calls are in position order: the first kept call of a phase set named after a gap position
+    // names it from here on
+    for (size_t i = 0; i < o->n; i++) {
+        Call *c = &o->calls[i];
+        if (!c->phased || chunk_covers(ch, (int64_t)c->ps - 1)) continue;
+        const int32_t old = c->ps, now = (int32_t)(c->pos + 1);
+        for (size_t j = i; j < o->n; j++)
+            if (o->calls[j].phased && o->calls[j].ps == old) o->calls[j].ps = now;
+    }
 }
 
 static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
@@ -1532,7 +1543,11 @@ int main_call(int argc, char **argv) {
     // Where reads are phased, regions close together are worked on as one span (--join-gap):
     // phasing is per chunk, and short regions alone hold too few het SNPs to phase.
     const int phased_run = fa_file ? !no_phasing_fa : hap_only;
+    const int join_given = join_gap >= 0;
     if (join_gap < 0) join_gap = platform == PLATFORM_ILMN ? JOIN_GAP_ILMN : JOIN_GAP_LONG;
+    if (join_given && !phased_run && R == 0)
+        calla_warn("--join-gap has no effect here: regions are joined only where reads are phased "
+                   "(the cascade, or ONT's haplotype check)");
     chunks = regions_chunks_joined(regs, n_regs, chunk, phased_run && join_gap > 0 ? join_gap : -1,
                                    &n_chunks, &total_pos);
 

@@ -13,9 +13,11 @@
 #     it finds with >= 10 such reads, both haplotypes and both alleles among them, the ALT under
 #     3/4 of them and p > 0.05 are exactly the HapNoise records;
 # (d) other platforms and --pileup-only: no check; a bad value is a usage error;
-# (e) -R regions of 1.5 kb 100 bases apart (GIAB-style gaps) are joined (--join-gap): the records are
-#     those of -r over the span, restricted to the regions (bcftools -T), HapNoise and phase
-#     included; region by region (--join-gap 0) the check finds fewer HapNoise calls.
+# (e) -R regions of 800 bases every 3 kb are joined (--join-gap): the records are those of -r over
+#     the span, restricted to the regions (bcftools -T), HapNoise and phased GTs included; PS
+#     differs only where a block's first het SNP lies in a gap: there PS names the block's first
+#     record instead, so every PS is the POS of a record; region by region (--join-gap 0) the
+#     check finds fewer HapNoise calls; --join-gap with --hap-p 1 warns.
 source "$(dirname "$0")/lib.sh"
 need bcftools
 need samtools
@@ -119,13 +121,19 @@ grep -q 'HapNoise' po.vcf && fail "(d) --pileup-only has HapNoise"
 
 # (e)
 c1=$(head -1 sim/ref.fa.fai | cut -f1)
-awk -v c="$c1" 'BEGIN { for (b = 0; b + 1500 <= 130000; b += 1600) print c "\t" b "\t" b + 1500 }' >iv.bed
+awk -v c="$c1" 'BEGIN { for (b = 0; b + 800 <= 130000; b += 3000) print c "\t" b "\t" b + 800 }' >iv.bed
 "$CALLA" call "${IN[@]}" -R iv.bed -o j.vcf 2>log || fail "(e) -R: $(tail -1 log)"
 grep -q ' 1 chunk(s) over ' log || fail "(e) the regions are not one span: $(grep chunk log)"
 "$CALLA" call "${IN[@]}" -r "$c1:1-$(tail -1 iv.bed | cut -f3)" -o jr.vcf 2>/dev/null || fail "(e) -r"
-cmp -s <(bcftools view -H j.vcf) <(bcftools view -H -T iv.bed jr.vcf) ||
-    fail "(e) -R joined differs from -r restricted: $(diff <(bcftools view -H j.vcf) <(bcftools view -H -T iv.bed jr.vcf) | head -3)"
+nops() { bcftools view -T iv.bed "$1" | bcftools annotate -x FORMAT/PS | bcftools view -H; }
+[[ $(bcftools view -H j.vcf | wc -l) -ge 50 ]] || fail "(e) few records"
+cmp -s <(nops j.vcf) <(nops jr.vcf) || fail "(e) -R joined differs from -r restricted: $(diff <(nops j.vcf) <(nops jr.vcf) | head -3)"
+bcftools query -i 'FMT/PS!="."' -f '[%PS]\n' j.vcf | sort -u >ps.txt
+bcftools query -f '%POS\n' j.vcf | sort -u >pos.txt
+[[ -s ps.txt && -z $(comm -23 ps.txt pos.txt) ]] || fail "(e) PS values that are no record's POS: $(comm -23 ps.txt pos.txt | head -3)"
 "$CALLA" call "${IN[@]}" -R iv.bed --join-gap 0 -o j0.vcf 2>/dev/null || fail "(e) --join-gap 0"
 nj=$(bcftools view -H -f HapNoise j.vcf | wc -l); n0=$(bcftools view -H -f HapNoise j0.vcf | wc -l)
 [[ $nj -ge 3 && $n0 -lt $nj ]] || fail "(e) HapNoise joined $nj, region by region $n0"
+"$CALLA" call "${IN[@]}" -R iv.bed --hap-p 1 --join-gap 500 -o x.vcf 2>err || fail "(e) --hap-p 1 --join-gap"
+grep -q 'join-gap has no effect here' err || fail "(e) no warning for --join-gap without phasing"
 done_test
