@@ -6,7 +6,11 @@
 #   sim:   the two evaluation windows chr20:4,900,000-5,200,000 and 8,900,000-9,200,000 of GRCh38
 #          (never used for training, models/recipe.sh), simulated per platform with planted
 #          variants at 4 SNPs + 1 indel per kb on the real sequence (thousands of variants, so
-#          small differences show), scored inside the windows less 20 kb at each end (full depth).
+#          small differences show), scored inside the windows less 20 kb at each end (full depth);
+#   hg002: the same windows simulated with HG002's own GIAB v4.2.1 variants instead (real density
+#          and repeat content: ~1 SNP per kb), called and scored as users run GIAB benchmarks, with
+#          -R the v4.2.1 high-confidence BED inside the windows less 20 kb at each end (115
+#          intervals of median 3 kb): data sets sim-hg002-P.
 # Every call set is scored by `calla eval` (normalised, allele and genotype level), overall and per
 # stratum (homopolymers, tandem repeats, low complexity, multi-allelic sites, indel length bins),
 # and again with `--haplotypes` (genotype F1 when equivalent spellings count, as in hap.py).
@@ -19,7 +23,9 @@
 #        ["ilmn hifi ont"], SIM_DEPTH_ilmn/hifi/ont [50/30/50], LOW_PLATFORMS ["ilmn hifi ont": the
 #        windows' reads down-sampled to ~20x / ~15x / ~21x too, data sets sim-windows-P-low; ""
 #        skips them], CALLERS ["calla calla-pileup
-#        bcftools freebayes"]: a later run with fewer callers keeps the other callers' earlier rows.
+#        bcftools freebayes"]: a later run with fewer callers keeps the other callers' earlier rows,
+#        HG002_PLATFORMS ["ilmn hifi ont"; "" skips the sim-hg002 sets], REAL=0 skips the real
+#        slices.
 # calla runs as a user would (`--platform P`): the pileup -> full-alignment cascade where
 # models/P-fa.safetensors ships (note "cascade"); calla-pileup adds --pileup-only and is run only
 # for those platforms, so the cascade and the pileup model alone sit side by side.
@@ -33,6 +39,8 @@ FB_TIMEOUT=${FB_TIMEOUT:-900}
 SIM=${SIM:-1}
 SIM_PLATFORMS=${SIM_PLATFORMS:-ilmn hifi ont}
 LOW_PLATFORMS=${LOW_PLATFORMS-ilmn hifi ont}
+HG002_PLATFORMS=${HG002_PLATFORMS-ilmn hifi ont}
+REAL=${REAL:-1}
 die() { echo "accuracy: $*" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || die "needs /usr/bin/time (apt-get install time)"
 [[ -x $CALLA ]] || die "no calla binary at $CALLA (make)"
@@ -120,14 +128,14 @@ run_callers() {
 
 # --- real slices
 H=$SHARED/data/hg001_illumina_grch37_chr20_10.0-10.1Mb
-if [[ -d $H ]]; then
+if [[ $REAL == 1 && -d $H ]]; then
     mkdir -p "$OUT/real-HG001-ilmn"
     cp "$H/eval.bed" "$OUT/real-HG001-ilmn/score.bed"
     run_callers real-HG001-ilmn "$H/NA12878_S1.chr20.10_10p1mb.bam" "$H/ucsc.hg19.chr20.unittest.fasta.gz" \
         chr20:10000001-10100000 "$H/eval.bed" "$H/test_nist.b37_chr20_100kbp_at_10mb.vcf.gz" ilmn
 fi
 O=$SHARED/data/hg002_ont_r1041_grch38_chr20_5.050-5.075Mb
-if [[ -d $O ]]; then
+if [[ $REAL == 1 && -d $O ]]; then
     mkdir -p "$OUT/real-HG002-ont"
     cp "$O/eval.bed" "$OUT/real-HG002-ont/score.bed"
     run_callers real-HG002-ont "$O/HG002_R10_chr20_5050000_5075000.bam" "$O/grch38.chr20_5050000_5075000.masked.fa.gz" \
@@ -182,13 +190,47 @@ if [[ $SIM == 1 && -d $G ]]; then
         run_callers "$ds" "$d/reads.bam" "$src/ref.fa" chr20:4900001-5200000,chr20:8900001-9200000 \
             "$d/score.bed" "$src/truth.vcf.gz" "$p"
     done
+    # HG002's own variants in the same windows (seeds 9101/9102), called and scored inside the
+    # GIAB v4.2.1 high-confidence BED within the windows less 20 kb at each end, as a user runs a
+    # GIAB benchmark (calla call -R that BED)
+    for p in $HG002_PLATFORMS; do
+        ds=sim-hg002-$p d=$OUT/$ds
+        mkdir -p "$d"
+        dv=SIM_DEPTH_$p; depth=${!dv:-}
+        [[ -z $depth ]] && case $p in hifi) depth=30 ;; *) depth=50 ;; esac
+        if [[ ! -s $d/reads.bam ]]; then
+            i=0
+            for w in chr20:4900001-5200000 chr20:8900001-9200000; do
+                i=$((i + 1))
+                echo "[$ds] simulate $w, ${depth}x, HG002's variants" >&2
+                rm -rf "$d/w$i"
+                "$CALLA" simulate -o "$d/w$i" -f "$G/grch38.chr20_and_21_10M.fa.gz" -r "$w" --platform "$p" \
+                    --depth "$depth" --truth "$G/HG002_GRCh38_1_22_v4.2.1_benchmark.chr20.vcf.gz" \
+                    --seed $((9100 + i)) -@ "$THREADS" 2>"$d/w$i.log"
+            done
+            samtools merge -f -@ "$THREADS" -o "$d/reads.bam" "$d/w1/reads.bam" "$d/w2/reads.bam"
+            samtools index "$d/reads.bam"
+            bcftools concat -Oz -o "$d/truth.vcf.gz" "$d/w1/truth.vcf.gz" "$d/w2/truth.vcf.gz"
+            bcftools index -t "$d/truth.vcf.gz"
+            cp "$d/w1/ref.fa" "$d/ref.fa"; cp "$d/w1/ref.fa.fai" "$d/ref.fa.fai"
+        fi
+        cat "$d/w1/confident.bed" "$d/w2/confident.bed" |
+            awk -v OFS='\t' '{b = $2 + 19000; e = $3 - 19000; if (b < e) print $1, b, e}' >"$d/windows.bed"
+        awk -v OFS='\t' 'NR == FNR { c[++n] = $1; wb[n] = $2; we[n] = $3; next }
+            { for (k = 1; k <= n; k++) if ($1 == c[k]) { b = $2 > wb[k] ? $2 : wb[k]; e = $3 < we[k] ? $3 : we[k]
+                  if (b < e) print $1, b, e } }' "$d/windows.bed" "$G/HG002_GRCh38_1_22_v4.2.1_benchmark.chr20.bed" |
+            sort -k1,1 -k2,2n >"$d/score.bed"
+        run_callers "$ds" "$d/reads.bam" "$d/ref.fa" chr20:4900001-5200000,chr20:8900001-9200000 \
+            "$d/score.bed" "$d/truth.vcf.gz" "$p"
+    done
 fi
 
 # --- the table: every row file, data sets in the order above, callers calla, calla-pileup,
 # bcftools, freebayes
 rows=()
 for ds in real-HG001-ilmn real-HG002-ont sim-windows-ilmn sim-windows-hifi sim-windows-ont \
-    sim-windows-ilmn-low sim-windows-hifi-low sim-windows-ont-low; do
+    sim-windows-ilmn-low sim-windows-hifi-low sim-windows-ont-low sim-hg002-ilmn sim-hg002-hifi \
+    sim-hg002-ont; do
     for c in calla calla-pileup bcftools freebayes; do [[ -s $OUT/$ds/$c.row ]] && rows+=("$OUT/$ds/$c.row"); done
 done
 [[ ${#rows[@]} -gt 0 ]] || die "no results"
