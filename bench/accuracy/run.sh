@@ -144,29 +144,36 @@ fi
 
 # --- simulated evaluation windows
 G=$SHARED/data/grch38_chr20_10Mb_hg002_truth
+
+# simulate_windows DS DIR PLATFORM SEED_BASE WHAT [calla simulate variant options...]: the two
+# windows simulated at the platform's depth (one simulation per window, as calla simulate takes
+# one region, seeds SEED_BASE + 1 and + 2, differing from the training data's), merged into
+# DIR/reads.bam, DIR/truth.vcf.gz and DIR/ref.fa; kept when DIR/reads.bam exists
+simulate_windows() {
+    local ds=$1 d=$2 p=$3 seed=$4 what=$5; shift 5
+    local dv=SIM_DEPTH_$p depth i=0
+    depth=${!dv:-}
+    [[ -z $depth ]] && case $p in hifi) depth=30 ;; *) depth=50 ;; esac
+    [[ -s $d/reads.bam ]] && return 0
+    for w in chr20:4900001-5200000 chr20:8900001-9200000; do
+        i=$((i + 1))
+        echo "[$ds] simulate $w, ${depth}x, $what" >&2
+        rm -rf "$d/w$i"
+        "$CALLA" simulate -o "$d/w$i" -f "$G/grch38.chr20_and_21_10M.fa.gz" -r "$w" --platform "$p" \
+            --depth "$depth" "$@" --seed $((seed + i)) -@ "$THREADS" 2>"$d/w$i.log"
+    done
+    samtools merge -f -@ "$THREADS" -o "$d/reads.bam" "$d/w1/reads.bam" "$d/w2/reads.bam"
+    samtools index "$d/reads.bam"
+    bcftools concat -Oz -o "$d/truth.vcf.gz" "$d/w1/truth.vcf.gz" "$d/w2/truth.vcf.gz"
+    bcftools index -t "$d/truth.vcf.gz"
+    cp "$d/w1/ref.fa" "$d/ref.fa"; cp "$d/w1/ref.fa.fai" "$d/ref.fa.fai"
+}
+
 if [[ $SIM == 1 && -d $G ]]; then
     for p in $SIM_PLATFORMS; do
         ds=sim-windows-$p d=$OUT/$ds
         mkdir -p "$d"
-        dv=SIM_DEPTH_$p; depth=${!dv:-}
-        [[ -z $depth ]] && case $p in hifi) depth=30 ;; *) depth=50 ;; esac
-        if [[ ! -s $d/reads.bam ]]; then
-            # one simulation per window (calla simulate takes one region), merged; seeds differ
-            # from the training data's
-            i=0
-            for w in chr20:4900001-5200000 chr20:8900001-9200000; do
-                i=$((i + 1))
-                echo "[$ds] simulate $w, ${depth}x, planted variants" >&2
-                rm -rf "$d/w$i"
-                "$CALLA" simulate -o "$d/w$i" -f "$G/grch38.chr20_and_21_10M.fa.gz" -r "$w" --platform "$p" \
-                    --depth "$depth" --snp-rate 0.004 --indel-rate 0.001 --seed $((1000 + i)) -@ "$THREADS" 2>"$d/w$i.log"
-            done
-            samtools merge -f -@ "$THREADS" -o "$d/reads.bam" "$d/w1/reads.bam" "$d/w2/reads.bam"
-            samtools index "$d/reads.bam"
-            bcftools concat -Oz -o "$d/truth.vcf.gz" "$d/w1/truth.vcf.gz" "$d/w2/truth.vcf.gz"
-            bcftools index -t "$d/truth.vcf.gz"
-            cp "$d/w1/ref.fa" "$d/ref.fa"; cp "$d/w1/ref.fa.fai" "$d/ref.fa.fai"
-        fi
+        simulate_windows "$ds" "$d" "$p" 1000 "planted variants" --snp-rate 0.004 --indel-rate 0.001
         # scored: each window less 20 kb at both ends, where reads simulated inside the window
         # alone thin out (long reads: up to ~15-40 kb), so every scored base has the full depth
         cat "$d/w1/confident.bed" "$d/w2/confident.bed" |
@@ -196,24 +203,8 @@ if [[ $SIM == 1 && -d $G ]]; then
     for p in $HG002_PLATFORMS; do
         ds=sim-hg002-$p d=$OUT/$ds
         mkdir -p "$d"
-        dv=SIM_DEPTH_$p; depth=${!dv:-}
-        [[ -z $depth ]] && case $p in hifi) depth=30 ;; *) depth=50 ;; esac
-        if [[ ! -s $d/reads.bam ]]; then
-            i=0
-            for w in chr20:4900001-5200000 chr20:8900001-9200000; do
-                i=$((i + 1))
-                echo "[$ds] simulate $w, ${depth}x, HG002's variants" >&2
-                rm -rf "$d/w$i"
-                "$CALLA" simulate -o "$d/w$i" -f "$G/grch38.chr20_and_21_10M.fa.gz" -r "$w" --platform "$p" \
-                    --depth "$depth" --truth "$G/HG002_GRCh38_1_22_v4.2.1_benchmark.chr20.vcf.gz" \
-                    --seed $((9100 + i)) -@ "$THREADS" 2>"$d/w$i.log"
-            done
-            samtools merge -f -@ "$THREADS" -o "$d/reads.bam" "$d/w1/reads.bam" "$d/w2/reads.bam"
-            samtools index "$d/reads.bam"
-            bcftools concat -Oz -o "$d/truth.vcf.gz" "$d/w1/truth.vcf.gz" "$d/w2/truth.vcf.gz"
-            bcftools index -t "$d/truth.vcf.gz"
-            cp "$d/w1/ref.fa" "$d/ref.fa"; cp "$d/w1/ref.fa.fai" "$d/ref.fa.fai"
-        fi
+        simulate_windows "$ds" "$d" "$p" 9100 "HG002's variants" \
+            --truth "$G/HG002_GRCh38_1_22_v4.2.1_benchmark.chr20.vcf.gz"
         cat "$d/w1/confident.bed" "$d/w2/confident.bed" |
             awk -v OFS='\t' '{b = $2 + 19000; e = $3 - 19000; if (b < e) print $1, b, e}' >"$d/windows.bed"
         awk -v OFS='\t' 'NR == FNR { c[++n] = $1; wb[n] = $2; we[n] = $3; next }
