@@ -141,6 +141,12 @@ static void usage(FILE *fp) {
             "                            phased GTs, and a het indel whose ALT reads do not follow the\n"
             "                            haplotypes (Fisher p > P, >= 10 phased reads) gets FILTER\n"
             "                            HapNoise; 1: off (no phasing either) [ont 0.05]\n"
+            "  --hom-check F             with the cascade: a 1/1 indel call becomes 1/2 where reads\n"
+            "                            spanning its repeat show a second indel allele, or 0/1 where\n"
+            "                            they fit REF better than ALT: at least --hom-check-min reads\n"
+            "                            and F of them (not in homopolymer runs of 8+); INFO/HOMCHK;\n"
+            "                            0: off [0.2]\n"
+            "  --hom-check-min N         reads the hom-alt check needs for REF or a second ALT [5]\n"
             "  --no-phasing-for-fa       no read phasing: haplotype channel unknown, no phased GTs\n"
             "  --join-gap N              where reads are phased: -r/-R regions at most N bases apart\n"
             "                            are worked on as one span, so that the reads between them\n"
@@ -173,6 +179,7 @@ typedef struct {
     long n_fa, n_fa_changed, n_phased;  // the cascade: calls sent, calls changed, calls phased
     long n_fa_het;                      // full-alignment het calls --fa-het-p turned down
     long n_hapnoise;                    // het indel calls the haplotype check filtered
+    long n_homchk, n_homchk12;          // 1/1 indel calls the hom-alt check changed; to 1/2
 } ChunkCalls;
 
 typedef struct {
@@ -242,7 +249,7 @@ typedef struct {
     FILE *sites;              // --fa-sites
     long n_fa, n_fa_changed, n_phased, n_fa_het;
     int hap_only;  // the cascade without a full-alignment model: phasing and the haplotype check
-    long n_hapnoise;
+    long n_hapnoise, n_homchk, n_homchk12;
 } CallRun;
 
 static void pending_free(Pending *p) {
@@ -498,6 +505,7 @@ static int cascade_run_chunk(CallRun *run, Worker *w, const Chunk *ch) {
     int rc = cascade_chunk(w->cw, &run->cp, &cc, &st);
     o->n_phased = st.n_phased_calls;
     o->n_hapnoise = st.n_hapnoise;
+    o->n_homchk = st.n_homchk, o->n_homchk12 = st.n_homchk12;
     free(active);
     return rc;
 }
@@ -530,7 +538,8 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
     ChunkCalls *o = slot;
     o->n = 0;
     o->n_cand = 0;
-    o->n_fa = o->n_fa_changed = o->n_phased = o->n_fa_het = o->n_hapnoise = 0;
+    o->n_fa = o->n_fa_changed = o->n_phased = o->n_fa_het = o->n_hapnoise = o->n_homchk = 0;
+    o->n_homchk12 = 0;
     o->sites.l = 0;
     w->out = o;
     w->ch = ch;
@@ -726,6 +735,7 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
     run->n_fa += o->n_fa, run->n_fa_changed += o->n_fa_changed, run->n_phased += o->n_phased;
     run->n_fa_het += o->n_fa_het;
     run->n_hapnoise += o->n_hapnoise;
+    run->n_homchk += o->n_homchk, run->n_homchk12 += o->n_homchk12;
     // FILTER Overlap where the output is written in order; the other MPI ranks leave it to rank 0,
     // which checks their calls as it writes them (shard_write), so the output is one process's
     if (run->vcf)
@@ -956,7 +966,7 @@ enum { OPT_COMPAT = 1200 };                  // --compat (docs/tensors.md "Clair
 enum { OPT_SHARD = 1300 };                   // --shard I/N (calling/shard.h)
 enum {                                       // the cascade (calling/cascade.h)
     OPT_FA_MODEL = 1400, OPT_PILEUP_ONLY, OPT_VAR_PCT, OPT_REF_PCT, OPT_NO_PHASING_FA, OPT_FA_SITES,
-    OPT_FA_SCOPE, OPT_FA_HET_P, OPT_HAP_P, OPT_JOIN_GAP
+    OPT_FA_SCOPE, OPT_FA_HET_P, OPT_HAP_P, OPT_JOIN_GAP, OPT_HOM_CHECK, OPT_HOM_CHECK_MIN
 };
 enum { OPT_ENSEMBLE = 1500 };  // --ensemble MODEL
 
@@ -1070,6 +1080,8 @@ int main_call(int argc, char **argv) {
         {"fa-het-p", required_argument, NULL, OPT_FA_HET_P},
         {"hap-p", required_argument, NULL, OPT_HAP_P},
         {"join-gap", required_argument, NULL, OPT_JOIN_GAP},
+        {"hom-check", required_argument, NULL, OPT_HOM_CHECK},
+        {"hom-check-min", required_argument, NULL, OPT_HOM_CHECK_MIN},
         {"fa-sites", required_argument, NULL, OPT_FA_SITES},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
@@ -1094,6 +1106,8 @@ int main_call(int argc, char **argv) {
     int n_ens = 0;
     int pileup_only = 0, no_phasing_fa = 0, fa_scope = -1;  // fa_scope: -1 the platform's
     double fa_het_p = FA_HET_P_DEFAULT, hap_p = HAP_P_DEFAULT;
+    double hom_frac = -1;  // --hom-check; -1: the default (cascade.h)
+    long hom_min = -1;     // --hom-check-min
     int hap_p_given = 0;
     double var_pct = -1, ref_pct = -1;
     optind = 1;
@@ -1204,6 +1218,19 @@ int main_call(int argc, char **argv) {
             }
             break;
         case OPT_FA_SITES: fa_sites_path = optarg; break;
+        case OPT_HOM_CHECK:
+            if (parse_double(optarg, &d) < 0 || !(d >= 0 && d <= 1)) {
+                calla_err("bad value \"%s\" for --hom-check (a share of reads, 0 to 1; 0: off)",
+                          optarg);
+                bad = 1;
+            } else hom_frac = d;
+            break;
+        case OPT_HOM_CHECK_MIN:
+            if (parse_int(optarg, &v) < 0 || v < 1 || v > 1000000) {
+                calla_err("bad value \"%s\" for --hom-check-min (reads, at least 1)", optarg);
+                bad = 1;
+            } else hom_min = v;
+            break;
         case OPT_HAP_P:
             if (parse_double(optarg, &d) < 0 || !(d >= 0 && d <= 1)) {
                 calla_err("bad value \"%s\" for --hap-p (a probability, 0 to 1)", optarg);
@@ -1584,7 +1611,8 @@ int main_call(int argc, char **argv) {
                            "probs(gt21,zygosity,indel_length1,indel_length2)\tkept\n");
     }
     if (R == 0) {
-        const int vflags = fa_file ? VCFW_CASCADE : hap_only ? VCFW_PHASED | VCFW_HAPCHECK : 0;
+        int vflags = fa_file ? VCFW_CASCADE : hap_only ? VCFW_PHASED | VCFW_HAPCHECK : 0;
+        if ((fa_file || hap_only) && hom_frac != 0) vflags |= VCFW_HOMCHK;
         vcf = vcfwriter_open_extra(out_path, out_type, vflags, sample, rc_.n, rc_.names, rc_.lens,
                                    cmdline, desc, shard_line);
         if (!vcf) {
@@ -1665,6 +1693,14 @@ int main_call(int argc, char **argv) {
             calla_info("haplotype check: reads phased per chunk; het indel calls whose ALT reads "
                        "do not follow the haplotypes get FILTER HapNoise (--hap-p %g)", hap_p);
     }
+    if (run.fa) {  // the hom-alt check uses the reads the cascade keeps
+        if (hom_frac >= 0) run.cp.hom.frac = hom_frac;
+        if (hom_min > 0) run.cp.hom.min_ref = (int)hom_min;
+        run.cp.hom.min_mapq = prm.min_mapq;
+    } else if ((hom_frac > 0 || hom_min > 0) && R == 0) {
+        calla_warn("--hom-check has no effect here: it runs with the cascade (a full-alignment "
+                   "model, or ont's haplotype check), whose reads it uses");
+    }
     {
         const char *fa = getenv("CALLA_TEST_FAIL_AT_CHUNK");  // tests only: an injected failure
         long v = 0;
@@ -1705,14 +1741,16 @@ int main_call(int argc, char **argv) {
             if (wrc < 0) goto out;
         }
     }
-    int64_t tot[10] = {run.n_cand, run.n_written, run.n_pass, 0, run.n_overlap,
-                       run.n_fa, run.n_fa_changed, run.n_fa_het, run.n_phased, run.n_hapnoise};
+    int64_t tot[12] = {run.n_cand, run.n_written, run.n_pass, 0, run.n_overlap,
+                       run.n_fa, run.n_fa_changed, run.n_fa_het, run.n_phased, run.n_hapnoise,
+                       run.n_homchk, run.n_homchk12};
     for (long t = 0; t < threads; t++) tot[3] += scan_inputs_saturated(ws[t].in);
-    dist_sum_i64(tot, 10, "call totals");
+    dist_sum_i64(tot, 12, "call totals");
     run.n_cand = (long)tot[0], run.n_written = (long)tot[1], run.n_pass = (long)tot[2];
     run.n_overlap = (long)tot[4];
     run.n_fa = (long)tot[5], run.n_fa_changed = (long)tot[6], run.n_fa_het = (long)tot[7];
-    run.n_phased = (long)tot[8], run.n_hapnoise = (long)tot[9];
+    run.n_phased = (long)tot[8], run.n_hapnoise = (long)tot[9], run.n_homchk = (long)tot[10];
+    run.n_homchk12 = (long)tot[11];
     long sat = (long)tot[3];
     if (sat && R == 0)
         calla_warn("%ld feature values exceeded the int16 range and were saturated", sat);
@@ -1738,6 +1776,10 @@ int main_call(int argc, char **argv) {
     if (!quiet && run.n_overlap)
         calla_info("%ld call(s) starting inside a homozygous deletion of higher QUAL: FILTER Overlap",
                    run.n_overlap);
+    if (!quiet && run.fa && run.cp.hom.frac > 0)
+        calla_info("hom-alt check: %ld 1/1 indel call(s) changed, %ld to 0/1 and %ld to 1/2 with a "
+                   "second ALT (INFO/HOMCHK)", run.n_homchk, run.n_homchk - run.n_homchk12,
+                   run.n_homchk12);
     if (!quiet && run.hap_only)
         calla_info("haplotype check: %ld het indel calls filtered HapNoise, %ld het calls phased",
                    run.n_hapnoise, run.n_phased);
