@@ -22,11 +22,12 @@ void cascade_params_default(CascadeParams *p, Platform platform) {
     p->phase_min_frac = 0.9;
     p->hap_p = 1;
     p->hap_min_reads = 10;
-    p->hom.frac = 0.2;
-    p->hom.min_ref = 5;
-    p->hom.hp_run = 8;
-    p->hom.hp_alt = platform == PLATFORM_ONT;
-    p->hom.min_mapq = 5;
+    p->span.frac = 0.2;
+    p->span.min_ref = 5;
+    p->span.hp_run = 8;
+    p->span.hp_alt = platform == PLATFORM_ONT;
+    p->span.min_mapq = 5;
+    p->span.excl_flags = BAM_FQCFAIL | BAM_FDUP;
 }
 
 static int dbl_cmp(const void *a, const void *b) {
@@ -292,9 +293,9 @@ static long hap_check(const CascadeWorker *cw, const CascadeParams *p, const Cas
     return n;
 }
 
-// The spellings of a stretch that reads show, counted (the hom-alt check's second ALT).
+// The spellings of a stretch that reads show, counted (the span check's second ALT).
 typedef struct {
-    char (*s)[HOMCHK_MAX_WIN + 1];
+    char (*s)[SPANCHK_MAX_WIN + 1];
     int *len;
     long *n;
     int k, cap;
@@ -320,9 +321,9 @@ static void tally_add(SegTally *t, const char *seg, int len) {
 // Counts the reads of w's haplotypes among the chunk's reads covering its stretch (cnt[0, w->nh));
 // with t, also tallies the spellings of the stretch that are neither REF nor the ALT, and counts
 // in *n_span the reads that spell it (cover it).
-static void hom_count(const CascadeWorker *cw, const CascadeParams *p, const HomWindow *w,
+static void span_count(const CascadeWorker *cw, const CascadeParams *p, const SpanWindow *w,
                       long *cnt, SegTally *t, long *n_span) {
-    char seg[HOMCHK_MAX_WIN + 1];
+    char seg[SPANCHK_MAX_WIN + 1];
     // the reads starting at or before the stretch: binary search, then back while they may still
     // reach its end
     size_t lo = 0, hi = cw->n;
@@ -336,9 +337,11 @@ static void hom_count(const CascadeWorker *cw, const CascadeParams *p, const Hom
     for (size_t k = lo; k-- > 0;) {
         const BufRead *r = &cw->r[k];
         if (r->beg + cw->max_span < w->end) break;
-        if (r->end < w->end || r->b->core.qual < p->hom.min_mapq) continue;
+        if (r->end < w->end || r->b->core.qual < p->span.min_mapq ||
+            (r->b->core.flag & p->span.excl_flags))
+            continue;
         int ls;
-        int a = homchk_read_allele(w, r->b, t ? seg : NULL, &ls);
+        int a = spanchk_read_allele(w, r->b, t ? seg : NULL, &ls);
         if (a >= 0) cnt[a]++;
         if (!t || ls <= 0) continue;
         (*n_span)++;
@@ -348,65 +351,66 @@ static void hom_count(const CascadeWorker *cw, const CascadeParams *p, const Hom
     }
 }
 
-// The 1/2 call of the hom-alt check: the commonest other spelling of the stretch as a second ALT
+// The 1/2 call of the span check: the commonest other spelling of the stretch as a second ALT
 // when min_ref reads and frac of those spelling the stretch show it, the reads fitted again to
 // the three, and 1/2 the likeliest genotype with min_ref reads and frac for each ALT. Returns 1
 // when c became that call.
-static int hom_second(const CascadeWorker *cw, const CascadeParams *p, const CascadeChunk *cc,
-                      HomWindow *w, const SegTally *t, long n_span, Call *c) {
+static int span_second(const CascadeWorker *cw, const CascadeParams *p, const CascadeChunk *cc,
+                      SpanWindow *w, const SegTally *t, long n_span, Call *c) {
     int best = -1;
     for (int k = 0; k < t->k; k++)
         if (best < 0 || t->n[k] > t->n[best]) best = k;
-    if (best < 0 || t->n[best] < p->hom.min_ref || (double)t->n[best] < p->hom.frac * (double)n_span)
+    if (best < 0 || t->n[best] < p->span.min_ref || (double)t->n[best] < p->span.frac * (double)n_span)
         return 0;
     char *ref2 = NULL, *alt1 = NULL, *alt2 = NULL;
-    if (homchk_second_allele(w, c, cc->ref, cc->ref_beg, t->s[best], t->len[best], &ref2, &alt1,
+    if (spanchk_second_allele(w, c, cc->ref, cc->ref_beg, t->s[best], t->len[best], &ref2, &alt1,
                              &alt2) < 0)
         return 0;
     memcpy(w->h[2], t->s[best], (size_t)t->len[best] + 1);
     w->lh[2] = t->len[best];
     w->nh = 3;
     long c3[3];
-    hom_count(cw, p, w, c3, NULL, NULL);
+    span_count(cw, p, w, c3, NULL, NULL);
     w->nh = 2;
     double ll[6];
-    homchk_gl(c3, 3, ll);
+    spanchk_gl(c3, 3, ll);
     long tot = c3[0] + c3[1] + c3[2];
     int top = 0;
     for (int g = 1; g < 6; g++)
         if (ll[g] > ll[top]) top = g;
-    if (top != 4 || c3[1] < p->hom.min_ref || c3[2] < p->hom.min_ref ||
-        (double)c3[1] < p->hom.frac * (double)tot || (double)c3[2] < p->hom.frac * (double)tot) {
+    if (top != 4 || c3[1] < p->span.min_ref || c3[2] < p->span.min_ref ||
+        (double)c3[1] < p->span.frac * (double)tot || (double)c3[2] < p->span.frac * (double)tot) {
         free(ref2), free(alt1), free(alt2);
         return 0;
     }
-    homchk_apply_12(c, c3, ref2, alt1, alt2);
+    spanchk_apply_12(c, c3, ref2, alt1, alt2);
     return 1;
 }
 
-// The hom-alt check (homcheck.h) on the chunk's PASS 1/1 indel calls. Returns the calls changed,
-// with *n12 those made 1/2.
-static long hom_check(const CascadeWorker *cw, const CascadeParams *p, const CascadeChunk *cc,
+// The span check (spancheck.h) on the chunk's PASS 0/1 and 1/1 indel calls. Returns the calls
+// changed, with *n12 those made 1/2.
+static long span_check(const CascadeWorker *cw, const CascadeParams *p, const CascadeChunk *cc,
                       long *n12) {
     long n = 0;
     *n12 = 0;
-    HomWindow *w = xmalloc(sizeof *w);
+    SpanWindow *w = xmalloc(sizeof *w);
     SegTally t = {0};
     for (size_t i = 0; i < cc->n; i++) {
         Call *c = &cc->calls[i];
         if (cc->active && !cc->active[i]) continue;
         if (c->filter != FILTER_PASS || c->vcf_skip || c->haploid || c->n_alt != 1 ||
-            c->gt[0] != 1 || c->gt[1] != 1)
+            c->gt[1] != 1)
             continue;
-        if (homchk_window(w, c, cc->ref, cc->ref_beg, cc->ref_len) < 0) continue;
-        if (homchk_exempt(&p->hom, w)) continue;
+        const int het = c->gt[0] == 0;  // 0/1: a second ALT only
+        if (spanchk_window(w, c, cc->ref, cc->ref_beg, cc->ref_len) < 0) continue;
+        if (spanchk_exempt(&p->span, w)) continue;
         long cnt[2], n_span;
         t.k = 0;
-        hom_count(cw, p, w, cnt, &t, &n_span);
-        if (hom_second(cw, p, cc, w, &t, n_span, c)) {
+        span_count(cw, p, w, cnt, &t, &n_span);
+        if (span_second(cw, p, cc, w, &t, n_span, c)) {
             n++, (*n12)++;
-        } else if (homchk_demote(&p->hom, w, cnt[0], cnt[1])) {
-            homchk_apply(c, cnt[0], cnt[1]);
+        } else if (!het && spanchk_demote(&p->span, w, cnt[0], cnt[1])) {
+            spanchk_apply(c, cnt[0], cnt[1]);
             n++;
         }
     }
@@ -529,9 +533,9 @@ int cascade_chunk(CascadeWorker *cw, const CascadeParams *p, const CascadeChunk 
         run_batch(cw);
         cw->cc = NULL;
     }
-    // 4. the haplotype check, the hom-alt check, then phased genotypes
+    // 4. the haplotype check, the span check, then phased genotypes
     if (pr && p->hap_p < 1) st->n_hapnoise = hap_check(cw, p, cc);
-    if (p->hom.frac > 0) st->n_homchk = hom_check(cw, p, cc, &st->n_homchk12);
+    if (p->span.frac > 0) st->n_spanchk = span_check(cw, p, cc, &st->n_spanchk12);
     if (pr) {
         st->n_phased_calls = phase_calls(cw, p, cc, pr);
         phase_result_free(pr);

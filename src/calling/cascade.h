@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "calling/genotype.h"
-#include "calling/homcheck.h"
+#include "calling/spancheck.h"
 #include "network/model.h"
 #include "phasing/phasing.h"
 #include "reads/candidates.h"
@@ -35,10 +35,10 @@ typedef struct {
     // hap_p >= 1: no check (the default here; `calla call` sets it).
     double hap_p;
     int hap_min_reads;        // [10]
-    // The hom-alt check (calling/homcheck.h): frac 0.2, min_ref 5, hp_run 8, min_mapq 5; frac 0
+    // The span check (calling/spancheck.h): frac 0.2, min_ref 5, hp_run 8, min_mapq 5; frac 0
     // turns it off. It runs after the full-alignment model and the haplotype check, before the
-    // het calls are phased (so a call it turns to 0/1 is phased too).
-    HomCheckParams hom;
+    // het calls are phased (so a call it turns to 0/1 or 1/2 is phased too).
+    SpanCheckParams span;
 } CascadeParams;
 // ont 0.7 / 0.1, hifi and ilmn 0.3 / 0.3 (clair3.md §3.2); phasing on, 10, 4, 0.9; no
 // haplotype check (hap_p 1), 10.
@@ -104,8 +104,8 @@ typedef struct {
     double qv, qr;          // the cut-offs
     long n_picked, n_hets, n_phased_sites, n_phased_calls;
     long n_hapnoise;        // calls the haplotype check filtered
-    long n_homchk;          // 1/1 calls the hom-alt check changed (to 0/1 or 1/2)
-    long n_homchk12;        // ... of them to 1/2
+    long n_spanchk;         // indel calls the span check changed (1/1 to 0/1, or to 1/2)
+    long n_spanchk12;       // ... of them to 1/2
 } CascadeStats;
 
 // The haplotype check's table for call c (a REF/ALT call): t[h][a] = the reads with HP h + 1
@@ -114,7 +114,7 @@ typedef struct {
 long cascade_hap_table(const CascadeWorker *cw, const Call *c, long t[2][2]);
 
 // The cascade on one chunk, after its pileup calls: picks, phases, runs the full-alignment model
-// on the picked calls (decide() replaces them), applies the haplotype check and the hom-alt check
+// on the picked calls (decide() replaces them), applies the haplotype check and the span check
 // and then phases the het calls in place. Returns 0.
 int cascade_chunk(CascadeWorker *cw, const CascadeParams *p, const CascadeChunk *cc,
                   CascadeStats *st);

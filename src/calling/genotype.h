@@ -36,7 +36,7 @@ typedef struct {
     int vcf_skip;   // a reference call kept only for the gVCF (not written to the VCF)
     int phased;     // 1: GT written gt[0]|gt[1] (haplotype 1 first; gt[0] > gt[1] allowed), PS ps
     int32_t ps;     // phase set (1-based position of its first SNP) when phased
-    int homchk;     // 1: GT turned from 1/1 to 0/1 by the hom-alt check (calling/homcheck.h)
+    int spanchk;    // 1: changed by the span check (calling/spancheck.h): 1/1 to 0/1, or to 1/2
 } Call;
 
 void call_free(Call *c);

@@ -57,7 +57,7 @@ VcfWriter *vcfwriter_open_extra(const char *path, char type, int gvcf, const cha
     VcfWriter *w = xcalloc(1, sizeof *w);
     w->last_contig = -1;
     const int cascade = (gvcf & VCFW_CASCADE) != 0, hapcheck = (gvcf & VCFW_HAPCHECK) != 0;
-    const int homchk = (gvcf & VCFW_HOMCHK) != 0;
+    const int spanchk = (gvcf & VCFW_SPANCHK) != 0;
     const int phased = cascade || (gvcf & VCFW_PHASED) != 0;
     gvcf &= VCFW_GVCF;
     w->type = type;
@@ -85,8 +85,8 @@ VcfWriter *vcfwriter_open_extra(const char *path, char type, int gvcf, const cha
     rc |= hdr_line(w->hdr, "##INFO=<ID=P,Number=0,Type=Flag,Description=\"Called by the pileup model\">");
     if (cascade)
         rc |= hdr_line(w->hdr, "##INFO=<ID=F,Number=0,Type=Flag,Description=\"Called by the full-alignment model\">");
-    if (homchk)
-        rc |= hdr_line(w->hdr, "##INFO=<ID=HOMCHK,Number=0,Type=Flag,Description=\"Called 1/1, made 0/1 or 1/2 by the hom-alt check: reads spanning the repeat show REF or a second ALT (calla call --hom-check)\">");
+    if (spanchk)
+        rc |= hdr_line(w->hdr, "##INFO=<ID=SPANCHK,Number=0,Type=Flag,Description=\"Genotype changed by the span check: reads spanning the repeat show REF (1/1 to 0/1) or a second ALT (to 1/2) (calla call --span-check)\">");
     rc |= hdr_line(w->hdr, "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">");
     rc |= hdr_line(w->hdr, "##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"Genotype quality\">");
     rc |= hdr_line(w->hdr, "##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Read depth\">");
@@ -159,7 +159,7 @@ int vcfwriter_write(VcfWriter *w, int contig, const Call *c) {
     rc |= bcf_update_filter(w->hdr, r, &fid, 1);
     if (c->source == 'P') rc |= bcf_update_info_flag(w->hdr, r, "P", NULL, 1);
     if (c->source == 'F') rc |= bcf_update_info_flag(w->hdr, r, "F", NULL, 1);
-    if (c->homchk) rc |= bcf_update_info_flag(w->hdr, r, "HOMCHK", NULL, 1);
+    if (c->spanchk) rc |= bcf_update_info_flag(w->hdr, r, "SPANCHK", NULL, 1);
     int32_t gt[2] = {bcf_gt_unphased(c->gt[0]),
                      c->phased ? bcf_gt_phased(c->gt[1]) : bcf_gt_unphased(c->gt[1])};
     rc |= bcf_update_genotypes(w->hdr, r, gt, c->haploid ? 1 : 2);

@@ -19,7 +19,7 @@ int vcf_type_from_name(const char *path, char *type);
 #define VCFW_CASCADE 2  // header lines of the full-alignment cascade: INFO/F, FORMAT/PS
 #define VCFW_HAPCHECK 4  // FILTER HapNoise (the haplotype check, calling/cascade.h)
 #define VCFW_PHASED 8    // FORMAT/PS alone (phased GTs without the full-alignment model)
-#define VCFW_HOMCHK 16   // INFO/HOMCHK (the hom-alt check, calling/homcheck.h)
+#define VCFW_SPANCHK 16  // INFO/SPANCHK (the span check, calling/spancheck.h)
 
 // contigs/lens: the reference's contigs in order. type: v, z, b or u (z and b files are indexed).
 // gvcf: VCFW_* flags (1: a gVCF). Prints a one-line error

@@ -78,6 +78,11 @@
 #define DEFAULT_BATCH_CUDA 1000
 #define MAX_ENSEMBLE 3  // --ensemble models besides -m
 
+// Reference bases the cascade reads beyond each side of a chunk: 32 for the phasing and
+// full-alignment windows, and a span-check stretch (calling/spancheck.h) of a call at the chunk's
+// edge.
+#define CASCADE_PAD (32 + SPANCHK_MAX_WIN)
+
 static void usage(FILE *fp) {
     fprintf(fp,
             "Usage: calla call -b in.bam -f ref.fa (--platform ilmn|hifi|ont | -m MODEL) -o calls.vcf.gz [options]\n"
@@ -141,12 +146,12 @@ static void usage(FILE *fp) {
             "                            phased GTs, and a het indel whose ALT reads do not follow the\n"
             "                            haplotypes (Fisher p > P, >= 10 phased reads) gets FILTER\n"
             "                            HapNoise; 1: off (no phasing either) [ont 0.05]\n"
-            "  --hom-check F             with the cascade: a 1/1 indel call becomes 1/2 where reads\n"
-            "                            spanning its repeat show a second indel allele, or 0/1 where\n"
-            "                            they fit REF better than ALT: at least --hom-check-min reads\n"
-            "                            and F of them (not in homopolymer runs of 8+); INFO/HOMCHK;\n"
-            "                            0: off [0.2]\n"
-            "  --hom-check-min N         reads the hom-alt check needs for REF or a second ALT [5]\n"
+            "  --span-check F            with the cascade: indel calls in repeats checked against the\n"
+            "                            reads spanning the repeat: 0/1 or 1/1 becomes 1/2 where they\n"
+            "                            show a second indel allele, 1/1 becomes 0/1 where they fit\n"
+            "                            REF; each needs --span-check-min reads and F of them (not\n"
+            "                            in homopolymer runs of 8+); INFO/SPANCHK; 0: off [0.2]\n"
+            "  --span-check-min N        reads the span check needs for REF or a second ALT [5]\n"
             "  --no-phasing-for-fa       no read phasing: haplotype channel unknown, no phased GTs\n"
             "  --join-gap N              where reads are phased: -r/-R regions at most N bases apart\n"
             "                            are worked on as one span, so that the reads between them\n"
@@ -179,7 +184,7 @@ typedef struct {
     long n_fa, n_fa_changed, n_phased;  // the cascade: calls sent, calls changed, calls phased
     long n_fa_het;                      // full-alignment het calls --fa-het-p turned down
     long n_hapnoise;                    // het indel calls the haplotype check filtered
-    long n_homchk, n_homchk12;          // 1/1 indel calls the hom-alt check changed; to 1/2
+    long n_spanchk, n_spanchk12;        // indel calls the span check changed; of them to 1/2
 } ChunkCalls;
 
 typedef struct {
@@ -203,7 +208,7 @@ typedef struct {
     // the current chunk
     const Chunk *ch;
     ChunkCalls *out;
-    const char *ref;  // chunk reference from chunk beg, upper case (cascade: from beg - 32)
+    const char *ref;  // chunk reference from chunk beg, upper case (cascade: from beg - CASCADE_PAD)
     int64_t ref_beg, ref_len;
     int err;
     // the cascade
@@ -249,7 +254,7 @@ typedef struct {
     FILE *sites;              // --fa-sites
     long n_fa, n_fa_changed, n_phased, n_fa_het;
     int hap_only;  // the cascade without a full-alignment model: phasing and the haplotype check
-    long n_hapnoise, n_homchk, n_homchk12;
+    long n_hapnoise, n_spanchk, n_spanchk12;
 } CallRun;
 
 static void pending_free(Pending *p) {
@@ -505,7 +510,7 @@ static int cascade_run_chunk(CallRun *run, Worker *w, const Chunk *ch) {
     int rc = cascade_chunk(w->cw, &run->cp, &cc, &st);
     o->n_phased = st.n_phased_calls;
     o->n_hapnoise = st.n_hapnoise;
-    o->n_homchk = st.n_homchk, o->n_homchk12 = st.n_homchk12;
+    o->n_spanchk = st.n_spanchk, o->n_spanchk12 = st.n_spanchk12;
     free(active);
     return rc;
 }
@@ -538,8 +543,8 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
     ChunkCalls *o = slot;
     o->n = 0;
     o->n_cand = 0;
-    o->n_fa = o->n_fa_changed = o->n_phased = o->n_fa_het = o->n_hapnoise = o->n_homchk = 0;
-    o->n_homchk12 = 0;
+    o->n_fa = o->n_fa_changed = o->n_phased = o->n_fa_het = o->n_hapnoise = o->n_spanchk = 0;
+    o->n_spanchk12 = 0;
     o->sites.l = 0;
     w->out = o;
     w->ch = ch;
@@ -547,9 +552,11 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
     int64_t clen = scan_inputs_contig_len(w->in, ch->tid);
     int64_t rend = ch->end + run->max_ctx;
     if (rend > clen) rend = clen;
-    // the cascade: 32 more bases before the chunk (phasing windows, full-alignment windows)
-    int64_t rbeg = run->fa ? (ch->beg > 32 ? ch->beg - 32 : 0) : ch->beg;
-    if (run->fa && rend < ch->end + 32) rend = ch->end + 32 > clen ? clen : ch->end + 32;
+    // the cascade: CASCADE_PAD more bases each side of the chunk (phasing windows, full-alignment
+    // windows, and the span check's stretches, which reach past a call by the repeat's length)
+    int64_t rbeg = run->fa ? (ch->beg > CASCADE_PAD ? ch->beg - CASCADE_PAD : 0) : ch->beg;
+    if (run->fa && rend < ch->end + CASCADE_PAD)
+        rend = ch->end + CASCADE_PAD > clen ? clen : ch->end + CASCADE_PAD;
     hts_pos_t len = 0;
     char *ref = faidx_fetch_seq64(w->fai, name, rbeg, rend - 1, &len);
     if (!ref || len != rend - rbeg) {
@@ -576,7 +583,8 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
             o->rc = xrealloc(o->rc, n * sizeof *o->rc);
             o->rc_cap = n;
         }
-        // ref starts at rbeg (32 bases before the chunk with the cascade); refconf wants ch->beg
+        // ref starts at rbeg (CASCADE_PAD bases before the chunk with the cascade); refconf wants
+        // ch->beg
         rc = refconf_region(w->rcr, ch->tid, ch->beg, ch->end, ref + (ch->beg - rbeg),
                             run->prm.min_mapq, run->haploid[ch->tid], o->rc);
     }
@@ -735,7 +743,7 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
     run->n_fa += o->n_fa, run->n_fa_changed += o->n_fa_changed, run->n_phased += o->n_phased;
     run->n_fa_het += o->n_fa_het;
     run->n_hapnoise += o->n_hapnoise;
-    run->n_homchk += o->n_homchk, run->n_homchk12 += o->n_homchk12;
+    run->n_spanchk += o->n_spanchk, run->n_spanchk12 += o->n_spanchk12;
     // FILTER Overlap where the output is written in order; the other MPI ranks leave it to rank 0,
     // which checks their calls as it writes them (shard_write), so the output is one process's
     if (run->vcf)
@@ -966,7 +974,7 @@ enum { OPT_COMPAT = 1200 };                  // --compat (docs/tensors.md "Clair
 enum { OPT_SHARD = 1300 };                   // --shard I/N (calling/shard.h)
 enum {                                       // the cascade (calling/cascade.h)
     OPT_FA_MODEL = 1400, OPT_PILEUP_ONLY, OPT_VAR_PCT, OPT_REF_PCT, OPT_NO_PHASING_FA, OPT_FA_SITES,
-    OPT_FA_SCOPE, OPT_FA_HET_P, OPT_HAP_P, OPT_JOIN_GAP, OPT_HOM_CHECK, OPT_HOM_CHECK_MIN
+    OPT_FA_SCOPE, OPT_FA_HET_P, OPT_HAP_P, OPT_JOIN_GAP, OPT_SPAN_CHECK, OPT_SPAN_CHECK_MIN
 };
 enum { OPT_ENSEMBLE = 1500 };  // --ensemble MODEL
 
@@ -1080,8 +1088,8 @@ int main_call(int argc, char **argv) {
         {"fa-het-p", required_argument, NULL, OPT_FA_HET_P},
         {"hap-p", required_argument, NULL, OPT_HAP_P},
         {"join-gap", required_argument, NULL, OPT_JOIN_GAP},
-        {"hom-check", required_argument, NULL, OPT_HOM_CHECK},
-        {"hom-check-min", required_argument, NULL, OPT_HOM_CHECK_MIN},
+        {"span-check", required_argument, NULL, OPT_SPAN_CHECK},
+        {"span-check-min", required_argument, NULL, OPT_SPAN_CHECK_MIN},
         {"fa-sites", required_argument, NULL, OPT_FA_SITES},
         {NULL, 0, NULL, 0}};
     const char *bam_path = NULL, *ref_path = NULL, *model_path = NULL, *out_path = NULL;
@@ -1106,8 +1114,8 @@ int main_call(int argc, char **argv) {
     int n_ens = 0;
     int pileup_only = 0, no_phasing_fa = 0, fa_scope = -1;  // fa_scope: -1 the platform's
     double fa_het_p = FA_HET_P_DEFAULT, hap_p = HAP_P_DEFAULT;
-    double hom_frac = -1;  // --hom-check; -1: the default (cascade.h)
-    long hom_min = -1;     // --hom-check-min
+    double span_frac = -1;  // --span-check; -1: the default (cascade.h)
+    long span_min = -1;     // --span-check-min
     int hap_p_given = 0;
     double var_pct = -1, ref_pct = -1;
     optind = 1;
@@ -1218,18 +1226,18 @@ int main_call(int argc, char **argv) {
             }
             break;
         case OPT_FA_SITES: fa_sites_path = optarg; break;
-        case OPT_HOM_CHECK:
+        case OPT_SPAN_CHECK:
             if (parse_double(optarg, &d) < 0 || !(d >= 0 && d <= 1)) {
-                calla_err("bad value \"%s\" for --hom-check (a share of reads, 0 to 1; 0: off)",
+                calla_err("bad value \"%s\" for --span-check (a share of reads, 0 to 1; 0: off)",
                           optarg);
                 bad = 1;
-            } else hom_frac = d;
+            } else span_frac = d;
             break;
-        case OPT_HOM_CHECK_MIN:
+        case OPT_SPAN_CHECK_MIN:
             if (parse_int(optarg, &v) < 0 || v < 1 || v > 1000000) {
-                calla_err("bad value \"%s\" for --hom-check-min (reads, at least 1)", optarg);
+                calla_err("bad value \"%s\" for --span-check-min (reads, at least 1)", optarg);
                 bad = 1;
-            } else hom_min = v;
+            } else span_min = v;
             break;
         case OPT_HAP_P:
             if (parse_double(optarg, &d) < 0 || !(d >= 0 && d <= 1)) {
@@ -1612,7 +1620,7 @@ int main_call(int argc, char **argv) {
     }
     if (R == 0) {
         int vflags = fa_file ? VCFW_CASCADE : hap_only ? VCFW_PHASED | VCFW_HAPCHECK : 0;
-        if ((fa_file || hap_only) && hom_frac != 0) vflags |= VCFW_HOMCHK;
+        if ((fa_file || hap_only) && span_frac != 0) vflags |= VCFW_SPANCHK;
         vcf = vcfwriter_open_extra(out_path, out_type, vflags, sample, rc_.n, rc_.names, rc_.lens,
                                    cmdline, desc, shard_line);
         if (!vcf) {
@@ -1693,12 +1701,13 @@ int main_call(int argc, char **argv) {
             calla_info("haplotype check: reads phased per chunk; het indel calls whose ALT reads "
                        "do not follow the haplotypes get FILTER HapNoise (--hap-p %g)", hap_p);
     }
-    if (run.fa) {  // the hom-alt check uses the reads the cascade keeps
-        if (hom_frac >= 0) run.cp.hom.frac = hom_frac;
-        if (hom_min > 0) run.cp.hom.min_ref = (int)hom_min;
-        run.cp.hom.min_mapq = prm.min_mapq;
-    } else if ((hom_frac > 0 || hom_min > 0) && R == 0) {
-        calla_warn("--hom-check has no effect here: it runs with the cascade (a full-alignment "
+    if (run.fa) {  // the span check uses the reads the cascade keeps
+        if (span_frac >= 0) run.cp.span.frac = span_frac;
+        if (span_min > 0) run.cp.span.min_ref = (int)span_min;
+        run.cp.span.min_mapq = prm.min_mapq;
+        run.cp.span.excl_flags = prm.excl_flags;
+    } else if ((span_frac > 0 || span_min > 0) && R == 0) {
+        calla_warn("--span-check has no effect here: it runs with the cascade (a full-alignment "
                    "model, or ont's haplotype check), whose reads it uses");
     }
     {
@@ -1743,14 +1752,14 @@ int main_call(int argc, char **argv) {
     }
     int64_t tot[12] = {run.n_cand, run.n_written, run.n_pass, 0, run.n_overlap,
                        run.n_fa, run.n_fa_changed, run.n_fa_het, run.n_phased, run.n_hapnoise,
-                       run.n_homchk, run.n_homchk12};
+                       run.n_spanchk, run.n_spanchk12};
     for (long t = 0; t < threads; t++) tot[3] += scan_inputs_saturated(ws[t].in);
     dist_sum_i64(tot, 12, "call totals");
     run.n_cand = (long)tot[0], run.n_written = (long)tot[1], run.n_pass = (long)tot[2];
     run.n_overlap = (long)tot[4];
     run.n_fa = (long)tot[5], run.n_fa_changed = (long)tot[6], run.n_fa_het = (long)tot[7];
-    run.n_phased = (long)tot[8], run.n_hapnoise = (long)tot[9], run.n_homchk = (long)tot[10];
-    run.n_homchk12 = (long)tot[11];
+    run.n_phased = (long)tot[8], run.n_hapnoise = (long)tot[9], run.n_spanchk = (long)tot[10];
+    run.n_spanchk12 = (long)tot[11];
     long sat = (long)tot[3];
     if (sat && R == 0)
         calla_warn("%ld feature values exceeded the int16 range and were saturated", sat);
@@ -1776,10 +1785,10 @@ int main_call(int argc, char **argv) {
     if (!quiet && run.n_overlap)
         calla_info("%ld call(s) starting inside a homozygous deletion of higher QUAL: FILTER Overlap",
                    run.n_overlap);
-    if (!quiet && run.fa && run.cp.hom.frac > 0)
-        calla_info("hom-alt check: %ld 1/1 indel call(s) changed, %ld to 0/1 and %ld to 1/2 with a "
-                   "second ALT (INFO/HOMCHK)", run.n_homchk, run.n_homchk - run.n_homchk12,
-                   run.n_homchk12);
+    if (!quiet && run.fa && run.cp.span.frac > 0)
+        calla_info("span check: %ld indel call(s) changed, %ld from 1/1 to 0/1 and %ld to 1/2 with "
+                   "a second ALT (INFO/SPANCHK)", run.n_spanchk, run.n_spanchk - run.n_spanchk12,
+                   run.n_spanchk12);
     if (!quiet && run.hap_only)
         calla_info("haplotype check: %ld het indel calls filtered HapNoise, %ld het calls phased",
                    run.n_hapnoise, run.n_phased);

@@ -2,7 +2,7 @@
 # The pileup -> full-alignment cascade of `calla call` (calling/cascade.h, docs/calling.md "The
 # cascade") on simulated HiFi reads (2 contigs, 200 kb, 6 chunks of 40 kb), with the shipped HiFi
 # pileup model and an untrained clair3-fa model (the mechanics, not the accuracy):
-# (a) --var-pct-full 0 --ref-pct-full 0 --no-phasing-for-fa --hom-check 0 gives the records of
+# (a) --var-pct-full 0 --ref-pct-full 0 --no-phasing-for-fa --span-check 0 gives the records of
 #     --pileup-only,
 #     gVCF reference blocks included;
 #     with phasing, the same records once GT phase and PS are removed;
@@ -37,19 +37,19 @@
 #     records are those of -r over the span restricted to the regions (bcftools -T), phase
 #     included, and fewer phase sets than region by region; the gVCF covers the regions only: the
 #     same blocks and records as --join-gap 0 once unphased; a bad value is a usage error.
-# (k) --hom-check (calling/homcheck.h): the simulated reads mixed with reads of the bare reference
+# (k) --span-check (calling/spancheck.h): the simulated reads mixed with reads of the bare reference
 #     (depth 6, names REFONLY_*), so that hom-alt indels show about one REF read in four. Against
-#     --hom-check 0, the records that change are 1/1 indel calls turned 0/1 with INFO/HOMCHK,
+#     --span-check 0, the records that change are 1/1 indel calls turned 0/1 with INFO/SPANCHK,
 #     same ALT and QUAL, PL(0/1) 0 and GQ the lower other PL; at least 3 of them, each with at
 #     least 5 REFONLY reads spanning 100 bases either side (samtools); every other record is the
 #     same; the INFO header line only where the check runs; the check's count in the log; bad
 #     values are usage errors; with --pileup-only a warning.
-# (l) --hom-check, second ALT: a 22.6-kb reference with eight tandem repeats (units of 2-4 bases,
+# (l) --span-check, second ALT: a 22.6-kb reference with eight tandem repeats (units of 2-4 bases,
 #     six copies), reads of a genome hom-alt for one indel of two units at each (depth 30) mixed
 #     with reads of one hom-alt for a one-unit indel of the same kind (depth 8): with the check,
 #     each site is one record, 1/2 or 1/1, every ALT normalised (bcftools norm) a planted one;
-#     at least 6 are 1/2, 2 more than without the check; each HOMCHK record was 1/1 with
-#     --hom-check 0 and has at least 5 reads (AD) for each ALT.
+#     at least 6 are 1/2, 2 more than without the check; each SPANCHK record was 1/1 with
+#     --span-check 0 and has at least 5 reads (AD) for each ALT.
 source "$(dirname "$0")/lib.sh"
 usage_fail() {  # PATTERN cmd...: exit 2, the error line matches (then the --help pointer)
     local pat=$1 err; shift
@@ -85,7 +85,7 @@ grep -q 'ID=PS' po.vcf && fail "pileup-only header has PS"
 
 # (a)
 "$CALLA" call "${IN[@]}" --fa-model fa.st --var-pct-full 0 --ref-pct-full 0 --no-phasing-for-fa \
-    --hom-check 0 -o a0.vcf --gvcf a0.g.vcf.gz 2>log || fail "pct 0: $(cat log)"
+    --span-check 0 -o a0.vcf --gvcf a0.g.vcf.gz 2>log || fail "pct 0: $(cat log)"
 cmp -s <(bcftools view -H po.vcf) <(bcftools view -H a0.vcf) || fail "(a) pct 0 records differ from --pileup-only"
 # ... and so does its gVCF (reference blocks included: the cascade reads 32 more reference bases
 # before each chunk, which the reference-confidence blocks once took as the chunk's own)
@@ -93,7 +93,7 @@ cmp -s <(bcftools view -H po.vcf) <(bcftools view -H a0.vcf) || fail "(a) pct 0 
 [[ $(bcftools view -H po.g.vcf.gz | grep -c '<\*>') -gt 100 ]] || fail "(a) few gVCF blocks"
 cmp -s <(bcftools view -H po.g.vcf.gz) <(bcftools view -H a0.g.vcf.gz) ||
     fail "(a) pct 0 gVCF differs from --pileup-only's: $(diff <(bcftools view -H po.g.vcf.gz) <(bcftools view -H a0.g.vcf.gz) | head -3)"
-"$CALLA" call "${IN[@]}" --fa-model fa.st --var-pct-full 0 --ref-pct-full 0 --hom-check 0 -o a1.vcf \
+"$CALLA" call "${IN[@]}" --fa-model fa.st --var-pct-full 0 --ref-pct-full 0 --span-check 0 -o a1.vcf \
     2>log || fail "pct 0 phased"
 unphase() { bcftools annotate -x FORMAT/PS "$1" | bcftools view -H | sed 's/\([0-9]\)|\([0-9]\)/\1\/\2/' \
     | awk -F'\t' -v OFS='\t' '{ split($10, v, ":"); if (v[1] == "1/0") sub(/^1\/0/, "0/1", $10); print }'; }
@@ -316,7 +316,7 @@ cmp -s <(unphase j.g.vcf.gz) <(unphase j0.g.vcf.gz) ||
 bcftools query -f '%POS\n' j.g.vcf.gz | awk '($1 > 9000 && $1 <= 9300) || ($1 > 21000 && $1 <= 21150) || $1 > 40000' |
     grep -q . && fail "(j) gVCF records in the gaps"
 usage_fail 'bad integer "-5"' "$CALLA" call "${J[@]}" --join-gap -5 -o x.vcf
-# (k) the hom-alt check
+# (k) the span check
 "$CALLA" simulate -o bare -f sim/ref.fa --platform hifi --depth 6 --snp-rate 0 --indel-rate 0 \
     --seed 12 2>log || fail "(k) simulate: $(tail -1 log)"
 samtools view -h bare/reads.bam | awk -F'\t' -v OFS='\t' '!/^@/ { $1 = "REFONLY_" $1 } { print }' |
@@ -324,18 +324,18 @@ samtools view -h bare/reads.bam | awk -F'\t' -v OFS='\t' '!/^@/ { $1 = "REFONLY_
     samtools index mix.bam || fail "(k) mix"
 K=(-b mix.bam -f sim/ref.fa --platform hifi --chunk-size $CH --fa-model fa.st --var-pct-full 0 --ref-pct-full 0)
 "$CALLA" call "${K[@]}" -o k1.vcf 2>log || fail "(k) default: $(tail -1 log)"
-nk=$(grep -o 'hom-alt check: [0-9]* 1/1' log | grep -o '[0-9]* 1/1' | cut -d' ' -f1)
-"$CALLA" call "${K[@]}" --hom-check 0 -o k0.vcf 2>log || fail "(k) off: $(tail -1 log)"
-grep -q 'hom-alt check' log && fail "(k) --hom-check 0 still reports the check"
-grep -q '^##INFO=<ID=HOMCHK' k1.vcf || fail "(k) no HOMCHK header line"
-grep -q '^##INFO=<ID=HOMCHK' k0.vcf && fail "(k) HOMCHK header line with --hom-check 0"
-grep -q '^##INFO=<ID=HOMCHK' po.vcf && fail "(k) HOMCHK header line with --pileup-only"
-kq='%CHROM\t%POS\t%REF\t%ALT\t%QUAL\t%FILTER\t[%GT]\t[%GQ]\t[%PL]\t%INFO/HOMCHK\n'
+nk=$(grep -o 'span check: [0-9]* indel' log | grep -o '[0-9]*')
+"$CALLA" call "${K[@]}" --span-check 0 -o k0.vcf 2>log || fail "(k) off: $(tail -1 log)"
+grep -q 'span check' log && fail "(k) --span-check 0 still reports the check"
+grep -q '^##INFO=<ID=SPANCHK' k1.vcf || fail "(k) no SPANCHK header line"
+grep -q '^##INFO=<ID=SPANCHK' k0.vcf && fail "(k) SPANCHK header line with --span-check 0"
+grep -q '^##INFO=<ID=SPANCHK' po.vcf && fail "(k) SPANCHK header line with --pileup-only"
+kq='%CHROM\t%POS\t%REF\t%ALT\t%QUAL\t%FILTER\t[%GT]\t[%GQ]\t[%PL]\t%INFO/SPANCHK\n'
 bcftools query -f "$kq" k1.vcf | sed 's/|/\//' | sed 's/\t1\/0\t/\t0\/1\t/' >k1.txt
-bcftools query -f "${kq%%\\t%INFO/HOMCHK*}\n" k0.vcf >k0.txt  # no HOMCHK header line there
+bcftools query -f "${kq%%\\t%INFO/SPANCHK*}\n" k0.vcf >k0.txt  # no SPANCHK header line there
 awk -F'\t' '$10 == 1' k1.txt >flip.txt
 [[ $(wc -l <flip.txt) -ge 3 && $(wc -l <flip.txt) -eq ${nk:--1} ]] ||
-    fail "(k) $(wc -l <flip.txt) HOMCHK records, the log says ${nk:-nothing}"
+    fail "(k) $(wc -l <flip.txt) SPANCHK records, the log says ${nk:-nothing}"
 while IFS=$'\t' read -r c p r a q f g gq pl h; do
     was=$(awk -F'\t' -v c="$c" -v p="$p" '$1 == c && $2 == p' k0.txt)
     [[ $(cut -f3-7 <<<"$was") == "$r"$'\t'"$a"$'\t'"$q"$'\t'"$f"$'\t1/1' ]] ||
@@ -350,12 +350,12 @@ while IFS=$'\t' read -r c p r a q f g gq pl h; do
 done <flip.txt
 cmp -s <(awk -F'\t' '$10 != 1' k1.txt | cut -f1-9) <(awk -F'\t' 'NR == FNR { f[$1 FS $2] = 1; next }
     !f[$1 FS $2]' flip.txt k0.txt | cut -f1-9 | sed 's/|/\//' | sed 's/\t1\/0\t/\t0\/1\t/') ||
-    fail "(k) records other than the HOMCHK ones differ"
-usage_fail 'bad value "1.5" for --hom-check' "$CALLA" call "${K[@]}" --hom-check 1.5 -o x.vcf
-usage_fail 'bad value "0" for --hom-check-min' "$CALLA" call "${K[@]}" --hom-check-min 0 -o x.vcf
-"$CALLA" call "${IN[@]}" --pileup-only --hom-check 0.3 -r "$c1:1-2000" -o x.vcf 2>log ||
-    fail "(k) --pileup-only --hom-check"
-grep -q 'hom-check has no effect' log || fail "(k) no warning with --pileup-only"
+    fail "(k) records other than the SPANCHK ones differ"
+usage_fail 'bad value "1.5" for --span-check' "$CALLA" call "${K[@]}" --span-check 1.5 -o x.vcf
+usage_fail 'bad value "0" for --span-check-min' "$CALLA" call "${K[@]}" --span-check-min 0 -o x.vcf
+"$CALLA" call "${IN[@]}" --pileup-only --span-check 0.3 -r "$c1:1-2000" -o x.vcf 2>log ||
+    fail "(k) --pileup-only --span-check"
+grep -q 'span-check has no effect' log || fail "(k) no warning with --pileup-only"
 # (l) a second ALT
 awk 'BEGIN { srand(7); b = "ACGT"; s = ""; split("TG AAC TTAG CA GAT ACTG TC AGG", u, " ")
     for (k = 1; k <= 8; k++) {
@@ -382,7 +382,7 @@ done
     fail "(l) simulate: $(tail -1 log)"
 L=(-b mu.bam -f rr.fa --platform hifi --fa-model fa.st --var-pct-full 0 --ref-pct-full 0)
 "$CALLA" call "${L[@]}" -o l1.vcf 2>log || fail "(l) call: $(tail -1 log)"
-"$CALLA" call "${L[@]}" --hom-check 0 -o l0.vcf 2>log || fail "(l) call --hom-check 0"
+"$CALLA" call "${L[@]}" --span-check 0 -o l0.vcf 2>log || fail "(l) call --span-check 0"
 n12() { bcftools view -H -i 'GT="1/2"' "$1" | wc -l; }
 [[ $(bcftools view -H l1.vcf | wc -l) -eq 8 && $(bcftools view -H -i 'GT="1/2" || GT="1/1"' l1.vcf | wc -l) -eq 8 ]] ||
     fail "(l) not eight 1/2 or 1/1 records: $(bcftools query -f '%POS %REF %ALT [%GT]\n' l1.vcf | tr '\n' ';')"
@@ -398,8 +398,8 @@ while read -r p ad; do
         fail "(l) t:$p was not 1/1 without the check"
     IFS=, read -r a0 a1 a2 <<<"$ad"
     [[ $a1 -ge 5 && $a2 -ge 5 ]] || fail "(l) t:$p: AD $ad"
-done < <(bcftools query -i 'INFO/HOMCHK=1' -f '%POS [%AD]\n' l1.vcf)
-[[ $nl -ge 2 ]] || fail "(l) only $nl HOMCHK records"
+done < <(bcftools query -i 'INFO/SPANCHK=1' -f '%POS [%AD]\n' l1.vcf)
+[[ $nl -ge 2 ]] || fail "(l) only $nl SPANCHK records"
 # (g)
 EMU=$CALLA_TOOLS/calla-cudaemu
 if [[ -x $EMU && -f $CALLA_ROOT/models/hifi-fa.safetensors && -s def.vcf ]]; then

@@ -1,5 +1,5 @@
-// homcheck.c — see homcheck.h.
-#include "calling/homcheck.h"
+// spancheck.c — see spancheck.h.
+#include "calling/spancheck.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -20,7 +20,7 @@ static int period(const char *s, int n) {
     return n;
 }
 
-int homchk_window(HomWindow *w, const Call *c, const char *ref, int64_t ref_beg, int64_t ref_len) {
+int spanchk_window(SpanWindow *w, const Call *c, const char *ref, int64_t ref_beg, int64_t ref_len) {
     memset(w, 0, sizeof *w);
     if (c->n_alt != 1) return -1;
     const char *ra = c->ref, *aa = c->alt[0];
@@ -44,11 +44,12 @@ int homchk_window(HomWindow *w, const Call *c, const char *ref, int64_t ref_beg,
     for (int64_t j = 1; left > 0 && ref[left - 1] == d[(int)(((L - j % L) % L))]; j++) left--;
     w->unit = period(d, L);
     w->run = (int)(right - left);
+    w->tract_beg = ref_beg + left, w->tract_end = ref_beg + right;
     int64_t beg = left < p ? left : p, end = right > p + lr ? right : p + lr;
-    beg -= HOMCHK_FLANK, end += HOMCHK_FLANK;
+    beg -= SPANCHK_FLANK, end += SPANCHK_FLANK;
     if (beg < 0 || end > ref_len) return -1;
     int64_t n0 = end - beg, n1 = n0 - lr + la;
-    if (n0 > HOMCHK_MAX_WIN || n1 > HOMCHK_MAX_WIN) return -1;
+    if (n0 > SPANCHK_MAX_WIN || n1 > SPANCHK_MAX_WIN) return -1;
     memcpy(w->h[0], ref + beg, (size_t)n0);
     w->h[0][n0] = 0;
     int64_t pre = p - beg;
@@ -59,7 +60,7 @@ int homchk_window(HomWindow *w, const Call *c, const char *ref, int64_t ref_beg,
     w->lh[0] = (int)n0, w->lh[1] = (int)n1;
     w->nh = 2;
     w->beg = ref_beg + beg, w->end = ref_beg + end;
-    w->pad = 2 * L + HOMCHK_FLANK;
+    w->pad = 2 * L + SPANCHK_FLANK;
     w->ins = la > lr ? L : 0;
     return 0;
 }
@@ -70,7 +71,7 @@ static int base_eq(char a, char b) {
     return a == b && a != 'N';
 }
 
-int homchk_fit_distance(const char *h, int lh, const char *r, int lr) {
+int spanchk_fit_distance(const char *h, int lh, const char *r, int lr) {
     // rows over h, one row over r: row 0 all zero (h may start anywhere in r); the answer is the
     // last row's minimum (h may end anywhere)
     if (lr < 0) lr = 0;
@@ -118,13 +119,13 @@ static int32_t query_at(const bam1_t *b, int64_t pos) {
     return -1;
 }
 
-int homchk_read_allele(const HomWindow *w, const bam1_t *b, char *seg, int *lseg) {
+int spanchk_read_allele(const SpanWindow *w, const bam1_t *b, char *seg, int *lseg) {
     if (lseg) *lseg = -1;
     if (b->core.flag & BAM_FUNMAP || b->core.pos > w->beg || bam_endpos(b) < w->end) return -1;
     int32_t qs = query_at(b, w->beg), qe = query_at(b, w->end - 1);
     if (qs < 0 || qe < 0 || b->core.l_qseq <= 0 || qe >= b->core.l_qseq || qe < qs) return -1;
     const uint8_t *seq = bam_get_seq(b);
-    if (seg && qe - qs + 1 <= HOMCHK_MAX_WIN) {
+    if (seg && qe - qs + 1 <= SPANCHK_MAX_WIN) {
         for (int32_t i = qs; i <= qe; i++) seg[i - qs] = seq_nt16_str[bam_seqi(seq, i)];
         seg[qe - qs + 1] = 0;
         *lseg = qe - qs + 1;
@@ -138,7 +139,7 @@ int homchk_read_allele(const HomWindow *w, const bam1_t *b, char *seg, int *lseg
     for (int i = 0; i < n; i++) r[i] = seq_nt16_str[bam_seqi(seq, qs + i)];
     int best = -1, bd = 0, tie = 0;
     for (int k = 0; k < w->nh; k++) {
-        int d = homchk_fit_distance(w->h[k], w->lh[k], r, n);
+        int d = spanchk_fit_distance(w->h[k], w->lh[k], r, n);
         if (best < 0 || d < bd) best = k, bd = d, tie = 0;
         else if (d == bd) tie = 1;
     }
@@ -146,8 +147,8 @@ int homchk_read_allele(const HomWindow *w, const bam1_t *b, char *seg, int *lseg
     return tie ? -1 : best;
 }
 
-void homchk_gl(const long *cnt, int n, double *ll) {
-    const double e = HOMCHK_ERR;
+void spanchk_gl(const long *cnt, int n, double *ll) {
+    const double e = SPANCHK_ERR;
     for (int k = 0; k < n; k++)
         for (int j = 0; j <= k; j++) {
             double v = 0;
@@ -170,23 +171,23 @@ static void pl_of(const double *ll, int ng, int *pl) {
     }
 }
 
-int homchk_exempt(const HomCheckParams *p, const HomWindow *w) {
+int spanchk_exempt(const SpanCheckParams *p, const SpanWindow *w) {
     return w->unit == 1 && w->run + (p->hp_alt ? w->ins : 0) >= p->hp_run;
 }
 
-int homchk_demote(const HomCheckParams *p, const HomWindow *w, long nref, long nalt) {
-    if (p->frac <= 0 || homchk_exempt(p, w)) return 0;
+int spanchk_demote(const SpanCheckParams *p, const SpanWindow *w, long nref, long nalt) {
+    if (p->frac <= 0 || spanchk_exempt(p, w)) return 0;
     if (nref < p->min_ref || (double)nref < p->frac * (double)(nref + nalt)) return 0;
     long cnt[2] = {nref, nalt};
     double ll[3];
-    homchk_gl(cnt, 2, ll);
+    spanchk_gl(cnt, 2, ll);
     return ll[1] >= ll[0] && ll[1] > ll[2];  // so that 0/1's PL is 0
 }
 
 // PL, GQ and the gVCF's PL of a call of n alleles with read counts cnt, genotype g (VCF index).
 static void set_likelihoods(Call *c, const long *cnt, int n, int g) {
     double ll[10];
-    homchk_gl(cnt, n, ll);
+    spanchk_gl(cnt, n, ll);
     int ng = n * (n + 1) / 2;
     pl_of(ll, ng, c->pl);
     c->n_pl = ng;
@@ -199,20 +200,20 @@ static void set_likelihoods(Call *c, const long *cnt, int n, int g) {
     if (c->n_pl_star > 0) {  // the gVCF's: <*> added, with no read
         long cs[4] = {0, 0, 0, 0};
         memcpy(cs, cnt, (size_t)n * sizeof *cnt);
-        homchk_gl(cs, n + 1, ll);
+        spanchk_gl(cs, n + 1, ll);
         c->n_pl_star = (n + 1) * (n + 2) / 2;
         pl_of(ll, c->n_pl_star, c->pl_star);
     }
 }
 
-void homchk_apply(Call *c, long nref, long nalt) {
+void spanchk_apply(Call *c, long nref, long nalt) {
     long cnt[2] = {nref, nalt};
     set_likelihoods(c, cnt, 2, 1);
     c->gt[0] = 0, c->gt[1] = 1;
-    c->homchk = 1;
+    c->spanchk = 1;
 }
 
-int homchk_second_allele(const HomWindow *w, const Call *c, const char *ref, int64_t ref_beg,
+int spanchk_second_allele(const SpanWindow *w, const Call *c, const char *ref, int64_t ref_beg,
                          const char *seg, int lseg, char **ref2, char **alt1, char **alt2) {
     const int P = (int)(c->pos - w->beg);  // bases before the call in the stretch
     const int lr = (int)strlen(c->ref), wl = (int)(w->end - w->beg);
@@ -231,6 +232,17 @@ int homchk_second_allele(const HomWindow *w, const Call *c, const char *ref, int
         while (pre < lsh && a2[pre] == r2[pre]) pre++;
         while (suf < lsh && a2[la2 - 1 - suf] == r2[L - 1 - suf]) suf++;
         if (pre + suf < lsh) return -1;
+        // the block's placements: after o bases of the allele, o in [lsh - suf, pre]; one must lie
+        // in the tract (an insertion between two of its bases or at its ends, a deletion of its
+        // bases)
+        int D = la2 > L ? la2 - L : L - la2, inside = 0;
+        for (int o = lsh - suf; o <= pre && !inside; o++) {
+            int64_t at = c->pos + o;
+            inside = at >= w->tract_beg && (la2 > L ? at : at + D) <= w->tract_end;
+        }
+        if (!inside) return -1;
+        for (int i = 0; i < la2; i++)
+            if (!strchr("ACGT", a2[i])) return -1;
         const char *ext = wref + P + lr;  // the bases REF grows by
         int le = L - lr, la1 = (int)strlen(c->alt[0]) + le;
         if (la2 == la1) return -1;  // the called ALT, or one of its length (a substitution in it)
@@ -249,7 +261,7 @@ int homchk_second_allele(const HomWindow *w, const Call *c, const char *ref, int
     return -1;
 }
 
-void homchk_apply_12(Call *c, const long cnt[3], char *ref2, char *alt1, char *alt2) {
+void spanchk_apply_12(Call *c, const long cnt[3], char *ref2, char *alt1, char *alt2) {
     free(c->ref);
     free(c->alt[0]);
     free(c->alt[1]);
@@ -262,5 +274,5 @@ void homchk_apply_12(Call *c, const long cnt[3], char *ref2, char *alt1, char *a
         double af = c->dp > 0 ? (double)cnt[a + 1] / c->dp : 0.0;
         c->af[a] = af > 1.0 ? 1.0 : af;
     }
-    c->homchk = 1;
+    c->spanchk = 1;
 }
