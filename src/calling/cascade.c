@@ -320,9 +320,9 @@ static void tally_add(SegTally *t, const char *seg, int len) {
 
 // Counts the reads of w's haplotypes among the chunk's reads covering its stretch (cnt[0, w->nh));
 // with t, also tallies the spellings of the stretch that are neither REF nor the ALT, and counts
-// in *n_span the reads that spell it (cover it).
+// in *n_span the reads that spell it (cover it) and in *n_alt those that spell it as the ALT.
 static void span_count(const CascadeWorker *cw, const CascadeParams *p, const SpanWindow *w,
-                      long *cnt, SegTally *t, long *n_span) {
+                       long *cnt, SegTally *t, long *n_span, long *n_alt) {
     char seg[SPANCHK_MAX_WIN + 1];
     // the reads starting at or before the stretch: binary search, then back while they may still
     // reach its end
@@ -333,7 +333,7 @@ static void span_count(const CascadeWorker *cw, const CascadeParams *p, const Sp
         else hi = mid;
     }
     for (int k = 0; k < w->nh; k++) cnt[k] = 0;
-    if (n_span) *n_span = 0;
+    if (n_span) *n_span = *n_alt = 0;
     for (size_t k = lo; k-- > 0;) {
         const BufRead *r = &cw->r[k];
         if (r->beg + cw->max_span < w->end) break;
@@ -345,9 +345,8 @@ static void span_count(const CascadeWorker *cw, const CascadeParams *p, const Sp
         if (a >= 0) cnt[a]++;
         if (!t || ls <= 0) continue;
         (*n_span)++;
-        if (!(ls == w->lh[0] && memcmp(seg, w->h[0], (size_t)ls) == 0) &&
-            !(ls == w->lh[1] && memcmp(seg, w->h[1], (size_t)ls) == 0))
-            tally_add(t, seg, ls);
+        if (ls == w->lh[1] && memcmp(seg, w->h[1], (size_t)ls) == 0) (*n_alt)++;
+        else if (!(ls == w->lh[0] && memcmp(seg, w->h[0], (size_t)ls) == 0)) tally_add(t, seg, ls);
     }
 }
 
@@ -370,7 +369,7 @@ static int span_second(const CascadeWorker *cw, const CascadeParams *p, const Ca
     w->lh[2] = t->len[best];
     w->nh = 3;
     long c3[3];
-    span_count(cw, p, w, c3, NULL, NULL);
+    span_count(cw, p, w, c3, NULL, NULL, NULL);
     w->nh = 2;
     double ll[6];
     spanchk_gl(c3, 3, ll);
@@ -388,11 +387,11 @@ static int span_second(const CascadeWorker *cw, const CascadeParams *p, const Ca
 }
 
 // The span check (spancheck.h) on the chunk's PASS 0/1 and 1/1 indel calls. Returns the calls
-// changed, with *n12 those made 1/2.
+// changed, with *n12 those made 1/2 and *n11 those made 1/1.
 static long span_check(const CascadeWorker *cw, const CascadeParams *p, const CascadeChunk *cc,
-                      long *n12) {
+                       long *n12, long *n11) {
     long n = 0;
-    *n12 = 0;
+    *n12 = *n11 = 0;
     SpanWindow *w = xmalloc(sizeof *w);
     SegTally t = {0};
     for (size_t i = 0; i < cc->n; i++) {
@@ -401,14 +400,17 @@ static long span_check(const CascadeWorker *cw, const CascadeParams *p, const Ca
         if (c->filter != FILTER_PASS || c->vcf_skip || c->haploid || c->n_alt != 1 ||
             c->gt[1] != 1)
             continue;
-        const int het = c->gt[0] == 0;  // 0/1: a second ALT only
+        const int het = c->gt[0] == 0;  // 0/1: a second ALT, or 1/1
         if (spanchk_window(w, c, cc->ref, cc->ref_beg, cc->ref_len) < 0) continue;
         if (spanchk_exempt(&p->span, w)) continue;
-        long cnt[2], n_span;
+        long cnt[2], n_span, n_alt;
         t.k = 0;
-        span_count(cw, p, w, cnt, &t, &n_span);
+        span_count(cw, p, w, cnt, &t, &n_span, &n_alt);
         if (span_second(cw, p, cc, w, &t, n_span, c)) {
             n++, (*n12)++;
+        } else if (het && spanchk_promote(&p->span, w, cnt[0], cnt[1], n_span, n_alt)) {
+            spanchk_apply_hom(c, cnt[0], cnt[1]);
+            n++, (*n11)++;
         } else if (!het && spanchk_demote(&p->span, w, cnt[0], cnt[1])) {
             spanchk_apply(c, cnt[0], cnt[1]);
             n++;
@@ -535,7 +537,8 @@ int cascade_chunk(CascadeWorker *cw, const CascadeParams *p, const CascadeChunk 
     }
     // 4. the haplotype check, the span check, then phased genotypes
     if (pr && p->hap_p < 1) st->n_hapnoise = hap_check(cw, p, cc);
-    if (p->span.frac > 0) st->n_spanchk = span_check(cw, p, cc, &st->n_spanchk12);
+    if (p->span.frac > 0)
+        st->n_spanchk = span_check(cw, p, cc, &st->n_spanchk12, &st->n_spanchk11);
     if (pr) {
         st->n_phased_calls = phase_calls(cw, p, cc, pr);
         phase_result_free(pr);

@@ -104,8 +104,9 @@ typedef struct {
     double qv, qr;          // the cut-offs
     long n_picked, n_hets, n_phased_sites, n_phased_calls;
     long n_hapnoise;        // calls the haplotype check filtered
-    long n_spanchk;         // indel calls the span check changed (1/1 to 0/1, or to 1/2)
+    long n_spanchk;         // indel calls the span check changed (to 0/1, 1/1 or 1/2)
     long n_spanchk12;       // ... of them to 1/2
+    long n_spanchk11;       // ... of them from 0/1 to 1/1
 } CascadeStats;
 
 // The haplotype check's table for call c (a REF/ALT call): t[h][a] = the reads with HP h + 1

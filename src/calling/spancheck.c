@@ -206,6 +206,23 @@ static void set_likelihoods(Call *c, const long *cnt, int n, int g) {
     }
 }
 
+int spanchk_promote(const SpanCheckParams *p, const SpanWindow *w, long nref, long nalt,
+                    long n_span, long n_alt) {
+    if (p->frac <= 0 || spanchk_exempt(p, w)) return 0;
+    if (n_span < 2L * p->min_ref || (double)n_alt < (1 - p->frac) * (double)n_span) return 0;
+    long cnt[2] = {nref, nalt};
+    double ll[3];
+    spanchk_gl(cnt, 2, ll);
+    return ll[2] > ll[1] && ll[2] > ll[0];
+}
+
+void spanchk_apply_hom(Call *c, long nref, long nalt) {
+    long cnt[2] = {nref, nalt};
+    set_likelihoods(c, cnt, 2, 2);
+    c->gt[0] = c->gt[1] = 1;
+    c->spanchk = 1;
+}
+
 void spanchk_apply(Call *c, long nref, long nalt) {
     long cnt[2] = {nref, nalt};
     set_likelihoods(c, cnt, 2, 1);

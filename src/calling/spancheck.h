@@ -13,7 +13,8 @@
 //   to the three, and the call becomes 1/2 where that is the likeliest genotype and each ALT has
 //   min_ref reads and frac of them (spanchk_second_allele, spanchk_apply_12);
 // - else a 1/1 call becomes 0/1 when at least min_ref reads fit REF and they are at least frac of
-//   those that fit either (spanchk_demote).
+//   those that fit either (spanchk_demote), and a 0/1 call becomes 1/1 when nearly every read
+//   spelling the stretch spells the ALT (spanchk_promote).
 // Homopolymer length changes in runs of hp_run bases or more are left alone: every platform slips
 // there, so REF reads are expected at a hom-alt (for ONT the run counts the bases an insertion
 // adds).
@@ -82,6 +83,17 @@ void spanchk_gl(const long *cnt, int n, double *ll);
 // becomes 0/1 (the window's unit and run decide the homopolymer exception): also, 0/1 must be
 // at least as likely as 0/0 and likelier than 1/1 (spanchk_gl), so that the PL written agrees.
 int spanchk_demote(const SpanCheckParams *p, const SpanWindow *w, long nref, long nalt);
+
+// The decision for a 0/1 call (no second ALT found), with n_span reads spelling the stretch,
+// n_alt of them spelling it as the ALT: 1 when it becomes 1/1: not exempt, n_span at least
+// 2 min_ref, n_alt at least (1 - frac) of n_span, and 1/1 likelier than 0/1 and 0/0 from the
+// fitted counts nref, nalt (spanchk_gl). Needing the exact spelling from nearly every read keeps
+// a het whose other haplotype carries another variant nearby (its reads spell neither) at 0/1.
+int spanchk_promote(const SpanCheckParams *p, const SpanWindow *w, long nref, long nalt,
+                    long n_span, long n_alt);
+
+// Makes c a 1/1 call: GT, PL and GQ as spanchk_apply's, and marks it.
+void spanchk_apply_hom(Call *c, long nref, long nalt);
 
 // Makes c a 0/1 call: GT, PL (spanchk_gl of the counts; the gVCF's, with <*>, of the counts and none
 // for <*>), GQ the second-lowest PL (at most 99), and marks it (spanchk).

@@ -149,8 +149,9 @@ static void usage(FILE *fp) {
             "  --span-check F            with the cascade: indel calls in repeats checked against the\n"
             "                            reads spanning the repeat: 0/1 or 1/1 becomes 1/2 where they\n"
             "                            show a second indel allele, 1/1 becomes 0/1 where they fit\n"
-            "                            REF; each needs --span-check-min reads and F of them (not\n"
-            "                            in homopolymer runs of 8+); INFO/SPANCHK; 0: off [0.2]\n"
+            "                            REF, 0/1 becomes 1/1 where all but F spell the ALT; each\n"
+            "                            needs --span-check-min reads and F of them (not in\n"
+            "                            homopolymer runs of 8+); INFO/SPANCHK; 0: off [0.2]\n"
             "  --span-check-min N        reads the span check needs for REF or a second ALT [5]\n"
             "  --no-phasing-for-fa       no read phasing: haplotype channel unknown, no phased GTs\n"
             "  --join-gap N              where reads are phased: -r/-R regions at most N bases apart\n"
@@ -184,7 +185,7 @@ typedef struct {
     long n_fa, n_fa_changed, n_phased;  // the cascade: calls sent, calls changed, calls phased
     long n_fa_het;                      // full-alignment het calls --fa-het-p turned down
     long n_hapnoise;                    // het indel calls the haplotype check filtered
-    long n_spanchk, n_spanchk12;        // indel calls the span check changed; of them to 1/2
+    long n_spanchk, n_spanchk12, n_spanchk11;  // indel calls the span check changed; to 1/2; to 1/1
 } ChunkCalls;
 
 typedef struct {
@@ -254,7 +255,7 @@ typedef struct {
     FILE *sites;              // --fa-sites
     long n_fa, n_fa_changed, n_phased, n_fa_het;
     int hap_only;  // the cascade without a full-alignment model: phasing and the haplotype check
-    long n_hapnoise, n_spanchk, n_spanchk12;
+    long n_hapnoise, n_spanchk, n_spanchk12, n_spanchk11;
 } CallRun;
 
 static void pending_free(Pending *p) {
@@ -510,7 +511,7 @@ static int cascade_run_chunk(CallRun *run, Worker *w, const Chunk *ch) {
     int rc = cascade_chunk(w->cw, &run->cp, &cc, &st);
     o->n_phased = st.n_phased_calls;
     o->n_hapnoise = st.n_hapnoise;
-    o->n_spanchk = st.n_spanchk, o->n_spanchk12 = st.n_spanchk12;
+    o->n_spanchk = st.n_spanchk, o->n_spanchk12 = st.n_spanchk12, o->n_spanchk11 = st.n_spanchk11;
     free(active);
     return rc;
 }
@@ -544,7 +545,7 @@ static int call_work(void *ud, int thread, const Chunk *ch, void *slot) {
     o->n = 0;
     o->n_cand = 0;
     o->n_fa = o->n_fa_changed = o->n_phased = o->n_fa_het = o->n_hapnoise = o->n_spanchk = 0;
-    o->n_spanchk12 = 0;
+    o->n_spanchk12 = o->n_spanchk11 = 0;
     o->sites.l = 0;
     w->out = o;
     w->ch = ch;
@@ -744,6 +745,7 @@ static int call_sink(void *ud, const Chunk *ch, void *slot) {
     run->n_fa_het += o->n_fa_het;
     run->n_hapnoise += o->n_hapnoise;
     run->n_spanchk += o->n_spanchk, run->n_spanchk12 += o->n_spanchk12;
+    run->n_spanchk11 += o->n_spanchk11;
     // FILTER Overlap where the output is written in order; the other MPI ranks leave it to rank 0,
     // which checks their calls as it writes them (shard_write), so the output is one process's
     if (run->vcf)
@@ -1750,16 +1752,17 @@ int main_call(int argc, char **argv) {
             if (wrc < 0) goto out;
         }
     }
-    int64_t tot[12] = {run.n_cand, run.n_written, run.n_pass, 0, run.n_overlap,
+    int64_t tot[13] = {run.n_cand, run.n_written, run.n_pass, 0, run.n_overlap,
                        run.n_fa, run.n_fa_changed, run.n_fa_het, run.n_phased, run.n_hapnoise,
-                       run.n_spanchk, run.n_spanchk12};
+                       run.n_spanchk, run.n_spanchk12, run.n_spanchk11};
     for (long t = 0; t < threads; t++) tot[3] += scan_inputs_saturated(ws[t].in);
-    dist_sum_i64(tot, 12, "call totals");
+    dist_sum_i64(tot, 13, "call totals");
     run.n_cand = (long)tot[0], run.n_written = (long)tot[1], run.n_pass = (long)tot[2];
     run.n_overlap = (long)tot[4];
     run.n_fa = (long)tot[5], run.n_fa_changed = (long)tot[6], run.n_fa_het = (long)tot[7];
     run.n_phased = (long)tot[8], run.n_hapnoise = (long)tot[9], run.n_spanchk = (long)tot[10];
     run.n_spanchk12 = (long)tot[11];
+    run.n_spanchk11 = (long)tot[12];
     long sat = (long)tot[3];
     if (sat && R == 0)
         calla_warn("%ld feature values exceeded the int16 range and were saturated", sat);
@@ -1786,8 +1789,9 @@ int main_call(int argc, char **argv) {
         calla_info("%ld call(s) starting inside a homozygous deletion of higher QUAL: FILTER Overlap",
                    run.n_overlap);
     if (!quiet && run.fa && run.cp.span.frac > 0)
-        calla_info("span check: %ld indel call(s) changed, %ld from 1/1 to 0/1 and %ld to 1/2 with "
-                   "a second ALT (INFO/SPANCHK)", run.n_spanchk, run.n_spanchk - run.n_spanchk12,
+        calla_info("span check: %ld indel call(s) changed: %ld from 1/1 to 0/1, %ld from 0/1 to 1/1, "
+                   "%ld to 1/2 with a second ALT (INFO/SPANCHK)", run.n_spanchk,
+                   run.n_spanchk - run.n_spanchk12 - run.n_spanchk11, run.n_spanchk11,
                    run.n_spanchk12);
     if (!quiet && run.hap_only)
         calla_info("haplotype check: %ld het indel calls filtered HapNoise, %ld het calls phased",

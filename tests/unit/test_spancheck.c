@@ -173,6 +173,28 @@ int main(void) {
     off.frac = 0;
     T_EQ_INT(spanchk_demote(&off, w, 14, 34), 0);
 
+    // 4b. a 0/1 call made 1/1: 30 reads spell the stretch, 28 as the ALT (>= 0.8 of them), none
+    // fits REF, so 1/1 is the likeliest (PL 644, 84, 0: ln L = -148.35, -19.41, -0.14)
+    T_EQ_INT(spanchk_promote(&p, w, 0, 28, 30, 28), 1);
+    T_EQ_INT(spanchk_promote(&p, w, 0, 28, 30, 23), 0);  // 7 spell something else: 23 < 24
+    T_EQ_INT(spanchk_promote(&p, w, 5, 23, 28, 23), 0);  // 5 fit REF: 0/1 likelier
+    T_EQ_INT(spanchk_promote(&p, w, 0, 8, 9, 9), 0);     // fewer than 2 x 5 reads
+    hp = *w;
+    hp.unit = 1, hp.run = 10;
+    T_EQ_INT(spanchk_promote(&p, &hp, 0, 28, 30, 28), 0);  // a homopolymer of 10
+    T_EQ_INT(spanchk_promote(&off, w, 0, 28, 30, 28), 0);
+    Call h = call_of(20, "CTGCA", "C");
+    h.gt[0] = 0;
+    h.n_pl_star = 6;
+    spanchk_apply_hom(&h, 0, 28);
+    T_EQ_INT(h.gt[0], 1);
+    T_EQ_INT(h.gt[1], 1);
+    T_EQ_INT(h.spanchk, 1);
+    int wanth[3] = {644, 84, 0}, wanths[6] = {693, 84, 0, 693, 84, 693};
+    for (int g = 0; g < 3; g++) T_EQ_INT(h.pl[g], wanth[g]);
+    for (int g = 0; g < 6; g++) T_EQ_INT(h.pl_star[g], wanths[g]);
+    T_EQ_INT(h.gq, 84);
+
     // 5. the call written: 9 REF, 26 ALT reads. A read shows an allele with probability
     // (m/2)(.99) + .01/2 for m copies: .995 / .5 / .005. ln L(0/0) = 9 ln .995 + 26 ln .005 =
     // -137.8014, ln L(0/1) = 35 ln .5 = -24.2602, ln L(1/1) = 9 ln .005 + 26 ln .995 = -47.8152;
