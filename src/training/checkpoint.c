@@ -98,6 +98,7 @@ int checkpoint_save(const char *path, const TrainConfig *c, const Model *m, cons
     put(&b, "ckpt.sched_switch", "%d", s->n_switch);
     put(&b, "ckpt.sched_hist", "%s", hist);
     put(&b, "ckpt.no_phasing_copy", "%d", c->no_phasing_copy);
+    if (c->init) b.kv[b.n++] = (StMeta){"ckpt.init", c->init};  // any length (put cuts at 159)
     put(&b, "platform", "%s", c->platform ? c->platform : "");
     char inputs[4096];
     join_inputs(c, inputs, sizeof inputs);
@@ -217,6 +218,11 @@ int checkpoint_load(const char *path, TrainConfig *c, Model *m, Optimizer *o, Sc
     }
     const char *npc = st_meta(&f, "ckpt.no_phasing_copy");  // absent in older checkpoints
     c->no_phasing_copy = npc && atoi(npc) == 1;
+    const char *ini = st_meta(&f, "ckpt.init");  // the run started from a model (--init)
+    if (ini && *ini && !c->init) {
+        snprintf(c->init_saved, sizeof c->init_saved, "%s", ini);
+        c->init = c->init_saved;
+    }
     const char *saved_inputs = st_meta(&f, "ckpt.inputs");
     char now[4096];
     join_inputs(c, now, sizeof now);

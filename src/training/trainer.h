@@ -28,8 +28,11 @@ typedef struct {
     const char *platform, *out, *ckpt, *resume, *log, *cmdline;
     // --init: a model file of the same architecture and parameter shapes whose parameters (and
     // state) replace the fresh initialisation (fine-tuning; clair3-fa: of any read-row count, as
-    // its parameters do not depend on it). Not with resume.
+    // its parameters do not depend on it). Not with resume: a checkpoint keeps the path
+    // ("ckpt.init"), and a resumed run takes it back into init_saved (so that its model file
+    // records training.init too).
     const char *init;
+    char init_saved[1024];
     int no_phasing_copy;  // clair3-fa: train on every record and its unphased copy (dataset.h)
     // Data parallelism (docs/distributed.md); none of these is saved in checkpoints.
     int no_dropout;           // 1: forward in inference mode (exact rank-count equivalence tests)

@@ -8,7 +8,9 @@
 #     model they stay near its statistics, much nearer than a fresh run's (momentum blends in one
 #     batch only);
 #  3. bad uses: a model of another architecture or a missing file (exit 1, the file named, no
-#     output), --init with --resume (exit 2).
+#     output), --init with --resume (exit 2);
+#  4. a run resumed from the checkpoint of an --init run (stopped after one update) writes a
+#     model file that still records training.init; a resumed fresh run's does not.
 source "$(dirname "$0")/lib.sh"
 T=$CALLA_TOOLS
 cd "$TMP" || exit 1
@@ -46,4 +48,11 @@ expect_fail 1 'nope.st' train --epochs 1 --init nope.st -o x.st
 train --epochs 1 --init src.st --resume s1.st.ckpt -o x.st 2>err; [[ $? -eq 2 ]] ||
     fail "--init with --resume: not a usage error"
 grep -q 'exclude each other' err || fail "--init with --resume: $(head -n 1 err)"
+
+# 4.
+train --epochs 1 --resume s1.st.ckpt -o r1.st 2>err || fail "resume the --init run: $(tail -n 2 err)"
+grep -aq '"training.init":"f.st"' r1.st || fail "resumed --init run: no training.init"
+train --epochs 1 --resume s2.st.ckpt -o r2.st 2>err || fail "resume the fresh run: $(tail -n 2 err)"
+[[ -s r2.st ]] || fail "resumed fresh run: no model file"
+grep -aq '"training.init"' r2.st && fail "resumed fresh run: training.init"
 done_test
