@@ -1,13 +1,13 @@
 // spancheck.c — see spancheck.h.
 #include "calling/spancheck.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calling/genotype_pl.h"
 #include "common/util.h"
+#include "phasing/allele.h"
 
 // The smallest period of s[0, n).
 static int period(const char *s, int n) {
@@ -65,37 +65,6 @@ int spanchk_window(SpanWindow *w, const Call *c, const char *ref, int64_t ref_be
     return 0;
 }
 
-static int base_eq(char a, char b) {
-    a = (char)toupper((unsigned char)a);
-    b = (char)toupper((unsigned char)b);
-    return a == b && a != 'N';
-}
-
-int spanchk_fit_distance(const char *h, int lh, const char *r, int lr) {
-    // rows over h, one row over r: row 0 all zero (h may start anywhere in r); the answer is the
-    // last row's minimum (h may end anywhere)
-    if (lr < 0) lr = 0;
-    int stack[512], *row = lr + 1 <= 512 ? stack : xmalloc((size_t)(lr + 1) * sizeof *row);
-    for (int j = 0; j <= lr; j++) row[j] = 0;
-    for (int i = 1; i <= lh; i++) {
-        int diag = row[0];
-        row[0] = i;
-        for (int j = 1; j <= lr; j++) {
-            int up = row[j];
-            int best = diag + (base_eq(h[i - 1], r[j - 1]) ? 0 : 1);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    int d = row[0];
-    for (int j = 1; j <= lr; j++)
-        if (row[j] < d) d = row[j];
-    if (row != stack) free(row);
-    return d;
-}
-
 // The query index of read b's base aligned to reference position pos, or -1 (a deletion or skip
 // there, or outside the alignment).
 static int32_t query_at(const bam1_t *b, int64_t pos) {
@@ -139,7 +108,7 @@ int spanchk_read_allele(const SpanWindow *w, const bam1_t *b, char *seg, int *ls
     for (int i = 0; i < n; i++) r[i] = seq_nt16_str[bam_seqi(seq, qs + i)];
     int best = -1, bd = 0, tie = 0;
     for (int k = 0; k < w->nh; k++) {
-        int d = spanchk_fit_distance(w->h[k], w->lh[k], r, n);
+        int d = phase_fit_distance(w->h[k], w->lh[k], r, n);
         if (best < 0 || d < bd) best = k, bd = d, tie = 0;
         else if (d == bd) tie = 1;
     }

@@ -6,7 +6,7 @@
 // reads that can: each read spanning the indel's repeat tract and a few flanking bases on both
 // sides is aligned to the haplotypes of that stretch (REF and the ALT spelled out) and sides with
 // the one it fits better (edit distance, the haplotype fitted anywhere inside the read's bases
-// there). For a PASS call of one indel ALT, 0/1 or 1/1:
+// there: phase_fit_distance, phasing/allele.h). For a PASS call of one indel ALT, 0/1 or 1/1:
 // - a second ALT: the commonest spelling of the stretch among the reads that spell neither REF
 //   nor the ALT, shown by min_ref reads and frac of those spelling it, is added (the reads of a
 //   1/2 site's other ALT fit REF better than the called ALT, or tie); the reads are fitted again
@@ -47,7 +47,8 @@ typedef struct {
     int64_t beg, end;
     char h[3][SPANCHK_MAX_WIN + 1];
     int lh[3];
-    int nh;              // haplotypes in h: 2 (REF, ALT), 3 with a second ALT (spanchk_second_allele)
+    int nh;              // haplotypes in h: 2 (REF, ALT), 3 with a second ALT
+                         // (spanchk_second_allele)
     int unit, run, pad;  // pad: read bases taken beyond the stretch on each side
     int ins;             // bases the ALT inserts (0 for a deletion)
     int64_t tract_beg, tract_end;  // the repeat tract, [beg, end) (empty at the indel: no repeat)
@@ -62,10 +63,6 @@ int spanchk_exempt(const SpanCheckParams *p, const SpanWindow *w);
 // nh 2. Returns 0, or -1 when the call is not of that kind or its stretch does not fit in the
 // reference or SPANCHK_MAX_WIN.
 int spanchk_window(SpanWindow *w, const Call *c, const char *ref, int64_t ref_beg, int64_t ref_len);
-
-// Edit distance (unit costs) of h aligned wholly inside r: the bases of r before and after the
-// alignment cost nothing. Bases compare case-insensitively; N matches nothing.
-int spanchk_fit_distance(const char *h, int lh, const char *r, int lr);
 
 // The haplotype of w->h[0, w->nh) that read b fits best, or -1: it does not cover
 // [w->beg, w->end) with aligned bases at both ends, has no SEQ, or fits two equally. seg (NULL,
@@ -95,8 +92,8 @@ int spanchk_promote(const SpanCheckParams *p, const SpanWindow *w, long nref, lo
 // Makes c a 1/1 call: GT, PL and GQ as spanchk_apply's, and marks it.
 void spanchk_apply_hom(Call *c, long nref, long nalt);
 
-// Makes c a 0/1 call: GT, PL (spanchk_gl of the counts; the gVCF's, with <*>, of the counts and none
-// for <*>), GQ the second-lowest PL (at most 99), and marks it (spanchk).
+// Makes c a 0/1 call: GT, PL (spanchk_gl of the counts; the gVCF's, with <*>, of the counts and
+// none for <*>), GQ the second-lowest PL (at most 99), and marks it (spanchk).
 void spanchk_apply(Call *c, long nref, long nalt);
 
 // The second ALT a haplotype seg of w's stretch spells at the call's position: seg must keep the

@@ -50,10 +50,12 @@ static int base_eq(char a, char b) {
     return a == b && a != 'N';
 }
 
-int phase_edit_distance(const char *a, int la, const char *b, int lb) {
-    // one row over b; b is the short (window) side in practice, but any lengths work
-    int stack[64], *row = lb + 1 <= 64 ? stack : xmalloc((size_t)(lb + 1) * sizeof *row);
-    for (int j = 0; j <= lb; j++) row[j] = j;
+// Edit distance of a to b (unit costs), one row over b. fit: b's bases before and after the
+// alignment of a cost nothing (row 0 all zero, the last row's minimum), else a global alignment.
+static int edit_dp(const char *a, int la, const char *b, int lb, int fit) {
+    if (lb < 0) lb = 0;
+    int stack[512], *row = lb + 1 <= 512 ? stack : xmalloc((size_t)(lb + 1) * sizeof *row);
+    for (int j = 0; j <= lb; j++) row[j] = fit ? 0 : j;
     for (int i = 1; i <= la; i++) {
         int diag = row[0];
         row[0] = i;
@@ -67,8 +69,18 @@ int phase_edit_distance(const char *a, int la, const char *b, int lb) {
         }
     }
     int d = row[lb];
+    for (int j = 0; fit && j < lb; j++)
+        if (row[j] < d) d = row[j];
     if (row != stack) free(row);
     return d;
+}
+
+int phase_edit_distance(const char *a, int la, const char *b, int lb) {
+    return edit_dp(a, la, b, lb, 0);
+}
+
+int phase_fit_distance(const char *h, int lh, const char *r, int lr) {
+    return edit_dp(h, lh, r, lr, 1);
 }
 
 int phase_read_allele(const ReadMap *m, const bam1_t *b, const PhasedSite *s) {

@@ -22,6 +22,9 @@ void read_map_free(ReadMap *m);
 
 // Levenshtein distance (unit costs). Bases compare case-insensitively; N matches nothing.
 int phase_edit_distance(const char *a, int la, const char *b, int lb);
+// The same with h aligned wholly inside r: the bases of r before and after the alignment cost
+// nothing (the span check's read-to-haplotype fit, calling/spancheck.h).
+int phase_fit_distance(const char *h, int lh, const char *r, int lr);
 
 // Allele of read b (with map m) at site s: 1 the reference window is closer, 2 the alternative
 // one, 0 a tie; -1 when the read's aligned span does not contain s->pos.

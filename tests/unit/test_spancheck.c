@@ -11,6 +11,7 @@
 #include <htslib/sam.h>
 
 #include "calling/spancheck.h"
+#include "phasing/allele.h"
 #include "testlib.h"
 
 // Contig "c", 100 bases: a C at 20 followed by (TGCA)x2 at 21-28; a C at 50 followed by ten A at
@@ -111,12 +112,12 @@ int main(void) {
     T_EQ_INT(spanchk_window(w2, &two, REF, 0, 100), -1);
 
     // 2. fitting distance: h inside r costs nothing around it; all of h must be aligned
-    T_EQ_INT(spanchk_fit_distance("ACGT", 4, "TTACGTTT", 8), 0);
-    T_EQ_INT(spanchk_fit_distance("ACGT", 4, "ACT", 3), 1);    // G deleted
-    T_EQ_INT(spanchk_fit_distance("ACGT", 4, "TTAGGTT", 7), 1);  // C -> G
-    T_EQ_INT(spanchk_fit_distance("ACGT", 4, "", 0), 4);
-    T_EQ_INT(spanchk_fit_distance("ACNT", 4, "ACNT", 4), 1);   // N matches nothing
-    T_EQ_INT(spanchk_fit_distance("acgt", 4, "ACGT", 4), 0);
+    T_EQ_INT(phase_fit_distance("ACGT", 4, "TTACGTTT", 8), 0);
+    T_EQ_INT(phase_fit_distance("ACGT", 4, "ACT", 3), 1);    // G deleted
+    T_EQ_INT(phase_fit_distance("ACGT", 4, "TTAGGTT", 7), 1);  // C -> G
+    T_EQ_INT(phase_fit_distance("ACGT", 4, "", 0), 4);
+    T_EQ_INT(phase_fit_distance("ACNT", 4, "ACNT", 4), 1);   // N matches nothing
+    T_EQ_INT(phase_fit_distance("acgt", 4, "ACGT", 4), 0);
 
     // 3. reads at the deletion (w: [15, 34))
     char alt_hap[101], buf[101];
